@@ -1,0 +1,290 @@
+"""The ``searchidx`` command: a thin layer over :class:`~searchidx.index.SearchIndex`.
+
+It parses arguments, calls the library, prints results with :mod:`searchidx.formatters`
+and turns the library's exceptions into one-line messages and documented exit codes.
+Everything it touches of the outside world is in :class:`Env`, which tests replace.
+"""
+
+from __future__ import annotations
+
+import argparse
+import enum
+import json
+import os
+import shutil
+import sys
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TextIO
+
+from . import __version__
+from .errors import (
+    IndexCorruptError,
+    IndexLockedError,
+    IndexNotFoundError,
+    QueryError,
+    SearchidxError,
+)
+from .formatters import FORMATS, write_results
+from .index import SearchIndex
+from .models import IndexingReport
+from .settings import INDEX_ENV, default_index_path, default_seeds_path
+
+
+class ExitStatus(enum.IntEnum):
+    """Exit codes of the ``searchidx`` command."""
+
+    OK = 0
+    ERROR = 1  #: a failure not covered below (unreadable input, a model that will not load)
+    USAGE = 2  #: bad arguments or a malformed query
+    NO_INDEX = 3  #: no index at the path, or one that cannot be read
+    LOCKED = 4  #: another process is writing to the index
+    INTERRUPTED = 130  #: stopped by Ctrl-C; the index keeps its last commit
+
+
+@dataclass
+class Env:
+    """The streams and terminal facts the command runs with (tests pass their own)."""
+
+    stdin: TextIO = field(default_factory=lambda: sys.stdin)
+    stdout: TextIO = field(default_factory=lambda: sys.stdout)
+    stderr: TextIO = field(default_factory=lambda: sys.stderr)
+    stdin_isatty: bool | None = None
+    stdout_isatty: bool | None = None
+    stderr_isatty: bool | None = None
+
+    def __post_init__(self) -> None:
+        def isatty(stream: TextIO) -> bool:
+            try:
+                return stream.isatty()
+            except (AttributeError, ValueError):
+                return False
+
+        if self.stdin_isatty is None:
+            self.stdin_isatty = isatty(self.stdin)
+        if self.stdout_isatty is None:
+            self.stdout_isatty = isatty(self.stdout)
+        if self.stderr_isatty is None:
+            self.stderr_isatty = isatty(self.stderr)
+
+    @property
+    def color(self) -> bool:
+        """Colour on standard output: only on a terminal, and never with ``NO_COLOR`` set."""
+        return bool(self.stdout_isatty) and not os.environ.get("NO_COLOR")
+
+    @property
+    def width(self) -> int:
+        return shutil.get_terminal_size((100, 24)).columns if self.stdout_isatty else 100
+
+    def error(self, message: str) -> None:
+        self.stderr.write(f"searchidx: error: {message}\n")
+
+    def warn(self, message: str) -> None:
+        self.stderr.write(f"searchidx: warning: {message}\n")
+
+    def info(self, message: str) -> None:
+        self.stderr.write(f"{message}\n")
+
+
+class _Parser(argparse.ArgumentParser):
+    """An argument parser that raises instead of exiting, so ``main`` keeps control."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        raise UsageError(f"{message} (see `{self.prog} --help`)")
+
+
+class UsageError(Exception):
+    """Bad command-line arguments."""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The command line: ``searchidx [index|search|stats|repl] ...``."""
+    index_help = f"index folder (default: ${INDEX_ENV}, else ./index)"
+    parser = _Parser(
+        prog="searchidx",
+        description="Search news paragraphs by words and by the people, organisations, places "
+                    "and dates named in them. With no command, opens the interactive search console.",
+        epilog="exit codes: 0 ok, 1 error, 2 bad arguments or query, 3 no readable index, "
+               "4 index locked by another process, 130 interrupted",
+    )
+    parser.add_argument("--version", action="version", version=f"searchidx {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    index = commands.add_parser("index", help="add articles to an index (unchanged ones are skipped)",
+                                description="Index .txt, .md and .jsonl files and folders. Articles "
+                                            "already indexed with the same text are skipped; changed "
+                                            "ones are replaced.")
+    index.add_argument("paths", nargs="*", metavar="PATH", help="files or folders (default: seeds/)")
+    index.add_argument("--index", metavar="DIR", help=index_help)
+    index.add_argument("--rebuild", action="store_true",
+                       help="replace the whole index with these articles (in one commit)")
+    index.add_argument("--quiet", "-q", action="store_true", help="print no progress or summary")
+
+    search = commands.add_parser("search", help="search an index and print the hits",
+                                 description="Search with words, \"phrases\", field:value, AND/OR/NOT, "
+                                             "word~ (fuzzy), wild* cards and [a TO b] ranges. Words are "
+                                             "joined with AND unless you write OR.")
+    search.add_argument("query", metavar="QUERY", help="the query, e.g. 'person:yunus defence'")
+    search.add_argument("--index", metavar="DIR", help=index_help)
+    search.add_argument("--limit", "-n", type=_positive_int, default=10, metavar="N",
+                        help="how many hits to print (default: 10)")
+    search.add_argument("--format", "-f", choices=FORMATS, default="table",
+                        help="output format (default: table)")
+
+    stats = commands.add_parser("stats", help="print an index's counts and size")
+    stats.add_argument("--index", metavar="DIR", help=index_help)
+    stats.add_argument("--format", "-f", choices=("table", "json"), default="table",
+                       help="output format (default: table)")
+    return parser
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be 1 or more: {text}")
+    return value
+
+
+def main(argv: Sequence[str] | None = None, env: Env | None = None) -> int:
+    """Run the command line; returns the exit status."""
+    env = env or Env()
+    try:
+        args = build_parser().parse_args(argv)
+        command: Callable[[argparse.Namespace, Env], int] = COMMANDS[args.command or "index-help"]
+        return command(args, env)
+    except UsageError as error:
+        env.error(str(error))
+        return ExitStatus.USAGE
+    except QueryError as error:
+        env.error(f"bad query: {error}")
+        return ExitStatus.USAGE
+    except (IndexNotFoundError, IndexCorruptError) as error:
+        env.error(str(error))
+        return ExitStatus.NO_INDEX
+    except IndexLockedError as error:
+        env.error(str(error))
+        return ExitStatus.LOCKED
+    except SearchidxError as error:
+        env.error(str(error))
+        return ExitStatus.ERROR
+    except KeyboardInterrupt:
+        env.error("interrupted; the index keeps its last commit")
+        return ExitStatus.INTERRUPTED
+    except BrokenPipeError:
+        # the reader of our output went away (`searchidx search ... | head`): not an error;
+        # point stdout at /dev/null so that Python's final flush does not complain
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return ExitStatus.OK
+
+
+def cmd_index(args: argparse.Namespace, env: Env) -> int:
+    """``searchidx index``: add files to the index, creating it when needed."""
+    paths = args.paths
+    if not paths:
+        seeds = default_seeds_path()
+        if seeds is None:
+            raise UsageError("no PATH given and no seeds/ folder here")
+        paths = [seeds]
+    path = default_index_path(args.index)
+    rebuild = args.rebuild
+    try:
+        idx = SearchIndex.open(path)
+    except IndexNotFoundError:
+        idx = SearchIndex.create(path)
+        rebuild = False
+    except IndexCorruptError:
+        if not rebuild:
+            raise
+        idx = SearchIndex.create(path, overwrite=True)
+    started = time.perf_counter()
+    with idx, _Progress(env, enabled=not args.quiet) as progress:
+        report = idx.add_paths(paths, rebuild=rebuild, on_progress=progress.update, on_warning=progress.warn)
+    if not args.quiet:
+        env.info(describe_report(report, time.perf_counter() - started, path))
+    return ExitStatus.OK
+
+
+def describe_report(report: IndexingReport, seconds: float, path: Path) -> str:
+    """One line that says what an indexing run did."""
+    parts = [f"{report.articles_added} new", f"{report.articles_updated} updated",
+             f"{report.articles_unchanged} unchanged"]
+    line = (f"indexed {report.paragraphs_written} paragraphs into {path} in {seconds:.1f} s "
+            f"(articles: {', '.join(parts)})")
+    if report.skipped:
+        line += f"; {report.skipped} skipped (see warnings above)"
+    return line
+
+
+class _Progress:
+    """A progress bar on a terminal's stderr (tqdm), and warnings printed around it."""
+
+    def __init__(self, env: Env, enabled: bool) -> None:
+        self.env = env
+        self.bar = None
+        if enabled and env.stderr_isatty:
+            from tqdm import tqdm
+
+            self.bar = tqdm(total=None, unit=" articles", file=env.stderr, dynamic_ncols=True, leave=False)
+
+    def __enter__(self) -> _Progress:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.bar is not None:
+            self.bar.close()
+
+    def update(self, done: int, total: int | None) -> None:
+        if self.bar is not None:
+            if total is not None and self.bar.total != total:
+                self.bar.total = total
+            self.bar.n = done
+            self.bar.refresh()
+
+    def warn(self, message: str) -> None:
+        if self.bar is not None:
+            self.bar.write(f"searchidx: warning: {message}", file=self.env.stderr)
+        else:
+            self.env.warn(message)
+
+
+def cmd_search(args: argparse.Namespace, env: Env) -> int:
+    """``searchidx search``: print the best hits in the chosen format."""
+    with SearchIndex.open(default_index_path(args.index)) as idx:
+        results = idx.search(args.query, limit=args.limit)
+    write_results(results, env.stdout, args.format, width=env.width, color=env.color)
+    return ExitStatus.OK
+
+
+def cmd_stats(args: argparse.Namespace, env: Env) -> int:
+    """``searchidx stats``: counts of articles, paragraphs and entity names, and the size."""
+    with SearchIndex.open(default_index_path(args.index)) as idx:
+        stats = idx.stats()
+    if args.format == "json":
+        env.stdout.write(json.dumps(stats.to_dict(), indent=2) + "\n")
+        return ExitStatus.OK
+    rows = [("index", stats.path), ("articles", f"{stats.articles:,}"), ("paragraphs", f"{stats.paragraphs:,}")]
+    rows += [(f"{name} names", f"{count:,}") for name, count in stats.entities.items()]
+    rows += [("size", f"{stats.size_bytes / 1e6:.1f} MB"), ("model", stats.model),
+             ("schema", str(stats.schema_version))]
+    for key, value in rows:
+        env.stdout.write(f"{key:<14} {value}\n")
+    return ExitStatus.OK
+
+
+def cmd_help(args: argparse.Namespace, env: Env) -> int:
+    build_parser().print_help(env.stdout)
+    return ExitStatus.OK
+
+
+COMMANDS: dict[str, Callable[[argparse.Namespace, Env], int]] = {
+    "index": cmd_index,
+    "search": cmd_search,
+    "stats": cmd_stats,
+    "index-help": cmd_help,
+}

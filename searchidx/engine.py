@@ -1,0 +1,383 @@
+"""Everything that touches Whoosh: the schema, the on-disk index, writing, parsing and searching.
+
+No other module imports ``whoosh``, so the search library could be swapped by
+rewriting this one. One Whoosh document is one paragraph; its entity fields are
+indexed twice: as words (``person``: unstemmed, lower-cased, accent-folded, so
+``person:gorgun`` matches "Haluk Gorgun") and as whole names (``person_exact``, for
+counting and completion). The stored ``entities`` field keeps each mention as written
+with its offsets, for display and highlighting.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+import time
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from whoosh import index as whoosh_index
+from whoosh import qparser, query
+from whoosh.analysis import CharsetFilter, LowercaseFilter, RegexTokenizer, StemmingAnalyzer
+from whoosh.fields import DATETIME, ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
+from whoosh.lang.porter2 import stem as porter2_stem
+from whoosh.support.charset import accent_map
+from whoosh.writing import CLEAR, SegmentWriter
+
+from .errors import IndexCorruptError, IndexLockedError, IndexNotFoundError, QueryError
+from .models import ENTITY_FIELDS, Article, Entity, Hit
+from .snippets import best_fragment
+
+#: Bumped whenever the schema changes in a way an old index cannot serve.
+SCHEMA_VERSION = 1
+META_FILE = "searchidx.json"
+
+#: Fields a query searches when it names none; AND between terms (see :data:`DEFAULT_OPERATOR`).
+DEFAULT_FIELDS: tuple[str, ...] = ("text", "title", "person", "org", "place", "group", "misc")
+#: The default operator between query terms. AND: every word must match, as in web search,
+#: so that adding a word narrows the results (write OR for the alternative).
+DEFAULT_OPERATOR = "AND"
+#: Other names users may write for a field.
+FIELD_ALIASES: dict[str, list[str]] = {
+    "person": ["people", "persons"],
+    "org": ["orgs", "organization", "organisation", "organizations", "organisations"],
+    "place": ["places", "location", "locations"],
+    "date": ["dates"],
+    "group": ["groups"],
+    "misc": [],
+    "title": ["headline"],
+    "published": ["pubdate"],
+}
+#: Field names a user can write in a query (aliases included).
+QUERY_FIELDS: tuple[str, ...] = ("text", "title", "article", "paragraph", "published", *ENTITY_FIELDS)
+
+#: Fields whose matches are marked in a hit's fragment.
+HIGHLIGHTED_FIELDS = frozenset(("text", *ENTITY_FIELDS))
+
+_FIELD_PREFIX = re.compile(r"(?<![\w\"'])([A-Za-z_][\w]*):(?=\S)")
+
+
+def _text_analyzer() -> Any:
+    return StemmingAnalyzer(stemfn=porter2_stem) | CharsetFilter(accent_map)
+
+
+def _name_analyzer() -> Any:
+    return RegexTokenizer() | LowercaseFilter() | CharsetFilter(accent_map)
+
+
+def build_schema() -> Schema:
+    """The paragraph schema of :data:`SCHEMA_VERSION`."""
+    fields: dict[str, Any] = {
+        "id": ID(stored=True, unique=True),
+        "article": ID(stored=True, sortable=True),
+        "fingerprint": ID(),
+        "title": TEXT(stored=True, analyzer=_text_analyzer(), field_boost=1.5),
+        "paragraph": NUMERIC(int, stored=True, sortable=True),
+        "published": DATETIME(stored=True, sortable=True),
+        "date_text": STORED(),
+        "text": TEXT(stored=True, analyzer=_text_analyzer()),
+        "entities": STORED(),
+    }
+    for name in ENTITY_FIELDS:
+        fields[name] = TEXT(analyzer=_name_analyzer())
+        fields[f"{name}_exact"] = KEYWORD(commas=True, lowercase=False, scorable=False)
+    return Schema(**fields)
+
+
+def parse_date(text: str) -> dt.datetime | None:
+    """A publication date from ISO 8601 text (date or date and time); None when it is not one."""
+    text = text.strip()
+    if not text:
+        return None
+    try:
+        value = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return value.replace(tzinfo=None) if value.tzinfo else value
+
+
+@dataclass(frozen=True)
+class Meta:
+    """What searchidx records about an index beside Whoosh's files."""
+
+    schema_version: int
+    model: str
+
+    @classmethod
+    def read(cls, path: Path) -> Meta:
+        try:
+            data = json.loads((path / META_FILE).read_text(encoding="utf-8"))
+            return cls(int(data["schema_version"]), str(data.get("model", "")))
+        except FileNotFoundError:
+            raise IndexCorruptError(
+                f"{path} is a Whoosh index but not a searchidx one (no {META_FILE}); "
+                f"rebuild it with `searchidx index --rebuild --index {path}`"
+            ) from None
+        except (OSError, ValueError, KeyError, TypeError) as error:
+            raise IndexCorruptError(f"{path / META_FILE} is unreadable ({error})") from error
+
+    def write(self, path: Path) -> None:
+        tmp = path / (META_FILE + ".tmp")
+        tmp.write_text(json.dumps({"schema_version": self.schema_version, "model": self.model}) + "\n",
+                       encoding="utf-8")
+        tmp.replace(path / META_FILE)
+
+
+class Engine:
+    """A Whoosh index of paragraphs on disk, with one long-lived searcher for queries."""
+
+    def __init__(self, path: Path, ix: Any, meta: Meta) -> None:
+        self.path = path
+        self.meta = meta
+        self._ix = ix
+        self._searcher: Any = None
+        self._parser = self._make_parser(ix.schema)
+
+    # -- opening -------------------------------------------------------------------------
+
+    @classmethod
+    def exists(cls, path: Path) -> bool:
+        """True when ``path`` holds a Whoosh index."""
+        return path.is_dir() and whoosh_index.exists_in(str(path))
+
+    @classmethod
+    def open(cls, path: Path) -> Engine:
+        """Open the index at ``path``, checking that this version of searchidx can read it."""
+        if not path.exists():
+            raise IndexNotFoundError(f"no index at {path}; build one with `searchidx index --index {path}`")
+        if not cls.exists(path):
+            raise IndexNotFoundError(
+                f"{path} holds no index; build one with `searchidx index --index {path}`"
+            )
+        meta = Meta.read(path)
+        if meta.schema_version != SCHEMA_VERSION:
+            raise IndexCorruptError(
+                f"{path} was built by another version of searchidx (schema {meta.schema_version}, "
+                f"this one reads {SCHEMA_VERSION}); rebuild it with `searchidx index --rebuild --index {path}`"
+            )
+        try:
+            ix = whoosh_index.open_dir(str(path))
+        except Exception as error:  # Whoosh raises many kinds for damaged files
+            raise IndexCorruptError(
+                f"{path}: the index is damaged ({type(error).__name__}: {error}); "
+                f"rebuild it with `searchidx index --rebuild --index {path}`"
+            ) from error
+        return cls(path, ix, meta)
+
+    @classmethod
+    def create(cls, path: Path, model: str) -> Engine:
+        """A new empty index at ``path`` (the folder is made when missing)."""
+        path.mkdir(parents=True, exist_ok=True)
+        ix = whoosh_index.create_in(str(path), build_schema())
+        meta = Meta(SCHEMA_VERSION, model)
+        meta.write(path)
+        return cls(path, ix, meta)
+
+    def close(self) -> None:
+        """Release the searcher's files; the engine can still be used (it reopens them)."""
+        if self._searcher is not None:
+            self._searcher.close()
+            self._searcher = None
+
+    # -- writing -------------------------------------------------------------------------
+
+    def fingerprints(self) -> dict[str, str]:
+        """Article id -> fingerprint of the text it was indexed from."""
+        out: dict[str, str] = {}
+        with self._ix.reader() as reader:
+            for term in reader.lexicon("fingerprint"):
+                article, _, fingerprint = term.decode("utf-8").rpartition("\x1f")
+                out[article] = fingerprint
+        return out
+
+    @staticmethod
+    def owns_file(name: str) -> bool:
+        """True for the names of files an index keeps in its folder."""
+        return name == META_FILE or name.startswith(("_MAIN_", "MAIN_"))
+
+    @contextmanager
+    def writer(self, timeout: float = 5.0, clear: bool = False) -> Iterator[ParagraphWriter]:
+        """A writer that commits when the block ends and discards everything if it raises.
+
+        With ``clear``, the commit replaces the whole index with what was written, in one step.
+        """
+        try:
+            writer = self._ix.writer(timeout=timeout, delay=0.1, limitmb=256)
+        except whoosh_index.LockError:
+            raise IndexLockedError(
+                f"{self.path} is locked: another process is indexing it; try again when it has finished"
+            ) from None
+        try:
+            yield ParagraphWriter(writer)
+        except BaseException:
+            writer.cancel()
+            raise
+        writer.commit(mergetype=CLEAR) if clear else writer.commit()
+        self.close()
+
+    # -- reading -------------------------------------------------------------------------
+
+    def _searcher_now(self) -> Any:
+        if self._searcher is None:
+            self._searcher = self._ix.searcher()
+        elif not self._searcher.up_to_date():
+            self._searcher = self._searcher.refresh()
+        return self._searcher
+
+    def counts(self) -> tuple[int, int, dict[str, int]]:
+        """Articles, paragraphs, and distinct whole names per entity field."""
+        searcher = self._searcher_now()
+        reader = searcher.reader()
+        articles = sum(1 for _ in reader.lexicon("article"))
+        names = {name: sum(1 for _ in reader.lexicon(f"{name}_exact")) for name in ENTITY_FIELDS}
+        return articles, searcher.doc_count(), names
+
+    def size_bytes(self) -> int:
+        return sum(f.stat().st_size for f in self.path.iterdir() if f.is_file())
+
+    @staticmethod
+    def _make_parser(schema: Schema) -> qparser.QueryParser:
+        parser = qparser.MultifieldParser(list(DEFAULT_FIELDS), schema, group=qparser.AndGroup)
+        parser.add_plugin(qparser.FuzzyTermPlugin())
+        parser.add_plugin(qparser.GtLtPlugin())
+        parser.add_plugin(qparser.FieldAliasPlugin(FIELD_ALIASES))
+        return parser
+
+    def parse(self, text: str) -> Any:
+        """The Whoosh query for ``text``; :class:`QueryError` with a readable reason if it has none."""
+        normalized = normalize_query(text)
+        try:
+            parsed = self._parser.parse(normalized)
+        except Exception as error:  # Whoosh's parser raises plain ValueErrors and worse
+            raise QueryError(f"cannot parse the query: {error}") from error
+        if parsed is query.NullQuery or isinstance(parsed, type(query.NullQuery)):
+            raise QueryError("the query has no searchable words (only stop words or empty values)")
+        return parsed
+
+    def search(self, text: str, limit: int | None = 10) -> tuple[list[Hit], int, float]:
+        """The best ``limit`` paragraphs for the query, the total match count and seconds taken."""
+        started = time.perf_counter()
+        parsed = self.parse(text)
+        searcher = self._searcher_now()
+        results = searcher.search(parsed, limit=limit)
+        terms = parsed.existing_terms(searcher.reader(), phrases=True, expand=True)
+        hits = [self._hit(rank, hit, terms) for rank, hit in enumerate(results, start=1)]
+        return hits, len(results), time.perf_counter() - started
+
+    def _hit(self, rank: int, hit: Any, terms: set[tuple[str, Any]]) -> Hit:
+        stored = hit.fields()
+        text = stored.get("text", "")
+        mentions = [Entity(*item) for item in stored.get("entities", ())]
+        by_field: dict[str, list[str]] = {name: [] for name in ENTITY_FIELDS}
+        for mention in mentions:
+            if mention.text not in by_field[mention.field]:
+                by_field[mention.field].append(mention.text)
+        published = stored.get("published")
+        return Hit(
+            rank=rank,
+            article=stored["article"],
+            paragraph=stored["paragraph"],
+            score=round(float(hit.score), 4),
+            text=text,
+            title=stored.get("title", ""),
+            published=published.isoformat() if published else stored.get("date_text", ""),
+            entities={name: values for name, values in by_field.items() if values},
+            highlights=best_fragment(text, self._match_spans(text, mentions, terms)),
+        )
+
+    def _match_spans(self, text: str, mentions: Sequence[Entity], terms: set[tuple[str, Any]]) -> list[tuple[int, int]]:
+        """Character spans of ``text`` that the query matched, in the text and in entity mentions."""
+        wanted: dict[str, set[str]] = {}
+        for fieldname, term in terms:
+            if fieldname in HIGHLIGHTED_FIELDS:
+                wanted.setdefault(fieldname, set()).add(term.decode("utf-8") if isinstance(term, bytes) else term)
+        spans = []
+        text_terms = wanted.get("text")
+        if text_terms:
+            for token in self._ix.schema["text"].analyzer(text, chars=True, mode="query"):
+                if token.text in text_terms:
+                    spans.append((token.startchar, token.endchar))
+        name_analyzer = self._ix.schema["person"].analyzer
+        for mention in mentions:
+            field_terms = wanted.get(mention.field)
+            if not field_terms:
+                continue
+            for token in name_analyzer(mention.text, chars=True):
+                if token.text in field_terms:
+                    spans.append((mention.start + token.startchar, mention.start + token.endchar))
+        return sorted(set(spans))
+
+
+class ParagraphWriter:
+    """Adds and removes the paragraphs of whole articles inside one Whoosh write."""
+
+    def __init__(self, writer: SegmentWriter) -> None:
+        self._writer = writer
+
+    def delete_article(self, article_id: str) -> None:
+        self._writer.delete_by_term("article", article_id)
+
+    def add_article(self, article: Article, fingerprint: str, entities: Iterable[Sequence[Entity]]) -> int:
+        """Write one document per paragraph of ``article``; returns how many were written."""
+        published = parse_date(article.date)
+        written = 0
+        for number, (paragraph, mentions) in enumerate(zip(article.paragraphs, entities), start=1):
+            doc: dict[str, Any] = {
+                "id": f"{article.id}#{number}",
+                "article": article.id,
+                "fingerprint": f"{article.id}\x1f{fingerprint}",
+                "title": article.title,
+                "paragraph": number,
+                "text": paragraph,
+                "entities": [(m.text, m.field, m.start, m.end) for m in mentions],
+                "date_text": article.date,
+            }
+            if published is not None:
+                doc["published"] = published
+            for name in ENTITY_FIELDS:
+                values = list(dict.fromkeys(m.text for m in mentions if m.field == name))
+                if values:
+                    doc[name] = "\n".join(values)
+                    doc[f"{name}_exact"] = ",".join(v.replace(",", " ") for v in values)
+            self._writer.add_document(**doc)
+            written += 1
+        return written
+
+
+def normalize_query(text: str) -> str:
+    """``text`` with field names lower-cased; :class:`QueryError` for an empty query, an
+    unbalanced quote or parenthesis, or an unknown field name."""
+    if not text.strip():
+        raise QueryError("empty query")
+    if text.count('"') % 2:
+        raise QueryError(f"unbalanced quote at column {text.rfind(chr(34)) + 1}: close the phrase with \"")
+    depth = 0
+    in_phrase = False
+    for column, char in enumerate(text, start=1):
+        if char == '"':
+            in_phrase = not in_phrase
+        elif in_phrase:
+            continue
+        elif char == "(":
+            depth += 1
+        elif char == ")":
+            depth -= 1
+            if depth < 0:
+                raise QueryError(f"unbalanced parenthesis at column {column}: ')' without '('")
+    if depth > 0:
+        raise QueryError("unbalanced parenthesis: '(' without ')'")
+    known = set(QUERY_FIELDS) | {alias for aliases in FIELD_ALIASES.values() for alias in aliases}
+
+    def lower_field(match: re.Match[str]) -> str:
+        name = match.group(1).lower()
+        if name not in known:
+            raise QueryError(f"unknown field {match.group(1)!r}; fields are: {', '.join(QUERY_FIELDS)}")
+        return f"{name}:"
+
+    # field names outside phrases only: split keeps the phrases at odd positions
+    parts = re.split(r'("[^"]*")', text)
+    return "".join(part if i % 2 else _FIELD_PREFIX.sub(lower_field, part) for i, part in enumerate(parts))

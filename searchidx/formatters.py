@@ -1,0 +1,139 @@
+"""Turning search results into text: a table and vertical records for people; JSON Lines,
+JSON and CSV for other programs.
+
+Formatters write to a text stream and never decide about colour themselves: the
+caller says whether the stream is a terminal (``color``).
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Callable
+from typing import TextIO
+
+from .index import SearchResults
+from .models import ENTITY_FIELDS, Hit
+from .snippets import MARK_END, MARK_START
+
+FORMATS = ("table", "vertical", "jsonl", "json", "csv")
+
+_BOLD_MATCH = "\x1b[1;33m"
+_DIM = "\x1b[2m"
+_CYAN = "\x1b[36m"
+_RESET = "\x1b[0m"
+CSV_COLUMNS = ("rank", "article", "paragraph", "title", "published", "score", *ENTITY_FIELDS,
+               "highlights", "text")
+
+
+def _styled(text: str, style: str, color: bool) -> str:
+    return f"{style}{text}{_RESET}" if color and text else text
+
+
+def wrap_fragment(fragment: str, width: int, color: bool) -> list[str]:
+    """``fragment`` wrapped to ``width`` visible columns; matches bold on a terminal, *starred* elsewhere."""
+    opened, closed = ("\x01", "\x02")
+    marked = fragment.replace(MARK_START, opened).replace(MARK_END, closed)
+    start, end = (_BOLD_MATCH, _RESET) if color else ("*", "*")
+    lines: list[str] = []
+    line: list[str] = []
+    visible = 0
+    for word in marked.split():
+        size = len(word.replace(opened, "").replace(closed, "")) + (0 if color else 2 * word.count(opened))
+        if line and visible + 1 + size > width:
+            lines.append(" ".join(line))
+            line, visible = [], 0
+        line.append(word)
+        visible += size + (1 if len(line) > 1 else 0)
+    if line:
+        lines.append(" ".join(line))
+    return [text.replace(opened, start).replace(closed, end) for text in lines]
+
+
+def entity_summary(hit: Hit) -> str:
+    """``person: A, B · place: C`` for the fields that have values."""
+    return " · ".join(f"{name}: {', '.join(values)}" for name, values in hit.entities.items() if values)
+
+
+def format_table(results: SearchResults, out: TextIO, *, width: int = 100, color: bool = False) -> None:
+    """One block per hit: rank, article ¶ paragraph, title and date, entities, the fragment."""
+    text_width = max(30, width - 5)
+    for hit in results:
+        head = f"{hit.rank:>3}  {_styled(hit.article, _CYAN, color)} ¶{hit.paragraph}"
+        details = "  ".join(part for part in (hit.title and f"“{hit.title}”", hit.published[:10]) if part)
+        out.write(head + (f"  {_styled(details, _DIM, color)}" if details else "") + "\n")
+        summary = entity_summary(hit)
+        if summary:
+            for line in wrap_fragment(summary, text_width, False):
+                out.write("     " + _styled(line, _DIM, color) + "\n")
+        for line in wrap_fragment(hit.highlights, text_width, color):
+            out.write(f"     {line}\n")
+        out.write("\n")
+    out.write(summary_line(results) + "\n")
+
+
+def format_vertical(results: SearchResults, out: TextIO, *, width: int = 100, color: bool = False) -> None:
+    """Every field of every hit on its own line, as in ``psql``'s expanded mode."""
+    for hit in results:
+        out.write(_styled(f"-[ {hit.rank} ]" + "-" * max(0, min(width, 60) - 8), _DIM, color) + "\n")
+        rows = [("article", hit.article), ("paragraph", str(hit.paragraph)), ("title", hit.title),
+                ("published", hit.published), ("score", f"{hit.score:.3f}")]
+        rows += [(name, ", ".join(values)) for name, values in hit.entities.items()]
+        for key, value in rows:
+            if value:
+                out.write(f"{key:<10} | {value}\n")
+        lines = wrap_fragment(hit.highlights, max(30, width - 13), color)
+        for i, line in enumerate(lines):
+            out.write(f"{'text' if i == 0 else '':<10} | {line}\n")
+    out.write(summary_line(results) + "\n")
+
+
+def summary_line(results: SearchResults) -> str:
+    """``3 of 17 paragraphs (12 ms)``: how many hits were shown, of how many, and the time."""
+    shown = len(results)
+    noun = "paragraph" if results.total == 1 else "paragraphs"
+    if shown == results.total:
+        counted = f"{results.total} {noun}"
+    else:
+        counted = f"{shown} of {results.total} {noun}"
+    return f"{counted} ({results.seconds * 1000:.0f} ms)"
+
+
+def format_jsonl(results: SearchResults, out: TextIO, **_: object) -> None:
+    """One JSON object a line, one line a hit."""
+    for hit in results:
+        out.write(json.dumps(hit.to_dict(), ensure_ascii=False) + "\n")
+
+
+def format_json(results: SearchResults, out: TextIO, **_: object) -> None:
+    """One JSON document: the query, the total, the time and the hits."""
+    document = {"query": results.query, "total": results.total, "seconds": round(results.seconds, 4),
+                "hits": [hit.to_dict() for hit in results]}
+    out.write(json.dumps(document, ensure_ascii=False, indent=2) + "\n")
+
+
+def format_csv(results: SearchResults, out: TextIO, **_: object) -> None:
+    """A header row and one row a hit; entity lists are joined with ``; ``."""
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(CSV_COLUMNS)
+    for hit in results:
+        row = hit.to_dict()
+        writer.writerow([
+            "; ".join(hit.entities.get(name, [])) if name in ENTITY_FIELDS else row[name]
+            for name in CSV_COLUMNS
+        ])
+
+
+FORMATTERS: dict[str, Callable[..., None]] = {
+    "table": format_table,
+    "vertical": format_vertical,
+    "jsonl": format_jsonl,
+    "json": format_json,
+    "csv": format_csv,
+}
+
+
+def write_results(results: SearchResults, out: TextIO, fmt: str = "table", *,
+                  width: int = 100, color: bool = False) -> None:
+    """Write ``results`` to ``out`` in the format named ``fmt`` (one of :data:`FORMATS`)."""
+    FORMATTERS[fmt](results, out, width=width, color=color)

@@ -1,0 +1,257 @@
+"""The library API: :class:`SearchIndex` opens an index, adds articles to it and searches it.
+
+The CLI and the REPL are thin layers over this class. Writing loads the NER model
+(once per process, on first use); searching never does.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import shutil
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from itertools import islice
+from pathlib import Path
+from types import TracebackType
+
+from . import articles as reading
+from .engine import Engine
+from .errors import IndexExistsError, IndexNotFoundError, InputError
+from .models import ENTITY_FIELDS, Article, Entity, Hit, IndexingReport, IndexStats
+from .settings import default_model
+
+log = logging.getLogger("searchidx")
+
+#: Bumped when entity extraction changes, so that re-indexing re-analyses every article.
+PIPELINE_VERSION = 1
+#: Articles analysed together: their paragraphs go to the NER model in one stream.
+CHUNK_ARTICLES = 64
+
+Progress = Callable[[int, "int | None"], None]
+Warn = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class SearchResults:
+    """The hits of one search (iterable), with the total number of matching paragraphs."""
+
+    query: str
+    hits: list[Hit]
+    total: int
+    seconds: float
+    warnings: list[str] = field(default_factory=list)
+
+    def __iter__(self) -> Iterator[Hit]:
+        return iter(self.hits)
+
+    def __len__(self) -> int:
+        return len(self.hits)
+
+
+def fingerprint(article: Article, model: str) -> str:
+    """A digest of what an article's index documents are made from (text, title, date, model)."""
+    digest = hashlib.blake2b(digest_size=12)
+    for part in (str(PIPELINE_VERSION), model, article.title, article.date, *article.paragraphs):
+        digest.update(part.encode("utf-8"))
+        digest.update(b"\x00")
+    return digest.hexdigest()
+
+
+def _collector(report: IndexingReport, on_warning: Warn | None) -> Warn:
+    """A warning callback that records each message in ``report`` and passes it on."""
+
+    def collect(message: str) -> None:
+        report.warnings.append(message)
+        if message.endswith(reading.SKIPPED):
+            report.skipped += 1
+        (on_warning or log.warning)(message)
+
+    return collect
+
+
+class SearchIndex:
+    """A searchidx index on disk: paragraphs of news articles with their entity fields.
+
+    Use :meth:`open` or :meth:`create`, preferably as a context manager::
+
+        with SearchIndex.open("index") as idx:
+            for hit in idx.search("person:yunus", limit=5):
+                print(hit.article, hit.paragraph, hit.text)
+    """
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+
+    # -- opening -------------------------------------------------------------------------
+
+    @classmethod
+    def open(cls, path: str | os.PathLike[str] = "index") -> SearchIndex:
+        """Open an existing index; :class:`IndexNotFoundError` when there is none."""
+        return cls(Engine.open(Path(path)))
+
+    @classmethod
+    def create(cls, path: str | os.PathLike[str] = "index", *, model: str | None = None,
+               overwrite: bool = False) -> SearchIndex:
+        """Create an empty index at ``path``.
+
+        ``model`` is the spaCy model used to find entities (default: :func:`default_model`).
+        An index already there raises :class:`IndexExistsError` unless ``overwrite`` is
+        true; other files in the folder are always left alone.
+        """
+        folder = Path(path)
+        if folder.exists() and not folder.is_dir():
+            raise InputError(f"{folder} is a file, not a folder for an index")
+        if Engine.exists(folder):
+            if not overwrite:
+                raise IndexExistsError(f"{folder} already holds an index")
+            _remove_index_files(folder)
+        return cls(Engine.create(folder, model or default_model()))
+
+    @classmethod
+    def open_or_create(cls, path: str | os.PathLike[str] = "index", *, model: str | None = None) -> SearchIndex:
+        """Open the index at ``path``, creating an empty one when there is none yet."""
+        try:
+            return cls.open(path)
+        except IndexNotFoundError:
+            return cls.create(path, model=model)
+
+    @property
+    def path(self) -> Path:
+        """The index folder."""
+        return self._engine.path
+
+    @property
+    def model(self) -> str:
+        """The spaCy model this index finds entities with."""
+        return self._engine.meta.model
+
+    def close(self) -> None:
+        """Release open files. Searching again reopens them."""
+        self._engine.close()
+
+    def __enter__(self) -> SearchIndex:
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.close()
+
+    # -- writing -------------------------------------------------------------------------
+
+    def add_paths(self, paths: Sequence[str | os.PathLike[str]], *, rebuild: bool = False,
+                  on_progress: Progress | None = None, on_warning: Warn | None = None) -> IndexingReport:
+        """Index the articles in files and folders (``.txt``, ``.md``, ``.jsonl``).
+
+        Unchanged articles are skipped, changed ones replace their old paragraphs. With
+        ``rebuild``, the index afterwards holds exactly these articles. Unreadable files
+        are reported through ``on_warning`` (default: the ``searchidx`` logger) and skipped.
+        ``on_progress(done, total)`` is called as articles are processed.
+        """
+        report = IndexingReport()
+        collect = _collector(report, on_warning)
+        sources = reading.find_sources(paths, collect)
+        if not sources:
+            raise InputError(f"no .txt, .md or .jsonl files in {', '.join(map(str, paths))}")
+        total = reading.count_articles(sources)
+        return self._add(reading.read_articles(sources, collect), report, total, rebuild, on_progress, collect)
+
+    def add_articles(self, articles: Iterable[Article], *, rebuild: bool = False,
+                     on_progress: Progress | None = None, on_warning: Warn | None = None) -> IndexingReport:
+        """Index ``articles``, with the same idempotence as :meth:`add_paths`."""
+        report = IndexingReport()
+        return self._add(articles, report, None, rebuild, on_progress, _collector(report, on_warning))
+
+    def add_article(self, text: str, id: str, title: str = "", date: str = "") -> IndexingReport:
+        """Index one article given as text (paragraphs separated by blank lines)."""
+        paragraphs = tuple(reading.split_blocks(text))
+        if not paragraphs:
+            raise InputError(f"article {id!r} has no text")
+        return self.add_articles([Article(id=id, paragraphs=paragraphs, title=title, date=date)])
+
+    def _add(self, articles: Iterable[Article], report: IndexingReport, total: int | None,
+             rebuild: bool, on_progress: Progress | None, warn: Warn) -> IndexingReport:
+        model = self.model
+        known = {} if rebuild else self._engine.fingerprints()
+        seen: set[str] = set()
+        done = 0
+
+        def changed() -> Iterator[tuple[Article, str, bool]]:
+            nonlocal done
+            for article in articles:
+                if article.id in seen:
+                    warn(f"{article.source or article.id}: article id {article.id!r} "
+                         f"seen before in this run {reading.SKIPPED}")
+                    continue
+                seen.add(article.id)
+                digest = fingerprint(article, model)
+                previous = known.get(article.id)
+                if previous == digest:
+                    report.articles_unchanged += 1
+                    done += 1
+                    if on_progress:
+                        on_progress(done, total)
+                    continue
+                yield article, digest, previous is not None
+
+        with self._engine.writer(clear=rebuild) as writer:
+            pending = changed()
+            while chunk := list(islice(pending, CHUNK_ARTICLES)):
+                for (article, digest, replacing), mentions in zip(chunk, self._analyse(chunk, model)):
+                    if replacing:
+                        writer.delete_article(article.id)
+                        report.articles_updated += 1
+                    else:
+                        report.articles_added += 1
+                    report.paragraphs_written += writer.add_article(article, digest, mentions)
+                    done += 1
+                    if on_progress:
+                        on_progress(done, total)
+        return report
+
+    @staticmethod
+    def _analyse(chunk: list[tuple[Article, str, bool]], model: str) -> Iterator[list[list[Entity]]]:
+        from .entities import get_extractor, harmonize  # the model loads only when writing
+
+        extractor = get_extractor(model)
+        paragraphs = [p for article, _, _ in chunk for p in article.paragraphs]
+        found = extractor.extract_many(paragraphs)
+        for article, _, _ in chunk:
+            yield harmonize(article.paragraphs, [next(found) for _ in article.paragraphs])
+
+    # -- reading -------------------------------------------------------------------------
+
+    def search(self, query: str, limit: int | None = 10) -> SearchResults:
+        """The best ``limit`` paragraphs for ``query`` (Whoosh syntax; see the README).
+
+        Raises :class:`~searchidx.errors.QueryError` for a query that cannot be run.
+        """
+        hits, total, seconds = self._engine.search(query, limit=limit)
+        return SearchResults(query=query, hits=hits, total=total, seconds=seconds)
+
+    def stats(self) -> IndexStats:
+        """Article, paragraph and entity counts, and the size on disk."""
+        articles, paragraphs, names = self._engine.counts()
+        return IndexStats(
+            path=str(self.path),
+            articles=articles,
+            paragraphs=paragraphs,
+            entities={name: names[name] for name in ENTITY_FIELDS},
+            size_bytes=self._engine.size_bytes(),
+            model=self.model,
+            schema_version=self._engine.meta.schema_version,
+        )
+
+
+def _remove_index_files(folder: Path) -> None:
+    """Delete an old index's files from ``folder`` (used before creating a new one)."""
+    if not folder.is_dir():
+        return
+    for entry in folder.iterdir():
+        if Engine.owns_file(entry.name):
+            if entry.is_dir():
+                shutil.rmtree(entry)
+            else:
+                entry.unlink()
+

@@ -1,0 +1,92 @@
+"""Plain data records that flow through searchidx: articles in, entities and hits out.
+
+They hold no behaviour beyond serialisation, so every front (CLI, REPL, library users)
+can print, store or send them without importing the search engine.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from typing import Any
+
+#: The entity fields of every paragraph, in display order.
+ENTITY_FIELDS: tuple[str, ...] = ("person", "org", "place", "date", "group", "misc")
+
+
+@dataclass(frozen=True)
+class Article:
+    """One news article as read from a file or a JSON Lines record.
+
+    ``paragraphs`` never holds the title; ``date`` is the publication date as written
+    (ISO 8601 when the source gives one), ``source`` says where the article came from.
+    """
+
+    id: str
+    paragraphs: tuple[str, ...]
+    title: str = ""
+    date: str = ""
+    source: str = ""
+    metadata: dict[str, Any] = field(default_factory=dict, compare=False)
+
+
+@dataclass(frozen=True)
+class Entity:
+    """A named entity found in a text: its words, its field and its character offsets."""
+
+    text: str
+    field: str
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One matching paragraph of a search, ready to print or serialise."""
+
+    rank: int
+    article: str
+    paragraph: int
+    score: float
+    text: str
+    title: str = ""
+    published: str = ""
+    entities: dict[str, list[str]] = field(default_factory=dict)
+    highlights: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        """The hit as JSON-ready data (the shape of one ``--format jsonl`` line)."""
+        return dataclasses.asdict(self)
+
+
+@dataclass(frozen=True)
+class IndexStats:
+    """Counts that describe an index on disk."""
+
+    path: str
+    articles: int
+    paragraphs: int
+    entities: dict[str, int]
+    size_bytes: int
+    model: str
+    schema_version: int
+
+    def to_dict(self) -> dict[str, Any]:
+        """The statistics as JSON-ready data."""
+        return dataclasses.asdict(self)
+
+
+@dataclass
+class IndexingReport:
+    """What one indexing run did. ``skipped`` counts files and records passed over."""
+
+    articles_added: int = 0
+    articles_updated: int = 0
+    articles_unchanged: int = 0
+    paragraphs_written: int = 0
+    skipped: int = 0
+    warnings: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The report as JSON-ready data."""
+        return dataclasses.asdict(self)

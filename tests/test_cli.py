@@ -1,0 +1,141 @@
+"""The command line, driven in-process through an injected environment."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import FIXTURES, SEED_ID
+from searchidx.cli import Env, ExitStatus, build_parser, main
+
+
+def run(*argv: str, tty: bool = False) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    env = Env(stdin=io.StringIO(), stdout=out, stderr=err, stdout_isatty=tty, stderr_isatty=False)
+    code = main(list(argv), env)
+    return code, out.getvalue(), err.getvalue()
+
+
+def test_search_jsonl_has_the_documented_keys(seed_index_path: Path):
+    code, out, err = run("search", "place:dhaka OR org:navy", "--index", str(seed_index_path), "-f", "jsonl")
+    assert code == ExitStatus.OK and err == ""
+    hits = [json.loads(line) for line in out.splitlines()]
+    assert sorted(hit["paragraph"] for hit in hits) == [3, 4]
+    for hit in hits:
+        assert hit["article"] == SEED_ID and isinstance(hit["paragraph"], int)
+        assert {"title", "score", "text", "entities", "highlights"} <= set(hit)
+    assert "<em>Dhaka</em>" in next(h for h in hits if h["paragraph"] == 3)["highlights"]
+
+
+def test_search_json_csv_and_table(seed_index_path: Path):
+    index = ("--index", str(seed_index_path))
+    code, out, _ = run("search", "person:gorgun", *index, "--format", "json")
+    document = json.loads(out)
+    assert code == 0 and document["total"] == 2 and len(document["hits"]) == 2
+
+    _, out, _ = run("search", "person:gorgun", *index, "--format", "csv")
+    rows = list(csv.DictReader(io.StringIO(out)))
+    assert [row["paragraph"] for row in rows] == ["2", "4"] or [row["paragraph"] for row in rows] == ["4", "2"]
+    assert "Haluk Gorgun" in rows[0]["person"] + rows[1]["person"]
+
+    _, out, _ = run("search", "person:gorgun", *index)
+    assert f"{SEED_ID} ¶2" in out and "*Gorgun*" in out and "\x1b[" not in out
+    assert out.rstrip().splitlines()[-1].startswith("2 paragraphs (")
+
+    _, out, _ = run("search", "person:gorgun", *index, tty=True)
+    assert "\x1b[1;33mGorgun\x1b[0m" in out
+
+
+def test_limit(seed_index_path: Path):
+    _, out, _ = run("search", "bangladesh", "--index", str(seed_index_path), "-f", "jsonl", "--limit", "2")
+    assert len(out.splitlines()) == 2
+
+
+@pytest.mark.parametrize(
+    ("argv", "status", "message"),
+    [
+        (["search", '"defence'], ExitStatus.USAGE, "unbalanced quote"),
+        (["search", "colour:red"], ExitStatus.USAGE, "unknown field 'colour'"),
+        (["search", "x", "--limit", "0"], ExitStatus.USAGE, "must be 1 or more"),
+        (["search", "x", "--format", "xml"], ExitStatus.USAGE, "invalid choice"),
+        (["frobnicate"], ExitStatus.USAGE, "invalid choice"),
+    ],
+)
+def test_errors_are_one_line_with_an_exit_code(seed_index_path: Path, argv, status, message):
+    code, out, err = run(*argv, "--index", str(seed_index_path)) if argv[0] == "search" else run(*argv)
+    assert code == status
+    assert out == ""
+    assert err.count("\n") == 1 and err.startswith("searchidx: error:") and message in err
+
+
+def test_missing_index_says_how_to_build_one(tmp_path: Path):
+    code, _, err = run("search", "x", "--index", str(tmp_path / "none"))
+    assert code == ExitStatus.NO_INDEX
+    assert "searchidx index --index" in err and err.count("\n") == 1
+
+
+def test_index_then_stats_and_warnings_for_bad_files(tmp_path: Path):
+    corpus = tmp_path / "in"
+    corpus.mkdir()
+    (corpus / "ok.txt").write_text("Ferries in Lisbon\n\nBoats sail from Lisbon to Tangier.\n", encoding="utf-8")
+    (corpus / "bin.txt").write_bytes(b"\x00\x01\x02" * 100)
+    index = tmp_path / "ix"
+    code, _, err = run("index", str(corpus), "--index", str(index))
+    assert code == 0
+    assert "warning:" in err and "bin.txt: binary file (skipped)" in err
+    assert "1 new" in err and "1 skipped" in err
+
+    code, out, _ = run("stats", "--index", str(index), "-f", "json")
+    stats = json.loads(out)
+    assert code == 0 and stats["articles"] == 1 and stats["paragraphs"] == 1
+
+    code, _, err = run("index", str(tmp_path / "nope"), "--index", str(index))
+    assert code == ExitStatus.ERROR and "no such file" in err
+
+
+def test_index_rebuild_recovers_a_foreign_folder(tmp_path: Path):
+    index = tmp_path / "ix"
+    run("index", str(FIXTURES / "corpus"), "--index", str(index))
+    (index / "searchidx.json").write_text('{"schema_version": 999}', encoding="utf-8")
+    code, _, err = run("search", "lisbon", "--index", str(index))
+    assert code == ExitStatus.NO_INDEX and "--rebuild" in err
+    code, _, _ = run("index", str(FIXTURES / "corpus"), "--index", str(index), "--rebuild", "-q")
+    assert code == 0
+    code, out, _ = run("search", "lisbon", "--index", str(index), "-f", "jsonl")
+    assert code == 0 and out
+
+
+def test_index_path_from_environment(seed_index_path: Path, monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setenv("SEARCHIDX_INDEX", str(seed_index_path))
+    code, out, _ = run("search", "person:zaman", "-f", "jsonl")
+    assert code == 0 and len(out.splitlines()) == 2
+
+
+def test_help_lists_every_command():
+    text = build_parser().format_help()
+    for command in ("index", "search", "stats"):
+        assert command in text
+
+
+def test_one_shot_search_never_imports_spacy(seed_index_path: Path):
+    code = (
+        "import sys; from searchidx.cli import main; "
+        f"status = main(['search', 'person:gorgun', '--index', {str(seed_index_path)!r}, '-f', 'jsonl']); "
+        "print('SPACY' if 'spacy' in sys.modules else 'NO-SPACY', status)"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert result.stdout.strip().splitlines()[-1] == "NO-SPACY 0"
+
+
+def test_python_dash_m_runs_the_command(seed_index_path: Path):
+    result = subprocess.run(
+        [sys.executable, "-m", "searchidx", "search", "person:yunus", "--index", str(seed_index_path), "-f", "jsonl"],
+        capture_output=True, text=True, timeout=60,
+    )
+    assert result.returncode == 0 and len(result.stdout.splitlines()) == 2

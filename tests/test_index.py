@@ -1,0 +1,174 @@
+"""The library API on real indexes: fielded and keyword queries, re-indexing, failures."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from conftest import FIXTURES, SEED_ID, SEEDS
+from searchidx import (
+    IndexExistsError,
+    IndexNotFoundError,
+    QueryError,
+    SearchIndex,
+)
+from searchidx.articles import read_articles, find_sources
+
+
+def paragraphs(idx: SearchIndex, query: str) -> set[int]:
+    return {hit.paragraph for hit in idx.search(query, limit=None)}
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("person:gorgun", {2, 4}),
+        ('person:"haluk gorgun"', {2}),
+        ("person:yunus", {2, 3}),
+        ("people:Yunus", {2, 3}),
+        ("place:dhaka OR org:navy", {3, 4}),
+        ('place:"Bay of Bengal" defence', {9}),
+        ('"defence cooperation"', {2, 5}),
+        ("turkiye", {1, 7, 10, 12, 13}),
+        ("Türkiye", {1, 7, 10, 12, 13}),
+        ("place:turkiye", {1, 7, 10, 12, 13}),
+        ("places:türkiye AND person:gungor", {12}),
+        ("naval platforms", {8}),
+        ("navies", {4}),  # stemming: "navies" and "Navy" share a stem
+        ("defense~", {1, 2, 5, 6, 7, 8, 9, 10, 12, 13}),
+        ("modern NOT combat", {7}),
+        (f"article:{SEED_ID} paragraph:13", {13}),
+    ],
+)
+def test_seed_queries(seed_index: SearchIndex, query: str, expected: set[int]):
+    assert paragraphs(seed_index, query) == expected
+
+
+def test_hits_carry_article_entities_and_marked_fragment(seed_index: SearchIndex):
+    [hit] = seed_index.search('person:"haluk gorgun"').hits
+    assert hit.article == SEED_ID and hit.paragraph == 2 and hit.score > 0
+    assert hit.entities["person"] == ["Haluk Gorgun", "Muhammad Yunus"]
+    assert hit.highlights.startswith("<em>Haluk</em> <em>Gorgun</em> met with")
+    assert hit.text.startswith("Haluk Gorgun met with Bangladesh")
+    assert set(hit.to_dict()) >= {"article", "title", "paragraph", "score", "text", "entities", "highlights"}
+
+
+def test_results_count_all_matches_beyond_the_limit(seed_index: SearchIndex):
+    results = seed_index.search("bangladesh", limit=2)
+    assert len(results) == 2 and results.total > 2
+
+
+@pytest.mark.parametrize("query", ['"defence', "(defence", "defence)", "colour:red", "   "])
+def test_malformed_queries_raise_query_error_with_a_reason(seed_index: SearchIndex, query: str):
+    with pytest.raises(QueryError) as error:
+        seed_index.search(query)
+    assert str(error.value) and "\n" not in str(error.value)
+
+
+def test_stats_count_articles_paragraphs_and_names(seed_index: SearchIndex):
+    stats = seed_index.stats()
+    assert (stats.articles, stats.paragraphs) == (1, 13)
+    assert stats.entities["person"] >= 5 and stats.size_bytes > 0
+
+
+def test_missing_index_says_how_to_build_one(tmp_path: Path):
+    with pytest.raises(IndexNotFoundError, match="searchidx index"):
+        SearchIndex.open(tmp_path / "nothing")
+    with pytest.raises(IndexNotFoundError):
+        SearchIndex.open(tmp_path)  # an empty folder is not an index
+
+
+def test_create_refuses_to_replace_an_index_unless_asked(tmp_path: Path):
+    SearchIndex.create(tmp_path).close()
+    with pytest.raises(IndexExistsError):
+        SearchIndex.create(tmp_path)
+    SearchIndex.create(tmp_path, overwrite=True).close()
+
+
+def test_reindexing_is_idempotent_and_replaces_changed_articles(tmp_path: Path):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    article = corpus / "story.txt"
+    article.write_text("Talks in Lisbon\n\nFirst paragraph about Lisbon.\n\nSecond about Porto.\n\n"
+                       "Third about Faro.\n", encoding="utf-8")
+    with SearchIndex.create(tmp_path / "ix") as idx:
+        first = idx.add_paths([corpus])
+        assert (first.articles_added, first.paragraphs_written) == (1, 3)
+        again = idx.add_paths([corpus])
+        assert (again.articles_unchanged, again.paragraphs_written) == (1, 0)
+        assert idx.stats().paragraphs == 3
+
+        article.write_text("Talks in Lisbon\n\nOnly one paragraph about Braga now.\n", encoding="utf-8")
+        changed = idx.add_paths([corpus])
+        assert (changed.articles_updated, changed.paragraphs_written) == (1, 1)
+        assert idx.stats().paragraphs == 1
+        assert idx.search("faro").total == 0
+        assert [h.paragraph for h in idx.search("braga")] == [1]
+
+
+def test_same_file_names_in_different_folders_are_different_articles(tmp_path: Path):
+    with SearchIndex.create(tmp_path) as idx:
+        idx.add_paths([FIXTURES / "corpus"])
+        assert {h.article for h in idx.search("paragraph:1", limit=None)} == {"business/001", "world/001"}
+        [hit] = idx.search('title:"chip maker" paragraph:2').hits
+        assert hit.title == "Chip maker lifts forecast"
+
+
+def test_jsonl_dates_and_bad_records(tmp_path: Path):
+    warnings: list[str] = []
+    with SearchIndex.create(tmp_path) as idx:
+        report = idx.add_paths([FIXTURES / "articles.jsonl"], on_warning=warnings.append)
+        assert report.articles_added == 3 and report.skipped == 2
+        [hit] = idx.search("copper").hits
+        assert hit.published.startswith("1987-04-15")
+        assert idx.search("published:1987").total == 3
+        zinc = idx.search("zinc").hits[0]
+        assert zinc.published == "15-APR-1987 99:00"  # malformed: kept as written, not a date
+
+
+def test_add_article_from_code(tmp_path: Path):
+    with SearchIndex.create(tmp_path) as idx:
+        idx.add_article("The mayor of Porto, Rui Moreira, opened a bridge.\n\nIt cost a lot.", id="p1",
+                        title="Bridge opens", date="2024-05-01")
+        [hit] = idx.search("bridge AND paragraph:1").hits
+        assert (hit.article, hit.title, hit.published[:10]) == ("p1", "Bridge opens", "2024-05-01")
+
+
+def test_failed_run_leaves_last_commit_intact(tmp_path: Path):
+    with SearchIndex.create(tmp_path) as idx:
+        idx.add_paths([SEEDS])
+
+        def explode(done: int, total: int | None) -> None:
+            raise RuntimeError("disk on fire")
+
+        with pytest.raises(RuntimeError):
+            idx.add_paths([FIXTURES / "corpus"], on_progress=explode)
+        assert idx.stats().paragraphs == 13
+        assert idx.search("lisbon").total == 0
+        assert idx.search("person:gorgun").total == 2
+
+
+def test_duplicate_ids_in_one_run_keep_the_first(tmp_path: Path):
+    data = tmp_path / "dup.jsonl"
+    data.write_text('{"id": "a", "text": "First version."}\n{"id": "a", "text": "Second version."}\n',
+                    encoding="utf-8")
+    warnings: list[str] = []
+    with SearchIndex.create(tmp_path / "ix") as idx:
+        idx.add_paths([data], on_warning=warnings.append)
+        assert idx.search("first").total == 1 and idx.search("second").total == 0
+    assert any("seen before" in w for w in warnings)
+
+
+def test_rebuild_replaces_everything_in_one_commit(tmp_path: Path):
+    with SearchIndex.create(tmp_path) as idx:
+        idx.add_paths([SEEDS])
+        idx.add_paths([FIXTURES / "corpus"], rebuild=True)
+        assert idx.stats().articles == 2
+        assert idx.search("bangladesh").total == 0
+
+
+def test_articles_from_code_are_the_same_as_from_files(tmp_path: Path):
+    with SearchIndex.create(tmp_path) as idx:
+        idx.add_articles(read_articles(find_sources([SEEDS])))
+        assert paragraphs(idx, "person:gorgun") == {2, 4}
