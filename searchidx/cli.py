@@ -11,13 +11,10 @@ import argparse
 import enum
 import json
 import os
-import shutil
 import sys
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TextIO
 
 from . import __version__
 from .errors import (
@@ -27,6 +24,7 @@ from .errors import (
     QueryError,
     SearchidxError,
 )
+from .environment import Env, ProgressBar
 from .formatters import FORMATS, write_results
 from .index import SearchIndex
 from .models import IndexingReport
@@ -42,50 +40,6 @@ class ExitStatus(enum.IntEnum):
     NO_INDEX = 3  #: no index at the path, or one that cannot be read
     LOCKED = 4  #: another process is writing to the index
     INTERRUPTED = 130  #: stopped by Ctrl-C; the index keeps its last commit
-
-
-@dataclass
-class Env:
-    """The streams and terminal facts the command runs with (tests pass their own)."""
-
-    stdin: TextIO = field(default_factory=lambda: sys.stdin)
-    stdout: TextIO = field(default_factory=lambda: sys.stdout)
-    stderr: TextIO = field(default_factory=lambda: sys.stderr)
-    stdin_isatty: bool | None = None
-    stdout_isatty: bool | None = None
-    stderr_isatty: bool | None = None
-
-    def __post_init__(self) -> None:
-        def isatty(stream: TextIO) -> bool:
-            try:
-                return stream.isatty()
-            except (AttributeError, ValueError):
-                return False
-
-        if self.stdin_isatty is None:
-            self.stdin_isatty = isatty(self.stdin)
-        if self.stdout_isatty is None:
-            self.stdout_isatty = isatty(self.stdout)
-        if self.stderr_isatty is None:
-            self.stderr_isatty = isatty(self.stderr)
-
-    @property
-    def color(self) -> bool:
-        """Colour on standard output: only on a terminal, and never with ``NO_COLOR`` set."""
-        return bool(self.stdout_isatty) and not os.environ.get("NO_COLOR")
-
-    @property
-    def width(self) -> int:
-        return shutil.get_terminal_size((100, 24)).columns if self.stdout_isatty else 100
-
-    def error(self, message: str) -> None:
-        self.stderr.write(f"searchidx: error: {message}\n")
-
-    def warn(self, message: str) -> None:
-        self.stderr.write(f"searchidx: warning: {message}\n")
-
-    def info(self, message: str) -> None:
-        self.stderr.write(f"{message}\n")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -133,6 +87,13 @@ def build_parser() -> argparse.ArgumentParser:
     search.add_argument("--format", "-f", choices=FORMATS, default="table",
                         help="output format (default: table)")
 
+    repl = commands.add_parser("repl", help="the interactive search console (the default command)",
+                               description="Search interactively with completion of field names and "
+                                           "entity names, highlighting and history. Reads queries from "
+                                           "standard input when it is not a terminal. Builds the default "
+                                           "index from seeds/ when there is none.")
+    repl.add_argument("--index", metavar="DIR", help=index_help)
+
     stats = commands.add_parser("stats", help="print an index's counts and size")
     stats.add_argument("--index", metavar="DIR", help=index_help)
     stats.add_argument("--format", "-f", choices=("table", "json"), default="table",
@@ -155,7 +116,7 @@ def main(argv: Sequence[str] | None = None, env: Env | None = None) -> int:
     env = env or Env()
     try:
         args = build_parser().parse_args(argv)
-        command: Callable[[argparse.Namespace, Env], int] = COMMANDS[args.command or "index-help"]
+        command: Callable[[argparse.Namespace, Env], int] = COMMANDS[args.command or "repl"]
         return command(args, env)
     except UsageError as error:
         env.error(str(error))
@@ -203,7 +164,7 @@ def cmd_index(args: argparse.Namespace, env: Env) -> int:
             raise
         idx = SearchIndex.create(path, overwrite=True)
     started = time.perf_counter()
-    with idx, _Progress(env, enabled=not args.quiet) as progress:
+    with idx, ProgressBar(env, enabled=not args.quiet) as progress:
         report = idx.add_paths(paths, rebuild=rebuild, on_progress=progress.update, on_warning=progress.warn)
     if not args.quiet:
         env.info(describe_report(report, time.perf_counter() - started, path))
@@ -219,38 +180,6 @@ def describe_report(report: IndexingReport, seconds: float, path: Path) -> str:
     if report.skipped:
         line += f"; {report.skipped} skipped (see warnings above)"
     return line
-
-
-class _Progress:
-    """A progress bar on a terminal's stderr (tqdm), and warnings printed around it."""
-
-    def __init__(self, env: Env, enabled: bool) -> None:
-        self.env = env
-        self.bar = None
-        if enabled and env.stderr_isatty:
-            from tqdm import tqdm
-
-            self.bar = tqdm(total=None, unit=" articles", file=env.stderr, dynamic_ncols=True, leave=False)
-
-    def __enter__(self) -> _Progress:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        if self.bar is not None:
-            self.bar.close()
-
-    def update(self, done: int, total: int | None) -> None:
-        if self.bar is not None:
-            if total is not None and self.bar.total != total:
-                self.bar.total = total
-            self.bar.n = done
-            self.bar.refresh()
-
-    def warn(self, message: str) -> None:
-        if self.bar is not None:
-            self.bar.write(f"searchidx: warning: {message}", file=self.env.stderr)
-        else:
-            self.env.warn(message)
 
 
 def cmd_search(args: argparse.Namespace, env: Env) -> int:
@@ -277,14 +206,30 @@ def cmd_stats(args: argparse.Namespace, env: Env) -> int:
     return ExitStatus.OK
 
 
-def cmd_help(args: argparse.Namespace, env: Env) -> int:
-    build_parser().print_help(env.stdout)
-    return ExitStatus.OK
+def cmd_repl(args: argparse.Namespace, env: Env) -> int:
+    """``searchidx`` / ``searchidx repl``: the console, on an index built from seeds/ if needed."""
+    from .repl import run_repl  # prompt-toolkit is loaded only for the console
+
+    given = getattr(args, "index", None) or os.environ.get(INDEX_ENV, "").strip()
+    path = default_index_path(given)
+    try:
+        idx = SearchIndex.open(path)
+    except IndexNotFoundError:
+        seeds = default_seeds_path()
+        if given or seeds is None:
+            raise
+        env.info(f"No index at {path} yet: building it from {seeds}/ (once)...")
+        idx = SearchIndex.create(path)
+        with ProgressBar(env) as progress:
+            report = idx.add_paths([seeds], on_progress=progress.update, on_warning=progress.warn)
+        env.info(f"indexed {report.paragraphs_written} paragraphs")
+    with idx:
+        return run_repl(idx, env)
 
 
 COMMANDS: dict[str, Callable[[argparse.Namespace, Env], int]] = {
     "index": cmd_index,
     "search": cmd_search,
     "stats": cmd_stats,
-    "index-help": cmd_help,
+    "repl": cmd_repl,
 }

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import re
 import time
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -28,6 +27,7 @@ from whoosh.lang.porter2 import stem as porter2_stem
 from whoosh.support.charset import accent_map
 from whoosh.writing import CLEAR, SegmentWriter
 
+from . import syntax
 from .errors import IndexCorruptError, IndexLockedError, IndexNotFoundError, QueryError
 from .models import ENTITY_FIELDS, Article, Entity, Hit
 from .snippets import best_fragment
@@ -41,24 +41,8 @@ DEFAULT_FIELDS: tuple[str, ...] = ("text", "title", "person", "org", "place", "g
 #: The default operator between query terms. AND: every word must match, as in web search,
 #: so that adding a word narrows the results (write OR for the alternative).
 DEFAULT_OPERATOR = "AND"
-#: Other names users may write for a field.
-FIELD_ALIASES: dict[str, list[str]] = {
-    "person": ["people", "persons"],
-    "org": ["orgs", "organization", "organisation", "organizations", "organisations"],
-    "place": ["places", "location", "locations"],
-    "date": ["dates"],
-    "group": ["groups"],
-    "misc": [],
-    "title": ["headline"],
-    "published": ["pubdate"],
-}
-#: Field names a user can write in a query (aliases included).
-QUERY_FIELDS: tuple[str, ...] = ("text", "title", "article", "paragraph", "published", *ENTITY_FIELDS)
-
 #: Fields whose matches are marked in a hit's fragment.
 HIGHLIGHTED_FIELDS = frozenset(("text", *ENTITY_FIELDS))
-
-_FIELD_PREFIX = re.compile(r"(?<![\w\"'])([A-Za-z_][\w]*):(?=\S)")
 
 
 def _text_analyzer() -> Any:
@@ -244,33 +228,56 @@ class Engine:
         parser = qparser.MultifieldParser(list(DEFAULT_FIELDS), schema, group=qparser.AndGroup)
         parser.add_plugin(qparser.FuzzyTermPlugin())
         parser.add_plugin(qparser.GtLtPlugin())
-        parser.add_plugin(qparser.FieldAliasPlugin(FIELD_ALIASES))
         return parser
 
     def parse(self, text: str) -> Any:
         """The Whoosh query for ``text``; :class:`QueryError` with a readable reason if it has none."""
-        normalized = normalize_query(text)
+        mistakes = syntax.problems(text)
+        if mistakes:
+            raise QueryError(mistakes[0])
         try:
-            parsed = self._parser.parse(normalized)
+            parsed = self._parser.parse(syntax.normalize(text))
         except Exception as error:  # Whoosh's parser raises plain ValueErrors and worse
             raise QueryError(f"cannot parse the query: {error}") from error
         if parsed is query.NullQuery or isinstance(parsed, type(query.NullQuery)):
             raise QueryError("the query has no searchable words (only stop words or empty values)")
         return parsed
 
-    def search(self, text: str, limit: int | None = 10) -> tuple[list[Hit], int, float]:
-        """The best ``limit`` paragraphs for the query, the total match count and seconds taken."""
+    def search(self, text: str, limit: int | None = 10, offset: int = 0) -> tuple[list[Hit], int, float]:
+        """The best paragraphs for the query after the first ``offset``, at most ``limit`` of
+        them; the total match count; the seconds taken."""
         started = time.perf_counter()
         parsed = self.parse(text)
         searcher = self._searcher_now()
-        results = searcher.search(parsed, limit=limit)
+        results = searcher.search(parsed, limit=None if limit is None else offset + limit)
         terms = parsed.existing_terms(searcher.reader(), phrases=True, expand=True)
-        hits = [self._hit(rank, hit, terms) for rank, hit in enumerate(results, start=1)]
+        hits = [self._hit(rank, results[rank - 1], terms)
+                for rank in range(offset + 1, min(len(results), results.scored_length()) + 1)]
         return hits, len(results), time.perf_counter() - started
+
+    def article(self, article_id: str) -> list[Hit]:
+        """Every paragraph of an article, in order (``rank`` is the paragraph number)."""
+        searcher = self._searcher_now()
+        stored = [searcher.stored_fields(n) for n in searcher.document_numbers(article=article_id)]
+        stored.sort(key=lambda fields: fields["paragraph"])
+        return [self._stored_hit(fields["paragraph"], fields, 0.0, "") for fields in stored]
+
+    def entity_values(self, field: str) -> list[tuple[str, int]]:
+        """The whole names in an entity field with the number of paragraphs naming each, most first."""
+        reader = self._searcher_now().reader()
+        values = [(term.decode("utf-8"), info.doc_frequency()) for term, info in reader.iter_field(f"{field}_exact")]
+        values.sort(key=lambda item: (-item[1], item[0]))
+        return values
 
     def _hit(self, rank: int, hit: Any, terms: set[tuple[str, Any]]) -> Hit:
         stored = hit.fields()
         text = stored.get("text", "")
+        mentions = [Entity(*item) for item in stored.get("entities", ())]
+        return self._stored_hit(rank, stored, float(hit.score),
+                                best_fragment(text, self._match_spans(text, mentions, terms)))
+
+    @staticmethod
+    def _stored_hit(rank: int, stored: dict[str, Any], score: float, highlights: str) -> Hit:
         mentions = [Entity(*item) for item in stored.get("entities", ())]
         by_field: dict[str, list[str]] = {name: [] for name in ENTITY_FIELDS}
         for mention in mentions:
@@ -281,12 +288,12 @@ class Engine:
             rank=rank,
             article=stored["article"],
             paragraph=stored["paragraph"],
-            score=round(float(hit.score), 4),
-            text=text,
+            score=round(score, 4),
+            text=stored.get("text", ""),
             title=stored.get("title", ""),
             published=published.isoformat() if published else stored.get("date_text", ""),
             entities={name: values for name, values in by_field.items() if values},
-            highlights=best_fragment(text, self._match_spans(text, mentions, terms)),
+            highlights=highlights,
         )
 
     def _match_spans(self, text: str, mentions: Sequence[Entity], terms: set[tuple[str, Any]]) -> list[tuple[int, int]]:
@@ -346,38 +353,3 @@ class ParagraphWriter:
             self._writer.add_document(**doc)
             written += 1
         return written
-
-
-def normalize_query(text: str) -> str:
-    """``text`` with field names lower-cased; :class:`QueryError` for an empty query, an
-    unbalanced quote or parenthesis, or an unknown field name."""
-    if not text.strip():
-        raise QueryError("empty query")
-    if text.count('"') % 2:
-        raise QueryError(f"unbalanced quote at column {text.rfind(chr(34)) + 1}: close the phrase with \"")
-    depth = 0
-    in_phrase = False
-    for column, char in enumerate(text, start=1):
-        if char == '"':
-            in_phrase = not in_phrase
-        elif in_phrase:
-            continue
-        elif char == "(":
-            depth += 1
-        elif char == ")":
-            depth -= 1
-            if depth < 0:
-                raise QueryError(f"unbalanced parenthesis at column {column}: ')' without '('")
-    if depth > 0:
-        raise QueryError("unbalanced parenthesis: '(' without ')'")
-    known = set(QUERY_FIELDS) | {alias for aliases in FIELD_ALIASES.values() for alias in aliases}
-
-    def lower_field(match: re.Match[str]) -> str:
-        name = match.group(1).lower()
-        if name not in known:
-            raise QueryError(f"unknown field {match.group(1)!r}; fields are: {', '.join(QUERY_FIELDS)}")
-        return f"{name}:"
-
-    # field names outside phrases only: split keeps the phrases at odd positions
-    parts = re.split(r'("[^"]*")', text)
-    return "".join(part if i % 2 else _FIELD_PREFIX.sub(lower_field, part) for i, part in enumerate(parts))

@@ -89,11 +89,13 @@ def format_vertical(results: SearchResults, out: TextIO, *, width: int = 100, co
 
 
 def summary_line(results: SearchResults) -> str:
-    """``3 of 17 paragraphs (12 ms)``: how many hits were shown, of how many, and the time."""
+    """``3 of 17 paragraphs (12 ms)``: which hits were shown, of how many, and the time."""
     shown = len(results)
     noun = "paragraph" if results.total == 1 else "paragraphs"
     if shown == results.total:
         counted = f"{results.total} {noun}"
+    elif results.offset:
+        counted = f"{results.offset + 1}-{results.offset + shown} of {results.total} {noun}"
     else:
         counted = f"{shown} of {results.total} {noun}"
     return f"{counted} ({results.seconds * 1000:.0f} ms)"

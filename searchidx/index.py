@@ -41,6 +41,7 @@ class SearchResults:
     hits: list[Hit]
     total: int
     seconds: float
+    offset: int = 0
     warnings: list[str] = field(default_factory=list)
 
     def __iter__(self) -> Iterator[Hit]:
@@ -222,13 +223,25 @@ class SearchIndex:
 
     # -- reading -------------------------------------------------------------------------
 
-    def search(self, query: str, limit: int | None = 10) -> SearchResults:
-        """The best ``limit`` paragraphs for ``query`` (Whoosh syntax; see the README).
+    def search(self, query: str, limit: int | None = 10, offset: int = 0) -> SearchResults:
+        """The best ``limit`` paragraphs for ``query`` after the first ``offset`` (all with
+        ``limit=None``). The query language is described in the README.
 
         Raises :class:`~searchidx.errors.QueryError` for a query that cannot be run.
         """
-        hits, total, seconds = self._engine.search(query, limit=limit)
-        return SearchResults(query=query, hits=hits, total=total, seconds=seconds)
+        hits, total, seconds = self._engine.search(query, limit=limit, offset=offset)
+        return SearchResults(query=query, hits=hits, total=total, seconds=seconds, offset=offset)
+
+    def article(self, article_id: str) -> list[Hit]:
+        """All paragraphs of one article in order; empty when the index does not hold it."""
+        return self._engine.article(article_id)
+
+    def entity_values(self, field: str) -> list[tuple[str, int]]:
+        """Names in an entity field (``person``, ``org``, ...) with how many paragraphs name each,
+        most frequent first."""
+        if field not in ENTITY_FIELDS:
+            raise InputError(f"not an entity field: {field!r} (fields: {', '.join(ENTITY_FIELDS)})")
+        return self._engine.entity_values(field)
 
     def stats(self) -> IndexStats:
         """Article, paragraph and entity counts, and the size on disk."""

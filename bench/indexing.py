@@ -1,0 +1,98 @@
+"""Indexing throughput: the whole searchidx pipeline beside the NER model alone and a plain
+Whoosh writer, over the same paragraphs, in one run.
+
+    python bench/indexing.py                      # the BBC corpus under $SEARCHIDX_SHARED (../shared)
+    python bench/indexing.py PATH --repeat 3      # any file or folder searchidx can index
+    python bench/indexing.py --limit 500          # the first 500 articles only
+
+Prints paragraphs per second for each (median of --repeat runs) and the ratios. The
+machines this runs on are noisy: compare the ratios, which come from the same run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from itertools import islice
+from pathlib import Path
+
+from searchidx import Article, SearchIndex
+from searchidx.articles import find_sources, read_articles
+from searchidx.entities import get_extractor
+
+
+def shared_default() -> Path:
+    return Path(os.environ.get("SEARCHIDX_SHARED", "../shared")) / "corpus" / "bbc"
+
+
+def time_it(run: Callable[[], None], repeat: int) -> float:
+    """Median seconds of ``repeat`` runs."""
+    seconds = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        run()
+        seconds.append(time.perf_counter() - started)
+    return statistics.median(seconds)
+
+
+def ner_only(articles: list[Article]) -> None:
+    extractor = get_extractor()
+    for _ in extractor.extract_many(p for a in articles for p in a.paragraphs):
+        pass
+
+
+def plain_whoosh(articles: list[Article]) -> None:
+    """What a user would write with stock Whoosh: one stemmed, stored text field, no entities."""
+    from whoosh import index
+    from whoosh.analysis import StemmingAnalyzer
+    from whoosh.fields import ID, TEXT, Schema
+
+    schema = Schema(id=ID(stored=True, unique=True), text=TEXT(stored=True, analyzer=StemmingAnalyzer()))
+    with tempfile.TemporaryDirectory() as folder:
+        ix = index.create_in(folder, schema)
+        with ix.writer(limitmb=256) as writer:
+            for article in articles:
+                for number, paragraph in enumerate(article.paragraphs, start=1):
+                    writer.add_document(id=f"{article.id}#{number}", text=paragraph)
+
+
+def pipeline(articles: list[Article]) -> None:
+    with tempfile.TemporaryDirectory() as folder, SearchIndex.create(folder) as idx:
+        idx.add_articles(articles)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("path", nargs="?", type=Path, default=shared_default())
+    parser.add_argument("--limit", type=int, default=None, help="index only the first N articles")
+    parser.add_argument("--repeat", type=int, default=3, help="runs per measurement (median reported)")
+    args = parser.parse_args()
+    if not args.path.exists():
+        print(f"no corpus at {args.path}; give a path or set SEARCHIDX_SHARED", file=sys.stderr)
+        return 2
+    articles = list(islice(read_articles(find_sources([args.path])), args.limit))
+    paragraphs = sum(len(a.paragraphs) for a in articles)
+    words = sum(len(p.split()) for a in articles for p in a.paragraphs)
+    get_extractor()  # load the model before timing
+    print(f"corpus: {args.path} ({len(articles):,} articles, {paragraphs:,} paragraphs, {words:,} words); "
+          f"median of {args.repeat} runs")
+    rows = [("NER model alone", time_it(lambda: ner_only(articles), args.repeat)),
+            ("plain Whoosh writer (no entities)", time_it(lambda: plain_whoosh(articles), args.repeat)),
+            ("searchidx pipeline (NER + index)", time_it(lambda: pipeline(articles), args.repeat))]
+    ner_seconds = rows[0][1]
+    print(f"{'':36} {'seconds':>8} {'paragraphs/s':>13} {'vs NER alone':>13}")
+    for name, seconds in rows:
+        print(f"{name:36} {seconds:8.1f} {paragraphs / seconds:13.0f} {ner_seconds / seconds:12.2f}x")
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"peak memory of this process: {peak:.0f} MB")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

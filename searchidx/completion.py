@@ -1,0 +1,193 @@
+"""Completion for the console: field names, the entity values in the index, operators and
+console commands.
+
+The values come from a :class:`Catalog`, a snapshot of the index's entity names and
+their paragraph counts, built off the main thread by :class:`CatalogRefresher`; the
+completer always uses the newest snapshot, so typing never waits for the index.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import unicodedata
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from prompt_toolkit.completion import CompleteEvent, Completer, Completion, PathCompleter
+from prompt_toolkit.document import Document
+
+from .index import SearchIndex
+from .models import ENTITY_FIELDS
+from .syntax import FIELD_NAMES, FIELDS, OPERATORS, field_name
+
+#: Most values offered for one keystroke.
+MAX_VALUES = 40
+
+_VALUE_CONTEXT = re.compile(r'(?:^|[\s(])(?P<field>[A-Za-z_]\w*):(?P<quote>"?)(?P<partial>[^"\s]*(?:\s[^"\s]*)*)$')
+_WORD_CONTEXT = re.compile(r"(?:^|[\s(])(?P<partial>[-+]?[A-Za-z_]\w*)$")
+
+
+def fold(text: str) -> str:
+    """Lower case without accents: what completion matching compares."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
+
+
+@dataclass(frozen=True)
+class Value:
+    """An entity name, its paragraph count, and its folded form with word starts marked."""
+
+    name: str
+    count: int
+    spaced: str  # " " + folded name, so " " + partial finds word starts
+
+
+@dataclass
+class Catalog:
+    """Entity names per field, most frequent first."""
+
+    values: dict[str, list[Value]] = field(default_factory=dict)
+
+    @classmethod
+    def from_index(cls, index: SearchIndex) -> Catalog:
+        catalog = cls()
+        for name in ENTITY_FIELDS:
+            catalog.values[name] = [
+                Value(value, count, " " + re.sub(r"[-\s]+", " ", fold(value)))
+                for value, count in index.entity_values(name)
+            ]
+        return catalog
+
+    def matches(self, field_: str, partial: str, limit: int = MAX_VALUES) -> list[Value]:
+        """Values of ``field_`` for ``partial``: names starting with it, then names with a
+        word starting with it, then names holding its letters in order; by count within each."""
+        values = self.values.get(field_, [])
+        wanted = " " + re.sub(r"[-\s]+", " ", fold(partial)).strip()
+        if wanted == " ":
+            return values[:limit]
+        first: list[Value] = []
+        words: list[Value] = []
+        for value in values:
+            if value.spaced.startswith(wanted):
+                first.append(value)
+                if len(first) >= limit:
+                    break
+            elif wanted in value.spaced and len(words) < limit:
+                words.append(value)
+        found = (first + words)[:limit]
+        if len(found) < limit and len(wanted) > 2:
+            letters = re.compile(".*?".join(map(re.escape, wanted.strip())))
+            chosen = {id(v) for v in found}
+            for value in values:
+                if id(value) not in chosen and letters.search(value.spaced):
+                    found.append(value)
+                    if len(found) >= limit:
+                        break
+        return found
+
+
+class QueryCompleter(Completer):
+    """Completes what the cursor is in: a command, a field's value, or a field name / operator."""
+
+    def __init__(self, catalog: Catalog, commands: dict[str, str]) -> None:
+        self.catalog = catalog
+        self.commands = commands  # name -> one-line help
+        self._paths = PathCompleter(expanduser=True)
+
+    def get_completions(self, document: Document, complete_event: CompleteEvent) -> Iterator[Completion]:
+        before = document.text_before_cursor
+        if before.lstrip().startswith("\\"):
+            yield from self._command_completions(document, complete_event)
+            return
+        context = _VALUE_CONTEXT.search(before)
+        if context and field_name(context["field"]) in ENTITY_FIELDS:
+            yield from self._value_completions(context)
+            return
+        word = _WORD_CONTEXT.search(before)
+        if word:
+            yield from self._word_completions(word["partial"].lstrip("+-"))
+
+    def _value_completions(self, context: re.Match[str]) -> Iterable[Completion]:
+        partial = context["partial"]
+        replaced = len(partial) + len(context["quote"])
+        for value in self.catalog.matches(field_name(context["field"]) or "", partial):
+            text = f'"{value.name}"' if re.search(r'[\s:()"]', value.name) else value.name
+            yield Completion(text, start_position=-replaced, display=value.name,
+                             display_meta=f"{value.count} ¶")
+
+    def _word_completions(self, partial: str) -> Iterable[Completion]:
+        if partial.isupper():  # operators are written in capitals, field names are not
+            for operator in OPERATORS:
+                if operator.startswith(partial) and operator != partial:
+                    yield Completion(operator, start_position=-len(partial), display_meta="operator")
+            return
+        lowered = partial.lower()
+        for written, name in FIELD_NAMES.items():
+            if written.startswith(lowered) and written != lowered:
+                yield Completion(f"{written}:", start_position=-len(partial),
+                                 display_meta=FIELDS[name] if written == name else f"= {name}:")
+
+    def _command_completions(self, document: Document, event: CompleteEvent) -> Iterable[Completion]:
+        text = document.text_before_cursor.lstrip()
+        name, _, rest = text.partition(" ")
+        if not _:
+            for command, help_text in self.commands.items():
+                if command.startswith(name):
+                    yield Completion(command, start_position=-len(name), display_meta=help_text)
+            return
+        if name in ("\\open", "\\index"):
+            argument = rest.rpartition(" ")[2]
+            yield from self._paths.get_completions(Document(argument, len(argument)), event)
+        elif name == "\\format":
+            from .formatters import FORMATS
+
+            for fmt in FORMATS:
+                if fmt.startswith(rest):
+                    yield Completion(fmt, start_position=-len(rest))
+
+
+class CatalogRefresher:
+    """Builds a new :class:`Catalog` for an index in a background thread, and hands it over."""
+
+    def __init__(self, on_ready: Callable[[Catalog], None]) -> None:
+        self.on_ready = on_ready
+        self._thread: threading.Thread | None = None
+        self._lock = threading.Lock()
+        self._pending: Path | None = None
+
+    @property
+    def busy(self) -> bool:
+        """True while a catalog is being built."""
+        return self._thread is not None
+
+    def refresh(self, path: Path) -> None:
+        """Start building a catalog for the index at ``path`` (a newer request wins)."""
+        with self._lock:
+            self._pending = path
+            if self.busy:
+                return
+            self._thread = threading.Thread(target=self._run, name="searchidx-completion", daemon=True)
+            self._thread.start()
+
+    def wait(self, timeout: float | None = None) -> None:
+        """Block until the current refresh has finished (for tests and piped input)."""
+        thread = self._thread
+        if thread is not None:
+            thread.join(timeout)
+
+    def _run(self) -> None:
+        while True:
+            with self._lock:
+                path, self._pending = self._pending, None
+                if path is None:
+                    self._thread = None
+                    return
+            try:
+                # a reader of its own: Whoosh searchers are not shared across threads
+                with SearchIndex.open(path) as index:
+                    catalog = Catalog.from_index(index)
+            except Exception:  # a vanished or damaged index just leaves completion as it was
+                continue
+            self.on_ready(catalog)
