@@ -5,7 +5,8 @@ Whoosh writer, over the same paragraphs, in one run.
     python bench/indexing.py PATH --repeat 3      # any file or folder searchidx can index
     python bench/indexing.py --limit 500          # the first 500 articles only
 
-Prints paragraphs per second for each (median of --repeat runs) and the ratios. The
+Prints paragraphs per second for each (median of --repeat runs) and the ratios: the
+pipeline in one process, and with NER in worker processes (--workers). The
 machines this runs on are noisy: compare the ratios, which come from the same run.
 """
 
@@ -62,9 +63,9 @@ def plain_whoosh(articles: list[Article]) -> None:
                     writer.add_document(id=f"{article.id}#{number}", text=paragraph)
 
 
-def pipeline(articles: list[Article]) -> None:
+def pipeline(articles: list[Article], workers: int) -> None:
     with tempfile.TemporaryDirectory() as folder, SearchIndex.create(folder) as idx:
-        idx.add_articles(articles)
+        idx.add_articles(articles, workers=workers)
 
 
 def main() -> int:
@@ -72,6 +73,8 @@ def main() -> int:
     parser.add_argument("path", nargs="?", type=Path, default=shared_default())
     parser.add_argument("--limit", type=int, default=None, help="index only the first N articles")
     parser.add_argument("--repeat", type=int, default=3, help="runs per measurement (median reported)")
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1,
+                        help="NER processes of the parallel pipeline (default: one per core)")
     args = parser.parse_args()
     if not args.path.exists():
         print(f"no corpus at {args.path}; give a path or set SEARCHIDX_SHARED", file=sys.stderr)
@@ -84,13 +87,16 @@ def main() -> int:
           f"median of {args.repeat} runs")
     rows = [("NER model alone", time_it(lambda: ner_only(articles), args.repeat)),
             ("plain Whoosh writer (no entities)", time_it(lambda: plain_whoosh(articles), args.repeat)),
-            ("searchidx pipeline (NER + index)", time_it(lambda: pipeline(articles), args.repeat))]
+            ("searchidx pipeline, 1 process", time_it(lambda: pipeline(articles, 1), args.repeat)),
+            (f"searchidx pipeline, {args.workers} NER workers",
+             time_it(lambda: pipeline(articles, args.workers), args.repeat))]
     ner_seconds = rows[0][1]
     print(f"{'':36} {'seconds':>8} {'paragraphs/s':>13} {'vs NER alone':>13}")
     for name, seconds in rows:
         print(f"{name:36} {seconds:8.1f} {paragraphs / seconds:13.0f} {ner_seconds / seconds:12.2f}x")
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"peak memory of this process: {peak:.0f} MB")
+    workers_peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    print(f"peak memory: {peak:.0f} MB in this process, {workers_peak:.0f} MB in the largest worker")
     return 0
 
 

@@ -74,6 +74,9 @@ def build_parser() -> argparse.ArgumentParser:
     index.add_argument("--index", metavar="DIR", help=index_help)
     index.add_argument("--rebuild", action="store_true",
                        help="replace the whole index with these articles (in one commit)")
+    index.add_argument("--workers", "-j", type=_positive_int, metavar="N",
+                       help="NER processes (default: $SEARCHIDX_WORKERS, else one per core for "
+                            "300 articles or more)")
     index.add_argument("--quiet", "-q", action="store_true", help="print no progress or summary")
 
     search = commands.add_parser("search", help="search an index and print the hits",
@@ -165,7 +168,8 @@ def cmd_index(args: argparse.Namespace, env: Env) -> int:
         idx = SearchIndex.create(path, overwrite=True)
     started = time.perf_counter()
     with idx, ProgressBar(env, enabled=not args.quiet) as progress:
-        report = idx.add_paths(paths, rebuild=rebuild, on_progress=progress.update, on_warning=progress.warn)
+        report = idx.add_paths(paths, rebuild=rebuild, on_progress=progress.update, on_warning=progress.warn,
+                               workers=args.workers)
     if not args.quiet:
         env.info(describe_report(report, time.perf_counter() - started, path))
     return ExitStatus.OK

@@ -10,16 +10,17 @@ import hashlib
 import logging
 import os
 import shutil
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence, Sized
 from dataclasses import dataclass, field
 from itertools import islice
 from pathlib import Path
 from types import TracebackType
 
 from . import articles as reading
+from .analysis import analyse, default_workers
 from .engine import Engine
 from .errors import IndexExistsError, IndexNotFoundError, InputError
-from .models import ENTITY_FIELDS, Article, Entity, Hit, IndexingReport, IndexStats
+from .models import ENTITY_FIELDS, Article, Hit, IndexingReport, IndexStats
 from .settings import default_model
 
 log = logging.getLogger("searchidx")
@@ -142,13 +143,15 @@ class SearchIndex:
     # -- writing -------------------------------------------------------------------------
 
     def add_paths(self, paths: Sequence[str | os.PathLike[str]], *, rebuild: bool = False,
-                  on_progress: Progress | None = None, on_warning: Warn | None = None) -> IndexingReport:
+                  on_progress: Progress | None = None, on_warning: Warn | None = None,
+                  workers: int | None = None) -> IndexingReport:
         """Index the articles in files and folders (``.txt``, ``.md``, ``.jsonl``).
 
         Unchanged articles are skipped, changed ones replace their old paragraphs. With
         ``rebuild``, the index afterwards holds exactly these articles. Unreadable files
         are reported through ``on_warning`` (default: the ``searchidx`` logger) and skipped.
-        ``on_progress(done, total)`` is called as articles are processed.
+        ``on_progress(done, total)`` is called as articles are processed. ``workers`` is the
+        number of NER processes (default: :func:`~searchidx.analysis.default_workers`).
         """
         report = IndexingReport()
         collect = _collector(report, on_warning)
@@ -156,13 +159,16 @@ class SearchIndex:
         if not sources:
             raise InputError(f"no .txt, .md or .jsonl files in {', '.join(map(str, paths))}")
         total = reading.count_articles(sources)
-        return self._add(reading.read_articles(sources, collect), report, total, rebuild, on_progress, collect)
+        return self._add(reading.read_articles(sources, collect), report, total, rebuild, on_progress, collect,
+                         workers)
 
     def add_articles(self, articles: Iterable[Article], *, rebuild: bool = False,
-                     on_progress: Progress | None = None, on_warning: Warn | None = None) -> IndexingReport:
-        """Index ``articles``, with the same idempotence as :meth:`add_paths`."""
+                     on_progress: Progress | None = None, on_warning: Warn | None = None,
+                     workers: int | None = None) -> IndexingReport:
+        """Index ``articles``, with the same idempotence and options as :meth:`add_paths`."""
         report = IndexingReport()
-        return self._add(articles, report, None, rebuild, on_progress, _collector(report, on_warning))
+        total = len(articles) if isinstance(articles, Sized) else None
+        return self._add(articles, report, total, rebuild, on_progress, _collector(report, on_warning), workers)
 
     def add_article(self, text: str, id: str, title: str = "", date: str = "") -> IndexingReport:
         """Index one article given as text (paragraphs separated by blank lines)."""
@@ -172,14 +178,20 @@ class SearchIndex:
         return self.add_articles([Article(id=id, paragraphs=paragraphs, title=title, date=date)])
 
     def _add(self, articles: Iterable[Article], report: IndexingReport, total: int | None,
-             rebuild: bool, on_progress: Progress | None, warn: Warn) -> IndexingReport:
+             rebuild: bool, on_progress: Progress | None, warn: Warn, workers: int | None) -> IndexingReport:
         model = self.model
         known = {} if rebuild else self._engine.fingerprints()
+        todo: dict[str, tuple[str, bool]] = {}  # article id -> (fingerprint, replaces an older version)
         seen: set[str] = set()
         done = 0
 
-        def changed() -> Iterator[tuple[Article, str, bool]]:
+        def progress() -> None:
             nonlocal done
+            done += 1
+            if on_progress:
+                on_progress(done, total)
+
+        def changed() -> Iterator[Article]:
             for article in articles:
                 if article.id in seen:
                     warn(f"{article.source or article.id}: article id {article.id!r} "
@@ -190,36 +202,25 @@ class SearchIndex:
                 previous = known.get(article.id)
                 if previous == digest:
                     report.articles_unchanged += 1
-                    done += 1
-                    if on_progress:
-                        on_progress(done, total)
+                    progress()
                     continue
-                yield article, digest, previous is not None
+                todo[article.id] = (digest, previous is not None)
+                yield article
 
+        pending = changed()
+        chunks = iter(lambda: list(islice(pending, CHUNK_ARTICLES)), [])
         with self._engine.writer(clear=rebuild) as writer:
-            pending = changed()
-            while chunk := list(islice(pending, CHUNK_ARTICLES)):
-                for (article, digest, replacing), mentions in zip(chunk, self._analyse(chunk, model)):
+            for chunk, mentions in analyse(chunks, model, workers or default_workers(total)):
+                for article, found in zip(chunk, mentions):
+                    digest, replacing = todo.pop(article.id)
                     if replacing:
                         writer.delete_article(article.id)
                         report.articles_updated += 1
                     else:
                         report.articles_added += 1
-                    report.paragraphs_written += writer.add_article(article, digest, mentions)
-                    done += 1
-                    if on_progress:
-                        on_progress(done, total)
+                    report.paragraphs_written += writer.add_article(article, digest, found)
+                    progress()
         return report
-
-    @staticmethod
-    def _analyse(chunk: list[tuple[Article, str, bool]], model: str) -> Iterator[list[list[Entity]]]:
-        from .entities import get_extractor, harmonize  # the model loads only when writing
-
-        extractor = get_extractor(model)
-        paragraphs = [p for article, _, _ in chunk for p in article.paragraphs]
-        found = extractor.extract_many(paragraphs)
-        for article, _, _ in chunk:
-            yield harmonize(article.paragraphs, [next(found) for _ in article.paragraphs])
 
     # -- reading -------------------------------------------------------------------------
 

@@ -172,3 +172,13 @@ def test_articles_from_code_are_the_same_as_from_files(tmp_path: Path):
     with SearchIndex.create(tmp_path) as idx:
         idx.add_articles(read_articles(find_sources([SEEDS])))
         assert paragraphs(idx, "person:gorgun") == {2, 4}
+
+
+def test_ner_in_worker_processes_gives_the_same_index(tmp_path: Path):
+    articles = list(read_articles(find_sources([SEEDS, FIXTURES / "corpus"])))
+    with SearchIndex.create(tmp_path / "one") as one, SearchIndex.create(tmp_path / "two") as two:
+        one.add_articles(articles, workers=1)
+        report = two.add_articles(articles, workers=2)
+        assert report.articles_added == 3
+        for query in ("person:gorgun", "place:lisbon", "org:navy", "person:solberg"):
+            assert [h.to_dict() for h in one.search(query)] == [h.to_dict() for h in two.search(query)]

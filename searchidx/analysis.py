@@ -1,0 +1,95 @@
+"""Finding the entities of articles, chunk by chunk, in this process or in worker processes.
+
+NER is most of the cost of indexing. With ``workers`` > 1 the chunks go to that many
+processes (each loads the model once) while this process writes the index, so NER runs
+on every core and overlaps with writing. At most two chunks per worker are in flight,
+so memory stays bounded whatever the corpus size.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import signal
+from collections import deque
+from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
+
+from .models import Article, Entity
+
+#: Environment variable setting the number of NER processes (1: NER in this process).
+WORKERS_ENV = "SEARCHIDX_WORKERS"
+#: Below this many articles, starting worker processes costs more than it saves.
+PARALLEL_MIN_ARTICLES = 300
+
+Mentions = list[list[Entity]]  # per paragraph, the entities found in it
+
+
+def default_workers(articles: int | None) -> int:
+    """``$SEARCHIDX_WORKERS``, else one NER process per core (at most 4) for large inputs
+    (at least :data:`PARALLEL_MIN_ARTICLES` articles), else 1."""
+    given = os.environ.get(WORKERS_ENV, "").strip()
+    if given.isdigit() and int(given) >= 1:
+        return int(given)
+    if articles is None or articles < PARALLEL_MIN_ARTICLES:
+        return 1
+    return max(1, min(4, os.cpu_count() or 1))
+
+
+def analyse(chunks: Iterable[Sequence[Article]], model: str, workers: int = 1
+            ) -> Iterator[tuple[Sequence[Article], list[Mentions]]]:
+    """Each chunk with, per article, the entities of each paragraph (made consistent
+    within the article by :func:`~searchidx.entities.harmonize`), in the order given."""
+    from .entities import harmonize
+
+    found = _in_workers(chunks, model, workers) if workers > 1 else _in_process(chunks, model)
+    for chunk, flat in found:
+        mentions = iter(flat)
+        yield chunk, [harmonize(a.paragraphs, [next(mentions) for _ in a.paragraphs]) for a in chunk]
+
+
+def _in_process(chunks: Iterable[Sequence[Article]], model: str) -> Iterator[tuple[Sequence[Article], Mentions]]:
+    from .entities import get_extractor
+
+    extractor = get_extractor(model)
+    for chunk in chunks:
+        yield chunk, list(extractor.extract_many(p for article in chunk for p in article.paragraphs))
+
+
+def _in_workers(chunks: Iterable[Sequence[Article]], model: str, workers: int
+                ) -> Iterator[tuple[Sequence[Article], Mentions]]:
+    # spawn, not fork: the parent may run threads (the console's completion refresher)
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(workers, mp_context=context, initializer=_start_worker, initargs=(model,)) as pool:
+        pending: deque[tuple[Sequence[Article], Future[list[list[tuple[str, str, int, int]]]]]] = deque()
+        try:
+            for chunk in chunks:
+                texts = [p for article in chunk for p in article.paragraphs]
+                pending.append((chunk, pool.submit(_extract, model, texts)))
+                if len(pending) >= 2 * workers:
+                    yield _collect(*pending.popleft())
+            while pending:
+                yield _collect(*pending.popleft())
+        finally:
+            for _, future in pending:
+                future.cancel()
+
+
+def _collect(chunk: Sequence[Article], future: Future[list[list[tuple[str, str, int, int]]]]
+             ) -> tuple[Sequence[Article], Mentions]:
+    return chunk, [[Entity(*item) for item in paragraph] for paragraph in future.result()]
+
+
+def _start_worker(model: str) -> None:
+    """Load the model once in a worker; Ctrl-C is the parent's to handle."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    from .entities import get_extractor
+
+    get_extractor(model)
+
+
+def _extract(model: str, texts: list[str]) -> list[list[tuple[str, str, int, int]]]:
+    """Entities of ``texts`` as plain tuples (cheap to send between processes)."""
+    from .entities import get_extractor
+
+    return [[(e.text, e.field, e.start, e.end) for e in found] for found in get_extractor(model).extract_many(texts)]
