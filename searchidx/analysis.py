@@ -8,14 +8,15 @@ so memory stays bounded whatever the corpus size.
 
 from __future__ import annotations
 
-import multiprocessing
 import os
-import signal
 from collections import deque
 from collections.abc import Iterable, Iterator, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
+from typing import TYPE_CHECKING
 
 from .models import Article, Entity
+
+if TYPE_CHECKING:  # the process machinery is imported only when indexing in parallel
+    from concurrent.futures import Future
 
 #: Environment variable setting the number of NER processes (1: NER in this process).
 WORKERS_ENV = "SEARCHIDX_WORKERS"
@@ -58,6 +59,9 @@ def _in_process(chunks: Iterable[Sequence[Article]], model: str) -> Iterator[tup
 
 def _in_workers(chunks: Iterable[Sequence[Article]], model: str, workers: int
                 ) -> Iterator[tuple[Sequence[Article], Mentions]]:
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
     # spawn, not fork: the parent may run threads (the console's completion refresher)
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(workers, mp_context=context, initializer=_start_worker, initargs=(model,)) as pool:
@@ -82,6 +86,8 @@ def _collect(chunk: Sequence[Article], future: Future[list[list[tuple[str, str, 
 
 def _start_worker(model: str) -> None:
     """Load the model once in a worker; Ctrl-C is the parent's to handle."""
+    import signal
+
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     from .entities import get_extractor
 

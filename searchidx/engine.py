@@ -35,6 +35,8 @@ from .snippets import best_fragment
 #: Bumped whenever the schema changes in a way an old index cannot serve.
 SCHEMA_VERSION = 1
 META_FILE = "searchidx.json"
+#: Merge all segments after a write when deleted paragraphs make the index this much bigger.
+MERGE_DELETED_RATIO = 1.3
 
 #: Fields a query searches when it names none; AND between terms (see :data:`DEFAULT_OPERATOR`).
 DEFAULT_FIELDS: tuple[str, ...] = ("text", "title", "person", "org", "place", "group", "misc")
@@ -170,12 +172,21 @@ class Engine:
     # -- writing -------------------------------------------------------------------------
 
     def fingerprints(self) -> dict[str, str]:
-        """Article id -> fingerprint of the text it was indexed from."""
-        out: dict[str, str] = {}
+        """Article id -> fingerprint of the text its live paragraphs were indexed from."""
+        found: dict[str, list[str]] = {}
         with self._ix.reader() as reader:
             for term in reader.lexicon("fingerprint"):
                 article, _, fingerprint = term.decode("utf-8").rpartition("\x1f")
-                out[article] = fingerprint
+                found.setdefault(article, []).append(fingerprint)
+            out = {}
+            for article, fingerprints in found.items():
+                if len(fingerprints) > 1:
+                    # a replaced article's old term stays in the lexicon until its segment
+                    # is merged away; only the term with live (undeleted) documents counts
+                    fingerprints = [f for f in fingerprints
+                                    if reader.postings("fingerprint", f"{article}\x1f{f}").is_active()]
+                if fingerprints:
+                    out[article] = fingerprints[0]
         return out
 
     @staticmethod
@@ -202,6 +213,9 @@ class Engine:
             raise
         writer.commit(mergetype=CLEAR) if clear else writer.commit()
         self.close()
+        if self._ix.doc_count_all() > MERGE_DELETED_RATIO * self._ix.doc_count() + 1000:
+            # replaced paragraphs stay on disk until their segments merge: reclaim the space
+            self._ix.optimize()
 
     # -- reading -------------------------------------------------------------------------
 

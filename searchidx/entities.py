@@ -67,6 +67,7 @@ _NOT_NAMES = frozenset("""
 #: Last words of organisation names that start with a place or a people: "Bangladesh Navy".
 ORG_HEADS = frozenset("""
     Navy Army Force Forces Police Guard Guards Corps Command Parliament Government Cabinet Embassy
+    Church Republic
     Consulate Ministry Senate Congress Assembly Court Council Commission Committee Secretariat
     Agency Office Department Bank Airlines Airways Railways Federation Association Union Party
     League Alliance University Institute Museum Authority Board Exchange Service Services
@@ -173,14 +174,42 @@ def _place_led_orgs(doc: Doc) -> list[Span]:
     return orgs
 
 
+def _orgs_of_places(doc: Doc) -> list[Span]:
+    """An organisation named after a place: "Bank of England", "People's Bank of China".
+
+    The gazetteer makes the place a place; the model then tags "Bank of" alone, or nothing.
+    """
+    orgs = []
+    for ent in doc.ents:
+        if ent.label_ not in ("GPE", "LOC") or ent.start < 2:
+            continue
+        of = ent.start - 1
+        if doc[of].lower_ == "the" and of > 1:
+            of -= 1
+        if doc[of].lower_ != "of":
+            continue
+        head = doc[of - 1]
+        if head.ent_type_ == "ORG":
+            start = next(e.start for e in doc.ents if e.start <= head.i < e.end)
+        elif head.text in ORG_HEADS:
+            start = head.i
+            while start > 0 and doc[start - 1].is_alpha and doc[start - 1].text[0].isupper():
+                start -= 1
+        else:
+            continue
+        orgs.append(Span(doc, start, ent.end, label="ORG"))
+    return orgs
+
+
 @Language.component("searchidx_entity_fixes")
 def entity_fixes(doc: Doc) -> Doc:
-    """Titled people and place-led organisations win over what the model found there;
-    the other entities are trimmed."""
+    """Titled people and organisations named with a place ("Bangladesh Navy", "Bank of
+    England") win over what the model found there; every entity is trimmed."""
     fixed = _titled_people(doc)
     taken = {i for span in fixed for i in range(span.start, span.end)}
-    for span in _place_led_orgs(doc):
-        if not taken.intersection(range(span.start, span.end)):
+    for found in _place_led_orgs(doc) + _orgs_of_places(doc):
+        span = _trimmed(found)
+        if span is not None and not taken.intersection(range(span.start, span.end)):
             fixed.append(span)
             taken.update(range(span.start, span.end))
     others = []
@@ -250,16 +279,17 @@ def extract_entities(text: str, model: str | None = None) -> list[Entity]:
 def harmonize(paragraphs: Sequence[str], paragraph_entities: Sequence[Sequence[Entity]]) -> list[list[Entity]]:
     """One sense per article, for people.
 
-    A name is a person's when the model tagged it so somewhere in the article, or when
-    the text right after it says so ("Gorgun met", "Gorgun and his team"). The last
-    word of such a name is a person's too. Mentions of these names that the model gave
-    another field (org, place, misc) become people, and so does a longer name ending
-    in one of them: "Muhammad Yunus" ... "Yunus' office" makes that "Yunus" a person.
+    The names of people in an article are the person names of more than one word, their
+    last words, and names the text right after marks as a person's ("Gorgun met",
+    "Gorgun and his team"). Mentions of these names that the model gave another field
+    (org, place, misc) become people: "Muhammad Yunus" ... "Yunus' office" makes that
+    "Yunus" a person. A one-word person name on its own proves too little to spread.
     """
     people: set[str] = set()
     for text, mentions in zip(paragraphs, paragraph_entities):
         for mention in mentions:
-            if mention.field == "person" or (
+            several_words = _last_word(mention.text) != mention.text
+            if (mention.field == "person" and several_words) or (
                 mention.field in _RELABELLED and _PERSON_CUE.match(text, mention.end)
             ):
                 people.add(mention.text)

@@ -26,7 +26,7 @@ from .settings import default_model
 log = logging.getLogger("searchidx")
 
 #: Bumped when entity extraction changes, so that re-indexing re-analyses every article.
-PIPELINE_VERSION = 1
+PIPELINE_VERSION = 2
 #: Articles analysed together: their paragraphs go to the NER model in one stream.
 CHUNK_ARTICLES = 64
 

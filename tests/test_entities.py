@@ -53,3 +53,9 @@ def test_one_sense_per_article_makes_surnames_people(seed_entities):
     _, found = seed_entities
     assert names(found[2], "person") == {"Yunus"}
     assert "Yunus" not in names(found[2], "place") | names(found[2], "org")
+
+
+def test_organisations_named_with_a_place_stay_whole():
+    found = extract_entities("The Bank of England and the People's Bank of China met the Bangladesh Navy.")
+    assert names(found, "org") == {"Bank of England", "People's Bank of China", "Bangladesh Navy"}
+    assert names(found, "place") == set()

@@ -182,3 +182,18 @@ def test_ner_in_worker_processes_gives_the_same_index(tmp_path: Path):
         assert report.articles_added == 3
         for query in ("person:gorgun", "place:lisbon", "org:navy", "person:solberg"):
             assert [h.to_dict() for h in one.search(query)] == [h.to_dict() for h in two.search(query)]
+
+
+def test_reindexing_after_updates_skips_what_is_unchanged(tmp_path: Path):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    for name in "abcdef":
+        (corpus / f"{name}.txt").write_text(f"Story {name} about Lisbon.\n", encoding="utf-8")
+    with SearchIndex.create(tmp_path / "ix") as idx:
+        idx.add_paths([corpus])
+        for name in "abcdef":  # every article changes once: old fingerprints linger on disk
+            (corpus / f"{name}.txt").write_text(f"Story {name} about Porto.\n", encoding="utf-8")
+        assert idx.add_paths([corpus]).articles_updated == 6
+        again = idx.add_paths([corpus])
+        assert (again.articles_unchanged, again.articles_updated) == (6, 0)
+        assert idx.search("porto").total == 6 and idx.search("lisbon").total == 0
