@@ -61,24 +61,21 @@ class Catalog:
         return catalog
 
     def matches(self, field_: str, partial: str, limit: int = MAX_VALUES) -> list[Value]:
-        """Values of ``field_`` for ``partial``: names starting with it, then names with a
-        word starting with it, then names holding its letters in order; by count within each."""
+        """Values of ``field_`` for ``partial``, most frequent first: names with a word that
+        starts with it ("yun" finds "Muhammad Yunus"), then, when those are few, names with
+        a word holding its letters in order ("nvy" finds "Bangladesh Navy")."""
         values = self.values.get(field_, [])
         wanted = " " + re.sub(r"[-\s]+", " ", fold(partial)).strip()
         if wanted == " ":
             return values[:limit]
-        first: list[Value] = []
-        words: list[Value] = []
+        found: list[Value] = []
         for value in values:
-            if value.spaced.startswith(wanted):
-                first.append(value)
-                if len(first) >= limit:
-                    break
-            elif wanted in value.spaced and len(words) < limit:
-                words.append(value)
-        found = (first + words)[:limit]
-        if len(found) < limit and len(wanted) > 2:
-            letters = re.compile(".*?".join(map(re.escape, wanted.strip())))
+            if wanted in value.spaced:
+                found.append(value)
+                if len(found) >= limit:
+                    return found
+        if len(wanted) > 3 and " " not in wanted[1:]:
+            letters = re.compile(" " + "[^ ]*?".join(map(re.escape, wanted[1:])))
             chosen = {id(v) for v in found}
             for value in values:
                 if id(value) not in chosen and letters.search(value.spaced):
