@@ -190,6 +190,8 @@ def cmd_search(args: argparse.Namespace, env: Env) -> int:
     """``searchidx search``: print the best hits in the chosen format."""
     with SearchIndex.open(default_index_path(args.index)) as idx:
         results = idx.search(args.query, limit=args.limit)
+    for warning in results.warnings:
+        env.warn(f"query: {warning}")
     write_results(results, env.stdout, args.format, width=env.width, color=env.color)
     return ExitStatus.OK
 

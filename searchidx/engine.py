@@ -244,30 +244,46 @@ class Engine:
         parser.add_plugin(qparser.GtLtPlugin())
         return parser
 
-    def parse(self, text: str) -> Any:
-        """The Whoosh query for ``text``; :class:`QueryError` with a readable reason if it has none."""
-        mistakes = syntax.problems(text)
-        if mistakes:
-            raise QueryError(mistakes[0])
-        try:
-            parsed = self._parser.parse(syntax.normalize(text))
-        except Exception as error:  # Whoosh's parser raises plain ValueErrors and worse
-            raise QueryError(f"cannot parse the query: {error}") from error
-        if parsed is query.NullQuery or isinstance(parsed, type(query.NullQuery)):
-            raise QueryError("the query has no searchable words (only stop words or empty values)")
-        return parsed
+    def parse(self, text: str, strict: bool = False) -> tuple[Any, list[str]]:
+        """The Whoosh query for ``text`` and warnings about what was changed to make it run.
 
-    def search(self, text: str, limit: int | None = 10, offset: int = 0) -> tuple[list[Hit], int, float]:
+        Bad syntax is repaired (see :func:`searchidx.syntax.repair`) unless ``strict``, when
+        the first mistake raises :class:`QueryError`. A query with nothing left to search
+        raises :class:`QueryError` either way.
+        """
+        if not text.strip():
+            raise QueryError("empty query")
+        repaired, warnings = syntax.repair(text)
+        if strict and warnings:
+            raise QueryError(warnings[0])
+        normalized = syntax.normalize(repaired)
+        try:
+            parsed = self._parser.parse(normalized)
+        except Exception as error:  # Whoosh raises ValueErrors on ranges it cannot read
+            without_ranges = syntax.without_ranges(normalized)
+            try:
+                parsed = self._parser.parse(without_ranges)
+            except Exception:
+                raise QueryError(f"cannot read the query: {error}") from error
+            if strict:
+                raise QueryError(f"cannot read a range in the query: {error}") from error
+            warnings.append(f"ignored a range that cannot be read ({error})")
+        if parsed is query.NullQuery or isinstance(parsed, type(query.NullQuery)):
+            raise QueryError("nothing to search: " + ("; ".join(warnings) or "the query has only stop words"))
+        return parsed, warnings
+
+    def search(self, text: str, limit: int | None = 10, offset: int = 0, strict: bool = False
+               ) -> tuple[list[Hit], int, float, list[str]]:
         """The best paragraphs for the query after the first ``offset``, at most ``limit`` of
-        them; the total match count; the seconds taken."""
+        them; the total match count; the seconds taken; warnings about the query."""
         started = time.perf_counter()
-        parsed = self.parse(text)
+        parsed, warnings = self.parse(text, strict)
         searcher = self._searcher_now()
         results = searcher.search(parsed, limit=None if limit is None else offset + limit)
         terms = parsed.existing_terms(searcher.reader(), phrases=True, expand=True)
         hits = [self._hit(rank, results[rank - 1], terms)
                 for rank in range(offset + 1, min(len(results), results.scored_length()) + 1)]
-        return hits, len(results), time.perf_counter() - started
+        return hits, len(results), time.perf_counter() - started, warnings
 
     def article(self, article_id: str) -> list[Hit]:
         """Every paragraph of an article, in order (``rank`` is the paragraph number)."""

@@ -108,8 +108,9 @@ def format_jsonl(results: SearchResults, out: TextIO, **_: object) -> None:
 
 
 def format_json(results: SearchResults, out: TextIO, **_: object) -> None:
-    """One JSON document: the query, the total, the time and the hits."""
-    document = {"query": results.query, "total": results.total, "seconds": round(results.seconds, 4),
+    """One JSON document: the query, the total, the offset, the time, query warnings and the hits."""
+    document = {"query": results.query, "total": results.total, "offset": results.offset,
+                "seconds": round(results.seconds, 4), "warnings": results.warnings,
                 "hits": [hit.to_dict() for hit in results]}
     out.write(json.dumps(document, ensure_ascii=False, indent=2) + "\n")
 

@@ -224,14 +224,18 @@ class SearchIndex:
 
     # -- reading -------------------------------------------------------------------------
 
-    def search(self, query: str, limit: int | None = 10, offset: int = 0) -> SearchResults:
+    def search(self, query: str, limit: int | None = 10, offset: int = 0, *, strict: bool = False
+               ) -> SearchResults:
         """The best ``limit`` paragraphs for ``query`` after the first ``offset`` (all with
         ``limit=None``). The query language is described in the README.
 
-        Raises :class:`~searchidx.errors.QueryError` for a query that cannot be run.
+        Bad syntax (an unclosed quote, an unmatched bracket, a stray operator, an unknown
+        field) is repaired and described in ``results.warnings``; with ``strict`` it raises
+        :class:`~searchidx.errors.QueryError` instead. An empty query always raises it.
         """
-        hits, total, seconds = self._engine.search(query, limit=limit, offset=offset)
-        return SearchResults(query=query, hits=hits, total=total, seconds=seconds, offset=offset)
+        hits, total, seconds, warnings = self._engine.search(query, limit=limit, offset=offset, strict=strict)
+        return SearchResults(query=query, hits=hits, total=total, seconds=seconds, offset=offset,
+                             warnings=warnings)
 
     def article(self, article_id: str) -> list[Hit]:
         """All paragraphs of one article in order; empty when the index does not hold it."""

@@ -214,6 +214,8 @@ class Repl:
     def search(self, query: str, offset: int) -> None:
         results = self.index.search(query, limit=self.limit, offset=offset)
         self.query, self.offset, self.results = query, offset, results
+        for warning in results.warnings:
+            self.env.warn(f"query: {warning}")
         buffer = io.StringIO()
         write_results(results, buffer, self.format, width=self.env.width, color=self.env.color)
         if self.format in ("table", "vertical") and results.total > offset + len(results):

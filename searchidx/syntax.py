@@ -101,24 +101,8 @@ def tokenize(query: str) -> list[Token]:
 
 
 def problems(query: str) -> list[str]:
-    """What is wrong with ``query``, one readable sentence per mistake (empty when fine)."""
-    if not query.strip():
-        return ["empty query"]
-    found = []
-    for token in tokenize(query):
-        if token.kind != "error":
-            continue
-        column = token.start + 1
-        if token.text.startswith('"'):
-            found.append(f"unbalanced quote at column {column}: close the phrase with \"")
-        elif token.text == "(":
-            found.append(f"unbalanced parenthesis at column {column}: '(' without ')'")
-        elif token.text == ")":
-            found.append(f"unbalanced parenthesis at column {column}: ')' without '('")
-        else:
-            found.append(f"unknown field {token.text[:-1]!r} at column {column}; "
-                         f"fields are: {', '.join(FIELDS)}")
-    return found
+    """What is wrong with ``query`` and how :func:`repair` would change it (empty when fine)."""
+    return repair(query)[1]
 
 
 def normalize(query: str) -> str:
@@ -126,3 +110,53 @@ def normalize(query: str) -> str:
     return "".join(
         f"{field_name(token.text[:-1])}:" if token.kind == "field" else token.text for token in tokenize(query)
     )
+
+
+def repair(query: str) -> tuple[str, list[str]]:
+    """A query that can run, made from ``query`` by the smallest changes, and a warning
+    for each change: an unclosed phrase is closed, an unmatched bracket, an operator with
+    nothing to join and an unknown field name are dropped (the field's value stays, as
+    plain words). Bad syntax never fails a search: the parts that parse are searched.
+    """
+    warnings: list[str] = []
+    kept: list[Token] = []
+    for token in tokenize(query):
+        column = token.start + 1
+        if token.kind != "error":
+            kept.append(token)
+        elif token.text.startswith('"'):
+            if token.text.strip('" '):
+                kept.append(Token("phrase", token.text.rstrip() + '"', token.start))
+                warnings.append(f"the quote at column {column} was not closed; closed it at the end")
+            else:
+                warnings.append(f"ignored the lone quote at column {column}")
+        elif token.text in ("(", ")"):
+            warnings.append(f"ignored the unmatched {token.text!r} at column {column}")
+        else:
+            warnings.append(f"unknown field {token.text[:-1]!r} at column {column}; searched what follows "
+                            f"as words (fields: {', '.join(FIELDS)})")
+    words = [t for t in kept if t.kind != "space"]
+    stray = set()
+    before: Token | None = None  # the last word kept
+    for i, token in enumerate(words):
+        after = words[i + 1] if i + 1 < len(words) else None
+        if token.kind == "operator" and (
+            after is None or after.text == ")" or (after.kind == "operator" and after.text != "NOT")
+            or (token.text != "NOT" and (before is None or before.kind == "operator" or before.text == "("))
+        ):
+            stray.add(id(token))
+        else:
+            before = token
+    for token in words:
+        if id(token) in stray:
+            warnings.append(f"ignored the operator {token.text} at column {token.start + 1}: nothing to join")
+    repaired = "".join(t.text for t in kept if id(t) not in stray)
+    return repaired, warnings
+
+
+def without_ranges(query: str) -> str:
+    """``query`` without its ``[a TO b]`` ranges and the field names they belong to."""
+    tokens = tokenize(query)
+    dropped = {i for i, t in enumerate(tokens) if t.kind == "range"}
+    dropped |= {i - 1 for i in dropped if i > 0 and tokens[i - 1].kind == "field"}
+    return "".join(t.text for i, t in enumerate(tokens) if i not in dropped)

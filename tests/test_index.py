@@ -59,8 +59,29 @@ def test_results_count_all_matches_beyond_the_limit(seed_index: SearchIndex):
     assert len(results) == 2 and results.total > 2
 
 
-@pytest.mark.parametrize("query", ['"defence', "(defence", "defence)", "colour:red", "   "])
-def test_malformed_queries_raise_query_error_with_a_reason(seed_index: SearchIndex, query: str):
+@pytest.mark.parametrize(
+    ("query", "expected", "warning"),
+    [
+        ('"defence cooperation', {2, 5}, "quote at column 1 was not closed"),
+        ("(person:gorgun", {2, 4}, "unmatched '('"),
+        ("person:gorgun)", {2, 4}, "unmatched ')'"),
+        ("colour:dhaka", {3}, "unknown field 'colour'"),
+        ("AND person:gorgun AND", {2, 4}, "operator AND"),
+        ("person:gorgun AND AND navy", {4}, "operator AND at column 15"),
+        ("published:[garbage TO 2020] person:yunus", {2, 3}, "range"),
+    ],
+)
+def test_bad_syntax_searches_what_parses_and_says_what_was_ignored(
+        seed_index: SearchIndex, query: str, expected: set[int], warning: str):
+    results = seed_index.search(query, limit=None)
+    assert {hit.paragraph for hit in results} == expected
+    assert any(warning in w for w in results.warnings), results.warnings
+    with pytest.raises(QueryError, match=warning.split()[0]):
+        seed_index.search(query, strict=True)
+
+
+@pytest.mark.parametrize("query", ["   ", "AND", '"', "()"])
+def test_queries_with_nothing_to_search_raise_query_error(seed_index: SearchIndex, query: str):
     with pytest.raises(QueryError) as error:
         seed_index.search(query)
     assert str(error.value) and "\n" not in str(error.value)

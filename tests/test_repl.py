@@ -94,10 +94,11 @@ def test_session_searches_pages_and_shows_articles(seed_index_path: Path, tmp_pa
 
 def test_mistakes_are_reported_and_the_session_goes_on(seed_index_path: Path, tmp_path: Path):
     out, err = run_session(seed_index_path,
-                           '"army\r\\bogus\r\\limit zero\r\\show 9\rperson:gorgun\r\x04', tmp_path)
+                           'AND\r\\bogus\r\\limit zero\r\\show 9\r"army chief\rperson:gorgun\r\x04', tmp_path)
     lines = err.splitlines()
-    assert len(lines) == 4 and all(line.startswith("searchidx: error:") for line in lines)
-    assert "unbalanced quote" in lines[0] and "unknown command" in lines[1]
+    assert len(lines) == 5 and all(line.startswith("searchidx: error:") for line in lines[:4])
+    assert "nothing to search" in lines[0] and "unknown command" in lines[1]
+    assert lines[4] == "searchidx: warning: query: the quote at column 1 was not closed; closed it at the end"
     assert "2 paragraphs" in out  # the last query still ran; Ctrl-D then quits
 
 
@@ -116,7 +117,7 @@ def test_piped_input_prints_plain_results(seed_index_path: Path):
 
 
 def test_piped_input_with_a_bad_query_exits_non_zero(seed_index_path: Path):
-    env = make_env('"unclosed\nperson:yunus\n')
+    env = make_env('AND\nperson:yunus\n')
     with SearchIndex.open(seed_index_path) as idx:
         assert Repl(idx, env).run() == 1
     assert "2 paragraphs" in env.stdout.getvalue()
