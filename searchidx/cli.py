@@ -26,7 +26,7 @@ from .errors import (
 )
 from .environment import Env, ProgressBar
 from .formatters import FORMATS, write_results
-from .index import SearchIndex
+from .index import SORTS, SearchIndex
 from .models import IndexingReport
 from .settings import INDEX_ENV, default_index_path, default_seeds_path
 
@@ -87,6 +87,14 @@ def build_parser() -> argparse.ArgumentParser:
     search.add_argument("--index", metavar="DIR", help=index_help)
     search.add_argument("--limit", "-n", type=_positive_int, default=10, metavar="N",
                         help="how many hits to print (default: 10)")
+    search.add_argument("--offset", type=_natural_int, default=0, metavar="N",
+                        help="skip the first N hits (for paging)")
+    search.add_argument("--page", "-p", type=_positive_int, metavar="P",
+                        help="show page P of --limit hits (the same as --offset (P-1)*limit)")
+    search.add_argument("--sort", "-s", choices=SORTS, default="score",
+                        help="order: score (relevance, the default), newest or oldest (publication date)")
+    search.add_argument("--whole", "-w", action="store_true",
+                        help="show whole paragraphs, not the best fragment")
     search.add_argument("--format", "-f", choices=FORMATS, default="table",
                         help="output format (default: table)")
 
@@ -102,6 +110,16 @@ def build_parser() -> argparse.ArgumentParser:
     stats.add_argument("--format", "-f", choices=("table", "json"), default="table",
                        help="output format (default: table)")
     return parser
+
+
+def _natural_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be 0 or more: {text}")
+    return value
 
 
 def _positive_int(text: str) -> int:
@@ -189,7 +207,8 @@ def describe_report(report: IndexingReport, seconds: float, path: Path) -> str:
 def cmd_search(args: argparse.Namespace, env: Env) -> int:
     """``searchidx search``: print the best hits in the chosen format."""
     with SearchIndex.open(default_index_path(args.index)) as idx:
-        results = idx.search(args.query, limit=args.limit)
+        offset = (args.page - 1) * args.limit if args.page else args.offset
+        results = idx.search(args.query, limit=args.limit, offset=offset, sort=args.sort, whole=args.whole)
     for warning in results.warnings:
         env.warn(f"query: {warning}")
     write_results(results, env.stdout, args.format, width=env.width, color=env.color)

@@ -30,7 +30,7 @@ from whoosh.writing import CLEAR, SegmentWriter
 from . import syntax
 from .errors import IndexCorruptError, IndexLockedError, IndexNotFoundError, QueryError
 from .models import ENTITY_FIELDS, Article, Entity, Hit
-from .snippets import best_fragment
+from .snippets import MAX_CHARS, best_fragment
 
 #: Bumped whenever the schema changes in a way an old index cannot serve.
 SCHEMA_VERSION = 1
@@ -43,6 +43,8 @@ DEFAULT_FIELDS: tuple[str, ...] = ("text", "title", "person", "org", "place", "g
 #: The default operator between query terms. AND: every word must match, as in web search,
 #: so that adding a word narrows the results (write OR for the alternative).
 DEFAULT_OPERATOR = "AND"
+#: Orders of search results: relevance, or the article's publication date.
+SORTS = ("score", "newest", "oldest")
 #: Fields whose matches are marked in a hit's fragment.
 HIGHLIGHTED_FIELDS = frozenset(("text", *ENTITY_FIELDS))
 
@@ -272,16 +274,23 @@ class Engine:
             raise QueryError("nothing to search: " + ("; ".join(warnings) or "the query has only stop words"))
         return parsed, warnings
 
-    def search(self, text: str, limit: int | None = 10, offset: int = 0, strict: bool = False
-               ) -> tuple[list[Hit], int, float, list[str]]:
+    def search(self, text: str, limit: int | None = 10, offset: int = 0, strict: bool = False,
+               sort: str = "score", whole: bool = False) -> tuple[list[Hit], int, float, list[str]]:
         """The best paragraphs for the query after the first ``offset``, at most ``limit`` of
-        them; the total match count; the seconds taken; warnings about the query."""
+        them; the total match count; the seconds taken; warnings about the query.
+
+        ``sort`` is one of :data:`SORTS`; ``whole`` marks the whole paragraph instead of
+        choosing a fragment.
+        """
+        if sort not in SORTS:
+            raise QueryError(f"unknown sort order {sort!r}; choose one of: {', '.join(SORTS)}")
         started = time.perf_counter()
         parsed, warnings = self.parse(text, strict)
         searcher = self._searcher_now()
-        results = searcher.search(parsed, limit=None if limit is None else offset + limit)
+        order = {} if sort == "score" else {"sortedby": "published", "reverse": sort == "newest"}
+        results = searcher.search(parsed, limit=None if limit is None else offset + limit, **order)
         terms = parsed.existing_terms(searcher.reader(), phrases=True, expand=True)
-        hits = [self._hit(rank, results[rank - 1], terms)
+        hits = [self._hit(rank, results[rank - 1], terms, whole)
                 for rank in range(offset + 1, min(len(results), results.scored_length()) + 1)]
         return hits, len(results), time.perf_counter() - started, warnings
 
@@ -299,12 +308,13 @@ class Engine:
         values.sort(key=lambda item: (-item[1], item[0]))
         return values
 
-    def _hit(self, rank: int, hit: Any, terms: set[tuple[str, Any]]) -> Hit:
+    def _hit(self, rank: int, hit: Any, terms: set[tuple[str, Any]], whole: bool) -> Hit:
         stored = hit.fields()
         text = stored.get("text", "")
         mentions = [Entity(*item) for item in stored.get("entities", ())]
-        return self._stored_hit(rank, stored, float(hit.score),
-                                best_fragment(text, self._match_spans(text, mentions, terms)))
+        spans = self._match_spans(text, mentions, terms)
+        return self._stored_hit(rank, stored, float(hit.score or 0.0),
+                                best_fragment(text, spans, maxchars=len(text) if whole else MAX_CHARS))
 
     @staticmethod
     def _stored_hit(rank: int, stored: dict[str, Any], score: float, highlights: str) -> Hit:

@@ -18,12 +18,14 @@ from types import TracebackType
 
 from . import articles as reading
 from .analysis import analyse, default_workers
-from .engine import Engine
+from .engine import SORTS, Engine
 from .errors import IndexExistsError, IndexNotFoundError, InputError
 from .models import ENTITY_FIELDS, Article, Hit, IndexingReport, IndexStats
 from .settings import default_model
 
 log = logging.getLogger("searchidx")
+
+__all__ = ["SORTS", "SearchIndex", "SearchResults"]
 
 #: Bumped when entity extraction changes, so that re-indexing re-analyses every article.
 PIPELINE_VERSION = 2
@@ -224,16 +226,21 @@ class SearchIndex:
 
     # -- reading -------------------------------------------------------------------------
 
-    def search(self, query: str, limit: int | None = 10, offset: int = 0, *, strict: bool = False
-               ) -> SearchResults:
+    def search(self, query: str, limit: int | None = 10, offset: int = 0, *, strict: bool = False,
+               sort: str = "score", whole: bool = False) -> SearchResults:
         """The best ``limit`` paragraphs for ``query`` after the first ``offset`` (all with
         ``limit=None``). The query language is described in the README.
+
+        ``sort`` is ``"score"`` (relevance), ``"newest"`` or ``"oldest"`` (by publication
+        date). Each hit's ``highlights`` is its best fragment, or the whole paragraph with
+        ``whole``.
 
         Bad syntax (an unclosed quote, an unmatched bracket, a stray operator, an unknown
         field) is repaired and described in ``results.warnings``; with ``strict`` it raises
         :class:`~searchidx.errors.QueryError` instead. An empty query always raises it.
         """
-        hits, total, seconds, warnings = self._engine.search(query, limit=limit, offset=offset, strict=strict)
+        hits, total, seconds, warnings = self._engine.search(query, limit=limit, offset=offset, strict=strict,
+                                                             sort=sort, whole=whole)
         return SearchResults(query=query, hits=hits, total=total, seconds=seconds, offset=offset,
                              warnings=warnings)
 

@@ -31,7 +31,7 @@ from .config import Config, data_dir, load_config
 from .environment import Env, ProgressBar
 from .errors import QueryError, SearchidxError
 from .formatters import FORMATS, entity_summary, wrap_fragment, write_results
-from .index import SearchIndex, SearchResults
+from .index import SORTS, SearchIndex, SearchResults
 from .lexer import QueryLexer
 from .models import ENTITY_FIELDS
 from .syntax import FIELDS, problems
@@ -80,6 +80,8 @@ class Repl:
         self.index = index
         self.limit = self.config.limit
         self.format = self.config.format
+        self.sort = "score"
+        self.whole = False
         self.query: str | None = None
         self.offset = 0
         self.results: SearchResults | None = None
@@ -171,7 +173,7 @@ class Repl:
         mode = "vi" if self._session and self._session.app.editing_mode == EditingMode.VI else "emacs"
         parts: StyleAndTextTuples = [("class:bottom-toolbar", (
             f" {self.index.path} · {self.paragraphs:,} paragraphs · {self.format} · "
-            f"limit {self.limit} · {mode} (F4)"))]
+            f"limit {self.limit} · sort {self.sort} · {mode} (F4)"))]
         if self.refresher.busy:
             parts.append(("class:bottom-toolbar", " · refreshing completions…"))
         if self._session is not None:
@@ -212,7 +214,7 @@ class Repl:
             self.env.error("cancelled")
 
     def search(self, query: str, offset: int) -> None:
-        results = self.index.search(query, limit=self.limit, offset=offset)
+        results = self.index.search(query, limit=self.limit, offset=offset, sort=self.sort, whole=self.whole)
         self.query, self.offset, self.results = query, offset, results
         for warning in results.warnings:
             self.env.warn(f"query: {warning}")
@@ -314,6 +316,20 @@ class Repl:
             raise QueryError(f"formats are: {', '.join(FORMATS)}")
         self.format = argument
         self.show(f"format {argument}\n")
+
+    @command("\\sort", "ORDER", f"order hits by {', '.join(SORTS)} (publication date)")
+    def cmd_sort(self, argument: str) -> None:
+        if argument not in SORTS:
+            raise QueryError(f"orders are: {', '.join(SORTS)}")
+        self.sort = argument
+        self.show(f"sort {argument}\n")
+
+    @command("\\whole", "on|off", "show whole paragraphs instead of the best fragment")
+    def cmd_whole(self, argument: str) -> None:
+        if argument not in ("on", "off"):
+            raise QueryError("\\whole takes on or off")
+        self.whole = argument == "on"
+        self.show(f"whole paragraphs {argument}\n")
 
     @command("\\next", "", "show the next page of hits", aliases=("\\n",))
     def cmd_next(self, argument: str) -> None:

@@ -144,3 +144,13 @@ def test_python_dash_m_runs_the_command(seed_index_path: Path):
         capture_output=True, text=True, timeout=60,
     )
     assert result.returncode == 0 and len(result.stdout.splitlines()) == 2
+
+
+def test_paging_sorting_and_whole_paragraphs(seed_index_path: Path):
+    index = ("--index", str(seed_index_path), "-f", "jsonl", "--limit", "2")
+    first = [json.loads(line)["rank"] for line in run("search", "bangladesh", *index)[1].splitlines()]
+    second = [json.loads(line)["rank"] for line in run("search", "bangladesh", *index, "--page", "2")[1].splitlines()]
+    offset = [json.loads(line)["rank"] for line in run("search", "bangladesh", *index, "--offset", "2")[1].splitlines()]
+    assert (first, second, offset) == ([1, 2], [3, 4], [3, 4])
+    code, out, _ = run("search", "person:gorgun", *index, "--sort", "newest", "--whole")
+    assert code == 0 and all(json.loads(line)["highlights"].count("<em>") >= 1 for line in out.splitlines())

@@ -218,3 +218,27 @@ def test_reindexing_after_updates_skips_what_is_unchanged(tmp_path: Path):
         again = idx.add_paths([corpus])
         assert (again.articles_unchanged, again.articles_updated) == (6, 0)
         assert idx.search("porto").total == 6 and idx.search("lisbon").total == 0
+
+
+def test_dates_ranges_sorting_and_paging(tmp_path: Path):
+    with SearchIndex.create(tmp_path) as idx:
+        idx.add_paths([FIXTURES / "articles.jsonl"])
+        articles = lambda query, **kw: [h.article for h in idx.search(query, limit=None, **kw)]  # noqa: E731
+        assert set(articles("published:[1987-03-01 TO 1987-03-31]")) == {"wire-1"}  # hyphens do not widen
+        assert set(articles("published:[19870401 TO 19870430]")) == {"wire-2"}
+        assert set(articles("published:>=1987-04")) == {"wire-2"}
+        assert articles("published:1987", sort="newest") == ["wire-2", "wire-1", "wire-1"]
+        assert articles("published:1987", sort="oldest")[0] == "wire-1"
+        page = idx.search("published:1987", limit=1, offset=1)
+        assert (page.total, len(page), page.hits[0].rank) == (3, 1, 2)
+        with pytest.raises(QueryError, match="sort order"):
+            idx.search("copper", sort="random")
+
+
+def test_whole_paragraphs_on_request(tmp_path: Path):
+    text = "Copper " + "filler words here " * 30 + "and at last the word zinc."
+    with SearchIndex.create(tmp_path) as idx:
+        idx.add_article(text, id="long")
+        assert idx.search("zinc").hits[0].highlights.startswith("…")
+        whole = idx.search("zinc", whole=True).hits[0].highlights
+        assert whole.startswith("Copper") and whole.endswith("<em>zinc</em>.")
