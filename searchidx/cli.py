@@ -25,7 +25,7 @@ from .errors import (
     SearchidxError,
 )
 from .environment import Env, ProgressBar
-from .formatters import FORMATS, write_results
+from .formatters import FORMATS, format_explanation, write_results
 from .index import SORTS, SearchIndex
 from .models import IndexingReport
 from .settings import INDEX_ENV, default_index_path, default_seeds_path
@@ -97,6 +97,25 @@ def build_parser() -> argparse.ArgumentParser:
                         help="show whole paragraphs, not the best fragment")
     search.add_argument("--format", "-f", choices=FORMATS, default="table",
                         help="output format (default: table)")
+
+    explain = commands.add_parser("explain", help="show how a query runs and why its top hits score",
+                                  description="Print the query as the engine runs it (after repairs and "
+                                              "stemming), the default operator, and for the top hits each "
+                                              "matched term's part of the BM25F score.")
+    explain.add_argument("query", metavar="QUERY")
+    explain.add_argument("--index", metavar="DIR", help=index_help)
+    explain.add_argument("--limit", "-n", type=_positive_int, default=3, metavar="N",
+                         help="how many hits to explain (default: 3)")
+    explain.add_argument("--format", "-f", choices=("table", "json"), default="table")
+
+    similar = commands.add_parser("similar", help="find paragraphs related to one paragraph",
+                                  description="Paragraphs that share the most distinctive words of the "
+                                              "given paragraph (more like this).")
+    similar.add_argument("article", metavar="ARTICLE", help="the article id, e.g. business/001")
+    similar.add_argument("paragraph", metavar="PARAGRAPH", type=_positive_int, help="its paragraph number")
+    similar.add_argument("--index", metavar="DIR", help=index_help)
+    similar.add_argument("--limit", "-n", type=_positive_int, default=10, metavar="N")
+    similar.add_argument("--format", "-f", choices=FORMATS, default="table")
 
     repl = commands.add_parser("repl", help="the interactive search console (the default command)",
                                description="Search interactively with completion of field names and "
@@ -215,6 +234,25 @@ def cmd_search(args: argparse.Namespace, env: Env) -> int:
     return ExitStatus.OK
 
 
+def cmd_explain(args: argparse.Namespace, env: Env) -> int:
+    """``searchidx explain``: the parsed query and the scoring of its top hits."""
+    with SearchIndex.open(default_index_path(args.index)) as idx:
+        explanation = idx.explain(args.query, limit=args.limit)
+    if args.format == "json":
+        env.stdout.write(json.dumps(explanation.to_dict(), ensure_ascii=False, indent=2) + "\n")
+    else:
+        format_explanation(explanation, env.stdout)
+    return ExitStatus.OK
+
+
+def cmd_similar(args: argparse.Namespace, env: Env) -> int:
+    """``searchidx similar``: paragraphs related to one paragraph."""
+    with SearchIndex.open(default_index_path(args.index)) as idx:
+        results = idx.similar(args.article, args.paragraph, limit=args.limit)
+    write_results(results, env.stdout, args.format, width=env.width, color=env.color)
+    return ExitStatus.OK
+
+
 def cmd_stats(args: argparse.Namespace, env: Env) -> int:
     """``searchidx stats``: counts of articles, paragraphs and entity names, and the size."""
     with SearchIndex.open(default_index_path(args.index)) as idx:
@@ -256,5 +294,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace, Env], int]] = {
     "index": cmd_index,
     "search": cmd_search,
     "stats": cmd_stats,
+    "explain": cmd_explain,
+    "similar": cmd_similar,
     "repl": cmd_repl,
 }

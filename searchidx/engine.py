@@ -29,7 +29,7 @@ from whoosh.writing import CLEAR, SegmentWriter
 
 from . import syntax
 from .errors import IndexCorruptError, IndexLockedError, IndexNotFoundError, QueryError
-from .models import ENTITY_FIELDS, Article, Entity, Hit
+from .models import ENTITY_FIELDS, Article, Entity, Explanation, Hit, HitExplanation, TermScore
 from .snippets import MAX_CHARS, best_fragment
 
 #: Bumped whenever the schema changes in a way an old index cannot serve.
@@ -289,10 +289,44 @@ class Engine:
         searcher = self._searcher_now()
         order = {} if sort == "score" else {"sortedby": "published", "reverse": sort == "newest"}
         results = searcher.search(parsed, limit=None if limit is None else offset + limit, **order)
-        terms = parsed.existing_terms(searcher.reader(), phrases=True, expand=True)
+        terms = existing_terms(parsed, searcher.reader())
         hits = [self._hit(rank, results[rank - 1], terms, whole)
                 for rank in range(offset + 1, min(len(results), results.scored_length()) + 1)]
         return hits, len(results), time.perf_counter() - started, warnings
+
+    def explain(self, text: str, limit: int = 3) -> Explanation:
+        """The query as parsed after repairs, and the scoring terms of its top ``limit`` hits."""
+        parsed, warnings = self.parse(text)
+        searcher = self._searcher_now()
+        results = searcher.search(parsed, limit=limit)
+        terms = sorted(existing_terms(parsed, searcher.reader()))
+        explained = []
+        for hit in results:
+            found = []
+            for fieldname, term in terms:
+                postings = searcher.postings(fieldname, term)
+                postings.skip_to(hit.docnum)
+                if postings.is_active() and postings.id() == hit.docnum:
+                    scorer = searcher.weighting.scorer(searcher, fieldname, term)
+                    word = term.decode("utf-8") if isinstance(term, bytes) else str(term)
+                    found.append(TermScore(fieldname, word, round(float(scorer.score(postings)), 4)))
+            found.sort(key=lambda t: -t.score)
+            explained.append(HitExplanation(hit["article"], hit["paragraph"], round(float(hit.score), 4), found))
+        return Explanation(text, str(parsed), DEFAULT_OPERATOR, warnings, explained)
+
+    def similar(self, article_id: str, paragraph: int, limit: int = 10) -> tuple[list[Hit], int, float]:
+        """Paragraphs like one paragraph (by its most telling words), best first, itself left out."""
+        started = time.perf_counter()
+        searcher = self._searcher_now()
+        docnum = searcher.document_number(id=f"{article_id}#{paragraph}")
+        if docnum is None:
+            raise QueryError(f"no paragraph {paragraph} of article {article_id!r} in the index")
+        text = searcher.stored_fields(docnum).get("text", "")
+        words = [word for word, _ in searcher.key_terms_from_text("text", text, numterms=12)]
+        results = searcher.more_like(docnum, "text", text=text, top=limit, numterms=12)
+        terms = {("text", word) for word in words}
+        hits = [self._hit(rank, hit, terms, False) for rank, hit in enumerate(results, start=1)]
+        return hits, len(hits), time.perf_counter() - started
 
     def article(self, article_id: str) -> list[Hit]:
         """Every paragraph of an article, in order (``rank`` is the paragraph number)."""
@@ -357,6 +391,27 @@ class Engine:
                 if token.text in field_terms:
                     spans.append((mention.start + token.startchar, mention.start + token.endchar))
         return sorted(set(spans))
+
+
+def existing_terms(parsed: Any, reader: Any) -> set[tuple[str, bytes]]:
+    """The (field, term) pairs of a query that occur in the index, wildcards expanded.
+
+    Whoosh's own ``Query.existing_terms`` skips every field but the first one it meets
+    (a loop variable shadows its ``fieldname`` argument), so it cannot be used.
+    """
+    schema = reader.schema
+    found = set()
+    for leaf in parsed.leaves():
+        for fieldname, text in leaf.expanded_terms(reader, phrases=True):
+            if fieldname not in schema:
+                continue
+            try:
+                term = schema[fieldname].to_bytes(text)
+            except ValueError:
+                continue
+            if (fieldname, term) in reader:
+                found.add((fieldname, term))
+    return found
 
 
 class ParagraphWriter:

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from typing import TextIO
 
 from .index import SearchResults
-from .models import ENTITY_FIELDS, Hit
+from .models import ENTITY_FIELDS, Explanation, Hit
 from .snippets import MARK_END, MARK_START
 
 FORMATS = ("table", "vertical", "jsonl", "json", "csv")
@@ -140,3 +140,18 @@ def write_results(results: SearchResults, out: TextIO, fmt: str = "table", *,
                   width: int = 100, color: bool = False) -> None:
     """Write ``results`` to ``out`` in the format named ``fmt`` (one of :data:`FORMATS`)."""
     FORMATTERS[fmt](results, out, width=width, color=color)
+
+
+def format_explanation(explanation: Explanation, out: TextIO) -> None:
+    """The parsed query, the default operator, warnings, and each top hit's scoring terms."""
+    out.write(f"query:    {explanation.query}\n")
+    out.write(f"runs as:  {explanation.parsed}\n")
+    out.write(f"default operator between words: {explanation.operator}\n")
+    for warning in explanation.warnings:
+        out.write(f"warning:  {warning}\n")
+    for rank, hit in enumerate(explanation.hits, start=1):
+        out.write(f"\n{rank:>3}  {hit.article} ¶{hit.paragraph}  score {hit.score:.3f} =\n")
+        for term in hit.terms:
+            out.write(f"       {term.score:8.3f}  {term.field}:{term.term}\n")
+    if not explanation.hits:
+        out.write("\nno hits\n")

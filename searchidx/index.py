@@ -20,7 +20,7 @@ from . import articles as reading
 from .analysis import analyse, default_workers
 from .engine import SORTS, Engine
 from .errors import IndexExistsError, IndexNotFoundError, InputError
-from .models import ENTITY_FIELDS, Article, Hit, IndexingReport, IndexStats
+from .models import ENTITY_FIELDS, Article, Explanation, Hit, IndexingReport, IndexStats
 from .settings import default_model
 
 log = logging.getLogger("searchidx")
@@ -243,6 +243,16 @@ class SearchIndex:
                                                              sort=sort, whole=whole)
         return SearchResults(query=query, hits=hits, total=total, seconds=seconds, offset=offset,
                              warnings=warnings)
+
+    def explain(self, query: str, limit: int = 3) -> Explanation:
+        """How ``query`` runs: the parsed query after repairs, the default operator, the
+        warnings, and for the top ``limit`` hits each matched term's part of the score."""
+        return self._engine.explain(query, limit)
+
+    def similar(self, article: str, paragraph: int, limit: int = 10) -> SearchResults:
+        """Paragraphs related to one paragraph, found by its most distinctive words."""
+        hits, total, seconds = self._engine.similar(article, paragraph, limit)
+        return SearchResults(query=f"like {article} ¶{paragraph}", hits=hits, total=total, seconds=seconds)
 
     def article(self, article_id: str) -> list[Hit]:
         """All paragraphs of one article in order; empty when the index does not hold it."""

@@ -30,10 +30,10 @@ from .completion import Catalog, CatalogRefresher, QueryCompleter
 from .config import Config, data_dir, load_config
 from .environment import Env, ProgressBar
 from .errors import QueryError, SearchidxError
-from .formatters import FORMATS, entity_summary, wrap_fragment, write_results
+from .formatters import FORMATS, entity_summary, format_explanation, wrap_fragment, write_results
 from .index import SORTS, SearchIndex, SearchResults
 from .lexer import QueryLexer
-from .models import ENTITY_FIELDS
+from .models import ENTITY_FIELDS, Hit
 from .syntax import FIELDS, problems
 
 PROMPT = "searchidx> "
@@ -349,13 +349,7 @@ class Repl:
 
     @command("\\show", "N", "show the whole article of hit N, with the hit's paragraph marked")
     def cmd_show(self, argument: str) -> None:
-        if self.results is None:
-            raise QueryError("no search yet")
-        hit = next((h for h in self.results if str(h.rank) == argument), None)
-        if hit is None:
-            ranks = [h.rank for h in self.results]
-            shown = f"{ranks[0]}-{ranks[-1]}" if ranks else "none"
-            raise QueryError(f"\\show needs the number of a hit on this page ({shown})")
+        hit = self._hit(argument, "\\show")
         paragraphs = self.index.article(hit.article)
         color = self.env.color
         lines = [f"{hit.article}" + (f"  “{hit.title}”" if hit.title else "") +
@@ -370,6 +364,34 @@ class Repl:
             if paragraph.paragraph == hit.paragraph and entity_summary(paragraph):
                 lines.append(f"      [{entity_summary(paragraph)}]")
         self.show("\n".join(lines) + "\n")
+
+    @command("\\explain", "[QUERY]", "show how a query (default: the last one) runs and why its top hits score")
+    def cmd_explain(self, argument: str) -> None:
+        query = argument or self.query
+        if not query:
+            raise QueryError("\\explain needs a query (or a search before it)")
+        buffer = io.StringIO()
+        format_explanation(self.index.explain(query, limit=3), buffer)
+        self.show(buffer.getvalue())
+
+    @command("\\like", "N", "find paragraphs related to hit N")
+    def cmd_like(self, argument: str) -> None:
+        hit = self._hit(argument, "\\like")
+        results = self.index.similar(hit.article, hit.paragraph, limit=self.limit)
+        buffer = io.StringIO()
+        write_results(results, buffer, self.format, width=self.env.width, color=self.env.color)
+        self.show(buffer.getvalue())
+
+    def _hit(self, argument: str, name: str) -> Hit:
+        """Hit number ``argument`` of the page shown last."""
+        if self.results is None:
+            raise QueryError("no search yet")
+        hit = next((h for h in self.results if str(h.rank) == argument), None)
+        if hit is None:
+            ranks = [h.rank for h in self.results]
+            shown = f"{ranks[0]}-{ranks[-1]}" if ranks else "none"
+            raise QueryError(f"{name} needs the number of a hit on this page ({shown})")
+        return hit
 
     @command("\\quit", "", "leave the console (or Ctrl-D)", aliases=("\\q", "\\exit"))
     def cmd_quit(self, argument: str) -> None:

@@ -154,3 +154,15 @@ def test_paging_sorting_and_whole_paragraphs(seed_index_path: Path):
     assert (first, second, offset) == ([1, 2], [3, 4], [3, 4])
     code, out, _ = run("search", "person:gorgun", *index, "--sort", "newest", "--whole")
     assert code == 0 and all(json.loads(line)["highlights"].count("<em>") >= 1 for line in out.splitlines())
+
+
+def test_explain_and_similar_commands(seed_index_path: Path):
+    code, out, _ = run("explain", "person:gorgun defence", "--index", str(seed_index_path))
+    assert code == 0 and "runs as:" in out and "default operator between words: AND" in out
+    assert "text:defenc" in out and "person:gorgun" in out
+    code, out, _ = run("explain", "person:gorgun", "--index", str(seed_index_path), "-f", "json")
+    assert code == 0 and json.loads(out)["hits"][0]["terms"][0]["field"] == "person"
+    code, out, _ = run("similar", SEED_ID, "5", "--index", str(seed_index_path), "-f", "jsonl", "-n", "3")
+    assert code == 0 and len(out.splitlines()) == 3
+    code, _, err = run("similar", "nope", "1", "--index", str(seed_index_path))
+    assert code == ExitStatus.USAGE and "no paragraph 1" in err

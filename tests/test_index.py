@@ -242,3 +242,25 @@ def test_whole_paragraphs_on_request(tmp_path: Path):
         assert idx.search("zinc").hits[0].highlights.startswith("…")
         whole = idx.search("zinc", whole=True).hits[0].highlights
         assert whole.startswith("Copper") and whole.endswith("<em>zinc</em>.")
+
+
+def test_matches_in_every_field_are_marked(seed_index: SearchIndex):
+    [hit] = seed_index.search("person:zaman defence", limit=None).hits
+    assert "<em>defence</em>" in hit.highlights and "<em>Zaman</em>" in hit.highlights
+
+
+def test_explain_shows_the_parsed_query_and_each_terms_part_of_the_score(seed_index: SearchIndex):
+    explanation = seed_index.explain("person:gorgun defence", limit=2)
+    assert explanation.operator == "AND" and "person:gorgun" in explanation.parsed
+    assert "text:defenc" in explanation.parsed  # stemmed, as the engine runs it
+    top = explanation.hits[0]
+    assert {(t.field, t.term) for t in top.terms} >= {("person", "gorgun"), ("text", "defenc")}
+    assert abs(sum(t.score for t in top.terms) - top.score) < 0.05 * top.score + 0.01
+
+
+def test_similar_paragraphs_leave_out_the_paragraph_itself(seed_index: SearchIndex):
+    results = seed_index.similar(SEED_ID, 5, limit=3)
+    assert len(results) == 3 and 5 not in {h.paragraph for h in results}
+    assert any("<em>" in h.highlights for h in results)
+    with pytest.raises(QueryError):
+        seed_index.similar(SEED_ID, 99)

@@ -142,3 +142,12 @@ def test_config_file_layers_over_defaults(tmp_path: Path):
     path.write_text("limit = [", encoding="utf-8")
     config, problems = load_config(path)
     assert config.limit == 10 and "cannot read" in problems[0]
+
+
+def test_explain_and_like_commands(seed_index_path: Path):
+    env = make_env("person:zaman\n\\explain\n\\like 1\n\\sort newest\n\\whole on\nnavy\n")
+    with SearchIndex.open(seed_index_path) as idx:
+        assert Repl(idx, env).run() == 0
+    out = env.stdout.getvalue()
+    assert "runs as:  person:zaman" in out and "person:zaman" in out
+    assert out.count("paragraphs (") >= 2 and "sort newest" in out and "whole paragraphs on" in out
