@@ -57,7 +57,7 @@ def test_completion_replaces_the_partial_value(catalog: Catalog):
 
 def test_operators_and_commands_complete(catalog: Catalog):
     assert complete(catalog, "defence O") == ["OR"]
-    assert complete(catalog, "\\li") == ["\\limit"]
+    assert complete(catalog, "\\lim") == ["\\limit"]
     assert sorted(complete(catalog, "\\format j")) == ["json", "jsonl"]
 
 
