@@ -93,6 +93,9 @@ def build_parser() -> argparse.ArgumentParser:
                         help="show page P of --limit hits (the same as --offset (P-1)*limit)")
     search.add_argument("--sort", "-s", choices=SORTS, default="score",
                         help="order: score (relevance, the default), newest or oldest (publication date)")
+    search.add_argument("--facets", type=_natural_int, default=0, metavar="N",
+                        help="also count the N most frequent names of each entity field among all "
+                             "matching paragraphs (table, vertical and json formats)")
     search.add_argument("--whole", "-w", action="store_true",
                         help="show whole paragraphs, not the best fragment")
     search.add_argument("--format", "-f", choices=FORMATS, default="table",
@@ -227,7 +230,8 @@ def cmd_search(args: argparse.Namespace, env: Env) -> int:
     """``searchidx search``: print the best hits in the chosen format."""
     with SearchIndex.open(default_index_path(args.index)) as idx:
         offset = (args.page - 1) * args.limit if args.page else args.offset
-        results = idx.search(args.query, limit=args.limit, offset=offset, sort=args.sort, whole=args.whole)
+        results = idx.search(args.query, limit=args.limit, offset=offset, sort=args.sort, whole=args.whole,
+                             facets=args.facets)
     for warning in results.warnings:
         env.warn(f"query: {warning}")
     write_results(results, env.stdout, args.format, width=env.width, color=env.color)

@@ -70,6 +70,16 @@ def format_table(results: SearchResults, out: TextIO, *, width: int = 100, color
             out.write(f"     {line}\n")
         out.write("\n")
     out.write(summary_line(results) + "\n")
+    write_facets(results, out, width=width, color=color)
+
+
+def write_facets(results: SearchResults, out: TextIO, *, width: int = 100, color: bool = False) -> None:
+    """``place: U.S. 488 · Ecuador 119 ...``, a line per entity field that has names."""
+    for name, values in results.facets.items():
+        if values:
+            line = " · ".join(f"{value} {count}" for value, count in values)
+            for i, part in enumerate(wrap_fragment(line, max(30, width - 9), False)):
+                out.write(f"{(name + ':') if i == 0 else '':<8} {_styled(part, _DIM, color)}\n")
 
 
 def format_vertical(results: SearchResults, out: TextIO, *, width: int = 100, color: bool = False) -> None:
@@ -86,6 +96,7 @@ def format_vertical(results: SearchResults, out: TextIO, *, width: int = 100, co
         for i, line in enumerate(lines):
             out.write(f"{'text' if i == 0 else '':<10} | {line}\n")
     out.write(summary_line(results) + "\n")
+    write_facets(results, out, width=width, color=color)
 
 
 def summary_line(results: SearchResults) -> str:
@@ -108,10 +119,14 @@ def format_jsonl(results: SearchResults, out: TextIO, **_: object) -> None:
 
 
 def format_json(results: SearchResults, out: TextIO, **_: object) -> None:
-    """One JSON document: the query, the total, the offset, the time, query warnings and the hits."""
+    """One JSON document: the query, the total, the offset, the time, query warnings, the hits
+    and the facets (when asked for)."""
     document = {"query": results.query, "total": results.total, "offset": results.offset,
                 "seconds": round(results.seconds, 4), "warnings": results.warnings,
                 "hits": [hit.to_dict() for hit in results]}
+    if results.facets:
+        document["facets"] = {name: [{"name": value, "count": count} for value, count in values]
+                              for name, values in results.facets.items()}
     out.write(json.dumps(document, ensure_ascii=False, indent=2) + "\n")
 
 

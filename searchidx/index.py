@@ -46,6 +46,7 @@ class SearchResults:
     seconds: float
     offset: int = 0
     warnings: list[str] = field(default_factory=list)
+    facets: dict[str, list[tuple[str, int]]] = field(default_factory=dict)
 
     def __iter__(self) -> Iterator[Hit]:
         return iter(self.hits)
@@ -227,22 +228,23 @@ class SearchIndex:
     # -- reading -------------------------------------------------------------------------
 
     def search(self, query: str, limit: int | None = 10, offset: int = 0, *, strict: bool = False,
-               sort: str = "score", whole: bool = False) -> SearchResults:
+               sort: str = "score", whole: bool = False, facets: int = 0) -> SearchResults:
         """The best ``limit`` paragraphs for ``query`` after the first ``offset`` (all with
         ``limit=None``). The query language is described in the README.
 
         ``sort`` is ``"score"`` (relevance), ``"newest"`` or ``"oldest"`` (by publication
         date). Each hit's ``highlights`` is its best fragment, or the whole paragraph with
-        ``whole``.
+        ``whole``. With ``facets`` > 0, ``results.facets`` holds for each entity field its
+        ``facets`` most frequent names among all matching paragraphs, with their counts.
 
         Bad syntax (an unclosed quote, an unmatched bracket, a stray operator, an unknown
         field) is repaired and described in ``results.warnings``; with ``strict`` it raises
         :class:`~searchidx.errors.QueryError` instead. An empty query always raises it.
         """
-        hits, total, seconds, warnings = self._engine.search(query, limit=limit, offset=offset, strict=strict,
-                                                             sort=sort, whole=whole)
+        hits, total, seconds, warnings, counted = self._engine.search(
+            query, limit=limit, offset=offset, strict=strict, sort=sort, whole=whole, facets=facets)
         return SearchResults(query=query, hits=hits, total=total, seconds=seconds, offset=offset,
-                             warnings=warnings)
+                             warnings=warnings, facets=counted)
 
     def explain(self, query: str, limit: int = 3) -> Explanation:
         """How ``query`` runs: the parsed query after repairs, the default operator, the

@@ -82,6 +82,7 @@ class Repl:
         self.format = self.config.format
         self.sort = "score"
         self.whole = False
+        self.facets = 0
         self.query: str | None = None
         self.offset = 0
         self.results: SearchResults | None = None
@@ -214,7 +215,8 @@ class Repl:
             self.env.error("cancelled")
 
     def search(self, query: str, offset: int) -> None:
-        results = self.index.search(query, limit=self.limit, offset=offset, sort=self.sort, whole=self.whole)
+        results = self.index.search(query, limit=self.limit, offset=offset, sort=self.sort, whole=self.whole,
+                                    facets=self.facets)
         self.query, self.offset, self.results = query, offset, results
         for warning in results.warnings:
             self.env.warn(f"query: {warning}")
@@ -330,6 +332,13 @@ class Repl:
             raise QueryError("\\whole takes on or off")
         self.whole = argument == "on"
         self.show(f"whole paragraphs {argument}\n")
+
+    @command("\\facets", "N", "count the N most frequent names of each entity field in the hits (0: off)")
+    def cmd_facets(self, argument: str) -> None:
+        if not argument.isdigit():
+            raise QueryError("\\facets needs a whole number (0 turns facets off)")
+        self.facets = int(argument)
+        self.show(f"facets {self.facets or 'off'}\n")
 
     @command("\\next", "", "show the next page of hits", aliases=("\\n",))
     def cmd_next(self, argument: str) -> None:

@@ -46,7 +46,7 @@ ENTITY_FIELD_NAMES = frozenset(ENTITY_FIELDS)
 _TOKEN = re.compile(
     r'(?P<space>\s+)'
     r'|(?P<phrase>"[^"]*(?:"(?:~\d+)?|$))'
-    r'|(?P<field>[A-Za-z_]\w*:(?=\S))'
+    r'|(?P<field>[-+]?[A-Za-z_]\w*:(?=\S))'
     r'|(?P<paren>[()])'
     r'|(?P<range>[\[{][^\]}]*[\]}]?)'
     r"|(?P<word>[^\s()\"]+)"
@@ -83,7 +83,7 @@ def tokenize(query: str) -> list[Token]:
         text = match.group()
         if kind == "phrase" and (len(text) == 1 or not text.rstrip("~0123456789").endswith('"')):
             kind = "error"
-        elif kind == "field" and field_name(text[:-1]) is None:
+        elif kind == "field" and field_name(text[:-1].lstrip("+-")) is None:
             kind = "error"
         elif kind == "word" and text in OPERATORS:
             kind = "operator"
@@ -107,9 +107,13 @@ def problems(query: str) -> list[str]:
 
 def normalize(query: str) -> str:
     """``query`` with field names written as the engine knows them (lower case, no aliases)."""
-    return "".join(
-        f"{field_name(token.text[:-1])}:" if token.kind == "field" else token.text for token in tokenize(query)
-    )
+    return "".join(_normal_field(token.text) if token.kind == "field" else token.text for token in tokenize(query))
+
+
+def _normal_field(written: str) -> str:
+    """``-Places:`` -> ``-place:``: the sign kept, the name made the engine's."""
+    sign = written[0] if written[0] in "+-" else ""
+    return f"{sign}{field_name(written[len(sign):-1])}:"
 
 
 def repair(query: str) -> tuple[str, list[str]]:
@@ -133,7 +137,7 @@ def repair(query: str) -> tuple[str, list[str]]:
         elif token.text in ("(", ")"):
             warnings.append(f"ignored the unmatched {token.text!r} at column {column}")
         else:
-            warnings.append(f"unknown field {token.text[:-1]!r} at column {column}; searched what follows "
+            warnings.append(f"unknown field {token.text[:-1].lstrip('+-')!r} at column {column}; searched what follows "
                             f"as words (fields: {', '.join(FIELDS)})")
     words = [t for t in kept if t.kind != "space"]
     stray = set()

@@ -166,3 +166,10 @@ def test_explain_and_similar_commands(seed_index_path: Path):
     assert code == 0 and len(out.splitlines()) == 3
     code, _, err = run("similar", "nope", "1", "--index", str(seed_index_path))
     assert code == ExitStatus.USAGE and "no paragraph 1" in err
+
+
+def test_facets_in_table_and_json(seed_index_path: Path):
+    code, out, _ = run("search", "defence", "--index", str(seed_index_path), "--facets", "2", "-n", "1")
+    assert code == 0 and "place:" in out.splitlines()[-4] + "".join(out.splitlines()[-6:])
+    _, out, _ = run("search", "defence", "--index", str(seed_index_path), "--facets", "2", "-f", "json")
+    assert json.loads(out)["facets"]["place"][0]["count"] == 5

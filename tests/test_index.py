@@ -264,3 +264,15 @@ def test_similar_paragraphs_leave_out_the_paragraph_itself(seed_index: SearchInd
     assert any("<em>" in h.highlights for h in results)
     with pytest.raises(QueryError):
         seed_index.similar(SEED_ID, 99)
+
+
+def test_facets_count_names_among_all_matches_and_filters_narrow_or_exclude(seed_index: SearchIndex):
+    results = seed_index.search("defence", limit=1, facets=3)
+    assert len(results) == 1 and results.total == 10
+    places = dict(results.facets["place"])
+    assert places["Bangladesh"] == 5 and places["Türkiye"] == 5
+    narrowed = seed_index.search('defence place:"Bay of Bengal"', limit=None)
+    assert {h.paragraph for h in narrowed} == {9}
+    excluded = seed_index.search("defence -place:bangladesh", limit=None, facets=3)
+    assert excluded.total == 5 and "Bangladesh" not in dict(excluded.facets["place"])
+    assert seed_index.search("defence -Places:Bangladesh").total == 5  # any case, plural
