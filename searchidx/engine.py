@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from collections import Counter
 import time
 from collections.abc import Iterable, Iterator, Sequence
@@ -28,7 +29,7 @@ from whoosh.lang.porter2 import stem as porter2_stem
 from whoosh.support.charset import accent_map
 from whoosh.writing import CLEAR, SegmentWriter
 
-from . import syntax
+from . import syntax, variants
 from .errors import IndexCorruptError, IndexLockedError, IndexNotFoundError, QueryError
 from .models import ENTITY_FIELDS, Article, Entity, Explanation, Hit, HitExplanation, TermScore
 from .snippets import MAX_CHARS, best_fragment
@@ -44,6 +45,8 @@ DEFAULT_FIELDS: tuple[str, ...] = ("text", "title", "person", "org", "place", "g
 #: The default operator between query terms. AND: every word must match, as in web search,
 #: so that adding a word narrows the results (write OR for the alternative).
 DEFAULT_OPERATOR = "AND"
+#: Fields whose values get other names and spellings (None: no field named).
+VARIANT_FIELDS = frozenset({None, "text", "title", *ENTITY_FIELDS} - {"date"})
 #: Orders of search results: relevance, or the article's publication date.
 SORTS = ("score", "newest", "oldest")
 #: Fields whose matches are marked in a hit's fragment.
@@ -261,7 +264,7 @@ class Engine:
         repaired, warnings = syntax.repair(text)
         if strict and warnings:
             raise QueryError(warnings[0])
-        normalized = syntax.normalize(repaired)
+        normalized = self._with_variants(syntax.normalize(repaired))
         try:
             parsed = self._parser.parse(normalized)
         except Exception as error:  # Whoosh raises ValueErrors on ranges it cannot read
@@ -276,6 +279,55 @@ class Engine:
         if parsed is query.NullQuery or isinstance(parsed, type(query.NullQuery)):
             raise QueryError("nothing to search: " + ("; ".join(warnings) or "the query has only stop words"))
         return parsed, warnings
+
+    def _with_variants(self, text: str) -> str:
+        """``text`` with each name or word that has other names or spellings in the index
+        replaced by an OR of them: ``place:turkey`` -> ``place:(turkey OR Türkiye OR ...)``."""
+        reader = self._searcher_now().reader()
+        tokens = syntax.tokenize(text)
+        out = []
+        for i, token in enumerate(tokens):
+            before = tokens[i - 1] if i else None
+            fieldname = syntax.field_name(before.text.lstrip("+-")[:-1]) if before and before.kind == "field" else None
+            if token.kind in ("word", "phrase") and fieldname in VARIANT_FIELDS:
+                out.append(self._alternatives(token, fieldname, reader))
+            else:
+                out.append(token.text)
+        return "".join(out)
+
+    def _alternatives(self, token: syntax.Token, fieldname: str | None, reader: Any) -> str:
+        written = token.text
+        if token.kind == "phrase":
+            if not written.endswith('"'):
+                return written  # a phrase with a slop keeps its meaning only as written
+            written = written[1:-1]
+        elif any(c in written for c in "*?~^[]{}") or any(c.isdigit() for c in written):
+            return token.text
+        table = variants.aliases()
+        names = table.names(written)
+        if fieldname == "place" and not names:
+            names = table.place_of(written)
+        elif fieldname == "group":
+            names = table.demonyms_of(written) or table.demonyms_of((table.place_of(written) or [""])[0])
+        if token.kind == "word":
+            names += [v for v in variants.spellings(written) if self._exists(v, fieldname, reader)]
+        else:  # the phrase with every word that has another spelling in the index respelt
+            respelt = [next((v for v in variants.spellings(word) if self._exists(v, fieldname, reader)), word)
+                       for word in written.split()]
+            names.append(" ".join(respelt))
+        alternatives = [token.text] + [
+            f'"{name}"' if re.search(r"[^\w]", name) else name
+            for name in dict.fromkeys(names) if variants.fold(name) != variants.fold(written)
+        ]
+        if len(alternatives) == 1:
+            return token.text
+        return "(" + " OR ".join(alternatives) + ")"
+
+    def _exists(self, word: str, fieldname: str | None, reader: Any) -> bool:
+        """True when the index holds ``word`` (as its field's analyzer writes it)."""
+        target = fieldname or "text"
+        return any((target, token.text.encode("utf-8")) in reader
+                   for token in self._ix.schema[target].analyzer(word, mode="query"))
 
     def search(self, text: str, limit: int | None = 10, offset: int = 0, strict: bool = False,
                sort: str = "score", whole: bool = False, facets: int = 0

@@ -276,3 +276,27 @@ def test_facets_count_names_among_all_matches_and_filters_narrow_or_exclude(seed
     excluded = seed_index.search("defence -place:bangladesh", limit=None, facets=3)
     assert excluded.total == 5 and "Bangladesh" not in dict(excluded.facets["place"])
     assert seed_index.search("defence -Places:Bangladesh").total == 5  # any case, plural
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("turkey", {1, 7, 10, 12, 13}),
+        ("place:Turkey", {1, 7, 10, 12, 13}),
+        ("place:turkish", {1, 7, 10, 12, 13}),  # a demonym in a place field: the place
+        ("group:türkiye", {9, 11}),  # a place in a group field: its demonyms
+        ("defense industry", {1, 6, 9, 12, 13}),  # American spelling finds British
+        ('"defense cooperation"', {2, 5}),
+        ("us", set()),  # the word, not the United States
+    ],
+)
+def test_aliases_and_spelling_variants(seed_index: SearchIndex, query: str, expected: set[int]):
+    assert paragraphs(seed_index, query) == expected
+
+
+def test_user_alias_file_extends_the_table(seed_index: SearchIndex, tmp_path: Path,
+                                           monkeypatch: pytest.MonkeyPatch):
+    aliases = tmp_path / "aliases.tsv"
+    aliases.write_text("Bangladesh | Bangla Land\n", encoding="utf-8")
+    monkeypatch.setenv("SEARCHIDX_ALIASES", str(aliases))
+    assert paragraphs(seed_index, 'place:"bangla land"') == paragraphs(seed_index, "place:bangladesh")

@@ -1,0 +1,128 @@
+"""Other names and spellings of what a user typed: place and people aliases ("Turkey" for
+"Türkiye", "Burma" for "Myanmar") and British/American spellings ("defense", "defence").
+
+Pure text work: it proposes variants; the engine keeps the spellings that its index holds.
+The alias table is ``searchidx/data/aliases.tsv`` plus the user's own file, if any.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+
+#: Environment variable naming a file of extra alias groups (same form as the bundled one).
+ALIASES_ENV = "SEARCHIDX_ALIASES"
+
+#: (British ending, American ending, shortest word it applies to), tried both ways.
+_SPELLINGS = (
+    ("ence", "ense", 6), ("our", "or", 5), ("ours", "ors", 6), ("oured", "ored", 7), ("ouring", "oring", 8),
+    ("tre", "ter", 5), ("tres", "ters", 6), ("ise", "ize", 5), ("ised", "ized", 6), ("ising", "izing", 7),
+    ("isation", "ization", 8), ("ises", "izes", 6), ("yse", "yze", 6), ("ysed", "yzed", 7), ("ogue", "og", 6),
+    ("elled", "eled", 7), ("elling", "eling", 8), ("eller", "eler", 7),
+)
+
+
+def fold(text: str) -> str:
+    """Lower case, accents removed, spaces collapsed: how names are compared here."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    plain = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return re.sub(r"\s+", " ", plain).strip().lower()
+
+
+def spellings(word: str) -> list[str]:
+    """Other spellings of ``word`` by British/American rules (not all of them real words)."""
+    lowered = word.lower()
+    if not lowered.isalpha():
+        return []
+    found = []
+    for british, american, shortest in _SPELLINGS:
+        for end, other in ((british, american), (american, british)):
+            if len(lowered) >= shortest and lowered.endswith(end):
+                found.append(lowered[: -len(end)] + other)
+    return [variant for variant in dict.fromkeys(found) if variant != lowered]
+
+
+@dataclass
+class AliasTable:
+    """Groups of names for one place or people, and the demonyms of places."""
+
+    groups: list[list[str]] = field(default_factory=list)
+    demonyms: list[list[str]] = field(default_factory=list)  # parallel to groups
+    _index: dict[str, int] = field(default_factory=dict)
+    _demonym_index: dict[str, int] = field(default_factory=dict)
+
+    def add(self, names: list[str], demonyms: list[str]) -> None:
+        number = len(self.groups)
+        self.groups.append(names)
+        self.demonyms.append(demonyms)
+        for name in names:
+            self._index.setdefault(fold(name), number)
+        for name in demonyms:
+            self._demonym_index.setdefault(fold(name), number)
+
+    def names(self, written: str) -> list[str]:
+        """All names of the group ``written`` belongs to (itself included); [] when none.
+
+        A name of three letters or fewer ("US", "UN") counts only in capitals, so that the
+        word "us" is not the United States.
+        """
+        number = self._index.get(fold(written))
+        if number is None or (len(written) <= 3 and not written.isupper()):
+            return []
+        return list(self.groups[number])
+
+    def place_of(self, demonym: str) -> list[str]:
+        """The names of the place a demonym ("Turkish") belongs to; [] when none."""
+        number = self._demonym_index.get(fold(demonym))
+        return list(self.groups[number]) if number is not None else []
+
+    def demonyms_of(self, written: str) -> list[str]:
+        """The demonyms of the place ``written`` names; [] when none."""
+        number = self._index.get(fold(written))
+        return list(self.demonyms[number]) if number is not None else []
+
+
+def parse_aliases(text: str, table: AliasTable | None = None) -> AliasTable:
+    """Alias groups from the text of an alias file (see ``data/aliases.tsv``)."""
+    table = table or AliasTable()
+    for line in text.splitlines():
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        names_part, _, demonyms_part = line.partition("\t")
+        names = [n.strip() for n in names_part.split("|") if n.strip()]
+        demonyms = [n.strip() for n in demonyms_part.split("|") if n.strip()]
+        if names:
+            table.add(names, demonyms)
+    return table
+
+
+def user_aliases_path() -> Path:
+    """``$SEARCHIDX_ALIASES``, else ``aliases.tsv`` in the user's searchidx config folder."""
+    given = os.environ.get(ALIASES_ENV, "").strip()
+    if given:
+        return Path(given)
+    from platformdirs import user_config_dir
+
+    return Path(user_config_dir("searchidx")) / "aliases.tsv"
+
+
+@functools.lru_cache(maxsize=4)
+def _load(user_path: Path) -> AliasTable:
+    # the user's groups come first, so that they win where names overlap
+    table = AliasTable()
+    try:
+        parse_aliases(user_path.read_text(encoding="utf-8"), table)
+    except (OSError, UnicodeDecodeError):
+        pass
+    bundled = resources.files("searchidx").joinpath("data/aliases.tsv").read_text(encoding="utf-8")
+    return parse_aliases(bundled, table)
+
+
+def aliases() -> AliasTable:
+    """The bundled alias table with the user's own groups added."""
+    return _load(user_aliases_path())
