@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from whoosh import index as whoosh_index
-from whoosh import qparser, query
+from whoosh import matching, qparser, query
 from whoosh.analysis import CharsetFilter, LowercaseFilter, RegexTokenizer, StemmingAnalyzer
 from whoosh.fields import DATETIME, ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 from whoosh.lang.porter2 import stem as porter2_stem
@@ -45,6 +45,10 @@ DEFAULT_FIELDS: tuple[str, ...] = ("text", "title", "person", "org", "place", "g
 #: The default operator between query terms. AND: every word must match, as in web search,
 #: so that adding a word narrows the results (write OR for the alternative).
 DEFAULT_OPERATOR = "AND"
+#: Most words one wildcard, prefix or fuzzy term may stand for; more are cut (with a warning).
+MAX_EXPANSIONS = 5000
+#: Beyond this many words, such a term matches without adding to the score.
+MAX_SCORED_EXPANSIONS = 64
 #: Fields whose values get other names and spellings (None: no field named).
 VARIANT_FIELDS = frozenset({None, "text", "title", *ENTITY_FIELDS} - {"date"})
 #: Orders of search results: relevance, or the article's publication date.
@@ -278,7 +282,37 @@ class Engine:
             warnings.append(f"ignored a range that cannot be read ({error})")
         if parsed is query.NullQuery or isinstance(parsed, type(query.NullQuery)):
             raise QueryError("nothing to search: " + ("; ".join(warnings) or "the query has only stop words"))
-        return parsed, warnings
+        return self._bounded(parsed, warnings), warnings
+
+    def _bounded(self, parsed: Any, warnings: list[str]) -> Any:
+        """``parsed`` with every wildcard, prefix or fuzzy term that stands for more than
+        :data:`MAX_SCORED_EXPANSIONS` words made a plain set of matching paragraphs (all
+        matches kept, no ranking by it): Whoosh would score a union of thousands of terms
+        for minutes. Beyond :data:`MAX_EXPANSIONS` words, only the most frequent count."""
+        reader = self._searcher_now().reader()
+
+        def bound(node: Any) -> Any:
+            if isinstance(node, query.Or) and node.subqueries and all(
+                    isinstance(q, query.Every) for q in node.subqueries):
+                return query.Every()  # a bare * over every default field: all paragraphs, fast
+            if not isinstance(node, query.MultiTerm):
+                return node
+            words = list(node._btexts(reader))
+            if len(words) <= MAX_SCORED_EXPANSIONS:
+                return node
+            fieldname = node.field()
+            label = f"{fieldname}:{node.text}{'*' if isinstance(node, query.Prefix) else ''}"
+            if len(words) > MAX_EXPANSIONS:
+                words.sort(key=lambda word: -reader.doc_frequency(fieldname, word))
+                warnings.append(f"{label} matches {len(words):,} words; searched the {MAX_EXPANSIONS:,} "
+                                "most frequent")
+                words = words[:MAX_EXPANSIONS]
+            docnums: set[int] = set()
+            for word in words:
+                docnums.update(reader.postings(fieldname, word).all_ids())
+            return _DocSet(fieldname, words, sorted(docnums), label)
+
+        return parsed.accept(bound)
 
     def _with_variants(self, text: str) -> str:
         """``text`` with each name or word that has other names or spellings in the index
@@ -346,21 +380,25 @@ class Engine:
         searcher = self._searcher_now()
         order = {} if sort == "score" else {"sortedby": "published", "reverse": sort == "newest"}
         results = searcher.search(parsed, limit=None if limit is None else offset + limit, **order)
+        # The total is counted apart: Whoosh's count of a top-N search drops the matches of
+        # sub-queries it pruned, and still calls itself exact (7,655 for 7,664 here).
         terms = existing_terms(parsed, searcher.reader())
         hits = [self._hit(rank, results[rank - 1], terms, whole)
-                for rank in range(offset + 1, min(len(results), results.scored_length()) + 1)]
-        counted = self._facets(searcher, parsed, facets) if facets else {}
-        return hits, len(results), time.perf_counter() - started, warnings, counted
+                for rank in range(offset + 1, results.scored_length() + 1)]
+        matched = set(searcher.docs_for_query(parsed)) if facets or limit is not None else None
+        total = len(matched) if matched is not None else len(results)
+        counted = self._facets(searcher, matched or set(), facets) if facets else {}
+        return hits, total, time.perf_counter() - started, warnings, counted
 
     @staticmethod
-    def _facets(searcher: Any, parsed: Any, top: int) -> dict[str, list[tuple[str, int]]]:
+    def _facets(searcher: Any, docnums: set[int], top: int) -> dict[str, list[tuple[str, int]]]:
         """Per entity field, the ``top`` names in most matching paragraphs, with their counts.
 
         Counted from the stored mentions: ten times faster here than Whoosh's overlapping
         facets, which rebuild a posting list per name on every search.
         """
         counts: dict[str, Counter[str]] = {name: Counter() for name in ENTITY_FIELDS}
-        for docnum in searcher.docs_for_query(parsed):
+        for docnum in docnums:
             mentions = searcher.stored_fields(docnum).get("entities", ())
             for name, fieldname in {(m[0], m[1]) for m in mentions}:
                 counts[fieldname][name] += 1
@@ -463,6 +501,53 @@ class Engine:
                 if token.text in field_terms:
                     spans.append((mention.start + token.startchar, mention.start + token.endchar))
         return sorted(set(spans))
+
+
+class _DocSet(query.Query):
+    """A precomputed set of paragraphs, matched with a constant score: what a wildcard
+    that stands for many words becomes. It still lists its words, for highlighting."""
+
+    def __init__(self, fieldname: str, words: list[bytes], docnums: list[int], label: str) -> None:
+        self.fieldname, self.words, self.docnums, self.label = fieldname, words, docnums, label
+        self.boost = 1.0
+
+    def __str__(self) -> str:
+        return f"{self.label} ({len(self.words):,} words, unranked)"
+
+    def __repr__(self) -> str:
+        return f"_DocSet({self.label!r}, {len(self.docnums)} docs)"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _DocSet) and (self.label, self.docnums) == (other.label, other.docnums)
+
+    def __hash__(self) -> int:
+        return hash((self.label, len(self.docnums)))
+
+    def is_leaf(self) -> bool:
+        return True
+
+    def field(self) -> str:
+        return self.fieldname
+
+    def expanded_terms(self, ixreader: Any, phrases: bool = True) -> Iterator[tuple[str, bytes]]:
+        return ((self.fieldname, word) for word in self.words)
+
+    def estimate_size(self, ixreader: Any) -> int:
+        return len(self.docnums)
+
+    def matcher(self, searcher: Any, context: Any = None) -> Any:
+        return _UnrankedMatcher(self.docnums, all_weights=self.boost)
+
+
+class _UnrankedMatcher(matching.ListMatcher):
+    """A list of documents that Whoosh's top-N pruning must never drop: its true weight is
+    small, but dropping it would lose matches from the total."""
+
+    def max_quality(self) -> float:
+        return float("inf")
+
+    def block_quality(self) -> float:
+        return float("inf")
 
 
 def existing_terms(parsed: Any, reader: Any) -> set[tuple[str, bytes]]:

@@ -43,6 +43,7 @@ FIELD_NAMES: dict[str, str] = {name: name for name in FIELDS} | {
 OPERATORS = ("AND", "OR", "NOT", "ANDNOT", "ANDMAYBE")
 ENTITY_FIELD_NAMES = frozenset(ENTITY_FIELDS)
 
+_FUZZY_NUMBER = re.compile(r"^[\d.,]*\d[\d.,]*~[\d/]*$")
 _TOKEN = re.compile(
     r'(?P<space>\s+)'
     r'|(?P<phrase>"[^"]*(?:"(?:~\d+)?|$))'
@@ -139,6 +140,11 @@ def repair(query: str) -> tuple[str, list[str]]:
         else:
             warnings.append(f"unknown field {token.text[:-1].lstrip('+-')!r} at column {column}; searched what follows "
                             f"as words (fields: {', '.join(FIELDS)})")
+    for i, token in enumerate(kept):
+        if token.kind == "word" and _FUZZY_NUMBER.match(token.text):
+            number = token.text.split("~")[0]
+            kept[i] = Token("word", number, token.start)
+            warnings.append(f"no typo tolerance for numbers: searched {number} as written")
     words = [t for t in kept if t.kind != "space"]
     stray = set()
     before: Token | None = None  # the last word kept

@@ -300,3 +300,26 @@ def test_user_alias_file_extends_the_table(seed_index: SearchIndex, tmp_path: Pa
     aliases.write_text("Bangladesh | Bangla Land\n", encoding="utf-8")
     monkeypatch.setenv("SEARCHIDX_ALIASES", str(aliases))
     assert paragraphs(seed_index, 'place:"bangla land"') == paragraphs(seed_index, "place:bangladesh")
+
+
+def test_wide_wildcards_match_everything_they_stand_for(seed_index: SearchIndex, monkeypatch: pytest.MonkeyPatch):
+    import searchidx.engine as engine
+
+    scored = paragraphs(seed_index, "d*")
+    assert seed_index.search("d*", limit=1).total == len(scored)
+    monkeypatch.setattr(engine, "MAX_SCORED_EXPANSIONS", 1)  # every expansion becomes a set
+    assert paragraphs(seed_index, "d*") == scored
+    assert seed_index.search("d*", limit=1).total == len(scored)
+    assert "unranked" in seed_index.explain("d*").parsed
+    monkeypatch.setattr(engine, "MAX_EXPANSIONS", 2)
+    results = seed_index.search("d*")
+    assert any("most frequent" in w for w in results.warnings)
+
+
+def test_no_typo_tolerance_for_numbers(tmp_path: Path):
+    with SearchIndex.create(tmp_path) as idx:
+        idx.add_article("Output rose in 1986.\n\nOutput fell in 1987.", id="n")
+        results = idx.search("output 1987~")
+        assert [h.paragraph for h in results] == [2]
+        assert results.warnings == ["no typo tolerance for numbers: searched 1987 as written"]
+        assert idx.search("*").total == 2
