@@ -45,6 +45,11 @@ DEFAULT_FIELDS: tuple[str, ...] = ("text", "title", "person", "org", "place", "g
 #: The default operator between query terms. AND: every word must match, as in web search,
 #: so that adding a word narrows the results (write OR for the alternative).
 DEFAULT_OPERATOR = "AND"
+#: Queries of this many plain words or more (no fields, phrases, operators or brackets) are
+#: questions or descriptions rather than keyword lists: their words are joined with OR, and
+#: paragraphs that hold more of them rank first.
+LONG_QUERY_WORDS = 5
+LONG_QUERY_OPERATOR = f"OR (a query of {LONG_QUERY_WORDS} or more plain words; more words matched rank higher)"
 #: Most words one wildcard, prefix or fuzzy term may stand for; more are cut (with a warning).
 MAX_EXPANSIONS = 5000
 #: Beyond this many words, such a term matches without adding to the score.
@@ -131,7 +136,8 @@ class Engine:
         self.meta = meta
         self._ix = ix
         self._searcher: Any = None
-        self._parser = self._make_parser(ix.schema)
+        self._parser = self._make_parser(ix.schema, qparser.AndGroup)
+        self._any_parser = self._make_parser(ix.schema, qparser.OrGroup.factory(0.9))
 
     # -- opening -------------------------------------------------------------------------
 
@@ -248,8 +254,8 @@ class Engine:
         return sum(f.stat().st_size for f in self.path.iterdir() if f.is_file())
 
     @staticmethod
-    def _make_parser(schema: Schema) -> qparser.QueryParser:
-        parser = qparser.MultifieldParser(list(DEFAULT_FIELDS), schema, group=qparser.AndGroup)
+    def _make_parser(schema: Schema, group: Any) -> qparser.QueryParser:
+        parser = qparser.MultifieldParser(list(DEFAULT_FIELDS), schema, group=group)
         parser.add_plugin(qparser.FuzzyTermPlugin())
         parser.add_plugin(qparser.GtLtPlugin())
         # +must and -exclude only at the start of a word: "1987-04" is a date, not "1987 NOT 04"
@@ -268,13 +274,17 @@ class Engine:
         repaired, warnings = syntax.repair(text)
         if strict and warnings:
             raise QueryError(warnings[0])
+        long_plain = is_long_plain(repaired)
+        if long_plain:  # a question's "?" is punctuation, not a wildcard
+            repaired = re.sub(r"\?+(?=\s|$)", " ", repaired)
         normalized = self._with_variants(syntax.normalize(repaired))
+        parser = self._any_parser if long_plain else self._parser
         try:
-            parsed = self._parser.parse(normalized)
+            parsed = parser.parse(normalized)
         except Exception as error:  # Whoosh raises ValueErrors on ranges it cannot read
             without_ranges = syntax.without_ranges(normalized)
             try:
-                parsed = self._parser.parse(without_ranges)
+                parsed = parser.parse(without_ranges)
             except Exception:
                 raise QueryError(f"cannot read the query: {error}") from error
             if strict:
@@ -422,7 +432,8 @@ class Engine:
                     found.append(TermScore(fieldname, word, round(float(scorer.score(postings)), 4)))
             found.sort(key=lambda t: -t.score)
             explained.append(HitExplanation(hit["article"], hit["paragraph"], round(float(hit.score), 4), found))
-        return Explanation(text, str(parsed), DEFAULT_OPERATOR, warnings, explained)
+        operator = LONG_QUERY_OPERATOR if is_long_plain(syntax.repair(text)[0]) else DEFAULT_OPERATOR
+        return Explanation(text, str(parsed), operator, warnings, explained)
 
     def similar(self, article_id: str, paragraph: int, limit: int = 10) -> tuple[list[Hit], int, float]:
         """Paragraphs like one paragraph (by its most telling words), best first, itself left out."""
@@ -548,6 +559,13 @@ class _UnrankedMatcher(matching.ListMatcher):
 
     def block_quality(self) -> float:
         return float("inf")
+
+
+def is_long_plain(text: str) -> bool:
+    """True for :data:`LONG_QUERY_WORDS` or more words and nothing else (see there)."""
+    tokens = syntax.tokenize(text)
+    return (all(t.kind in ("word", "space") for t in tokens)
+            and sum(t.kind == "word" for t in tokens) >= LONG_QUERY_WORDS)
 
 
 def existing_terms(parsed: Any, reader: Any) -> set[tuple[str, bytes]]:

@@ -323,3 +323,12 @@ def test_no_typo_tolerance_for_numbers(tmp_path: Path):
         assert [h.paragraph for h in results] == [2]
         assert results.warnings == ["no typo tolerance for numbers: searched 1987 as written"]
         assert idx.search("*").total == 2
+
+
+def test_long_plain_queries_join_words_with_or(seed_index: SearchIndex):
+    question = "Which navy chief did the visitor from Türkiye meet in Dhaka?"
+    results = seed_index.search(question, limit=None)
+    assert results.total > 3 and results.warnings == []  # AND would find nothing
+    assert results.hits[0].paragraph in {3, 4}  # the paragraphs holding most of the words first
+    assert seed_index.explain(question).operator.startswith("OR")
+    assert seed_index.explain("navy chief").operator == "AND"
