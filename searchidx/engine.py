@@ -392,8 +392,8 @@ class Engine:
         results = searcher.search(parsed, limit=None if limit is None else offset + limit, **order)
         # The total is counted apart: Whoosh's count of a top-N search drops the matches of
         # sub-queries it pruned, and still calls itself exact (7,655 for 7,664 here).
-        terms = existing_terms(parsed, searcher.reader())
-        hits = [self._hit(rank, results[rank - 1], terms, whole)
+        marks = Marks.of(parsed, searcher.reader())
+        hits = [self._hit(rank, results[rank - 1], marks, whole)
                 for rank in range(offset + 1, results.scored_length() + 1)]
         matched = set(searcher.docs_for_query(parsed)) if facets or limit is not None else None
         total = len(matched) if matched is not None else len(results)
@@ -419,7 +419,7 @@ class Engine:
         parsed, warnings = self.parse(text)
         searcher = self._searcher_now()
         results = searcher.search(parsed, limit=limit)
-        terms = sorted(existing_terms(parsed, searcher.reader()))
+        terms = sorted(existing_terms(parsed, searcher.reader(), phrases=True))
         explained = []
         for hit in results:
             found = []
@@ -445,8 +445,8 @@ class Engine:
         text = searcher.stored_fields(docnum).get("text", "")
         words = [word for word, _ in searcher.key_terms_from_text("text", text, numterms=12)]
         results = searcher.more_like(docnum, "text", text=text, top=limit, numterms=12)
-        terms = {("text", word) for word in words}
-        hits = [self._hit(rank, hit, terms, False) for rank, hit in enumerate(results, start=1)]
+        marks = Marks({"text": set(words)}, [])
+        hits = [self._hit(rank, hit, marks, False) for rank, hit in enumerate(results, start=1)]
         return hits, len(hits), time.perf_counter() - started
 
     def article(self, article_id: str) -> list[Hit]:
@@ -463,11 +463,11 @@ class Engine:
         values.sort(key=lambda item: (-item[1], item[0]))
         return values
 
-    def _hit(self, rank: int, hit: Any, terms: set[tuple[str, Any]], whole: bool) -> Hit:
+    def _hit(self, rank: int, hit: Any, marks: Marks, whole: bool) -> Hit:
         stored = hit.fields()
         text = stored.get("text", "")
         mentions = [Entity(*item) for item in stored.get("entities", ())]
-        spans = self._match_spans(text, mentions, terms)
+        spans = self._match_spans(text, mentions, marks)
         return self._stored_hit(rank, stored, float(hit.score or 0.0),
                                 best_fragment(text, spans, maxchars=len(text) if whole else MAX_CHARS))
 
@@ -491,26 +491,20 @@ class Engine:
             highlights=highlights,
         )
 
-    def _match_spans(self, text: str, mentions: Sequence[Entity], terms: set[tuple[str, Any]]) -> list[tuple[int, int]]:
-        """Character spans of ``text`` that the query matched, in the text and in entity mentions."""
-        wanted: dict[str, set[str]] = {}
-        for fieldname, term in terms:
-            if fieldname in HIGHLIGHTED_FIELDS:
-                wanted.setdefault(fieldname, set()).add(term.decode("utf-8") if isinstance(term, bytes) else term)
-        spans = []
-        text_terms = wanted.get("text")
-        if text_terms:
-            for token in self._ix.schema["text"].analyzer(text, chars=True, mode="query"):
-                if token.text in text_terms:
-                    spans.append((token.startchar, token.endchar))
+    def _match_spans(self, text: str, mentions: Sequence[Entity], marks: Marks) -> list[tuple[int, int]]:
+        """Character spans of ``text`` that the query matched, in the text and in entity
+        mentions. A phrase's words are marked only where they stand as the phrase."""
+        spans: list[tuple[int, int]] = []
+        if "text" in marks.fields():
+            tokens = [(t.pos, t.text, t.startchar, t.endchar)
+                      for t in self._ix.schema["text"].analyzer(text, chars=True, positions=True, mode="query")]
+            spans += marks.spans("text", tokens, 0)
         name_analyzer = self._ix.schema["person"].analyzer
         for mention in mentions:
-            field_terms = wanted.get(mention.field)
-            if not field_terms:
-                continue
-            for token in name_analyzer(mention.text, chars=True):
-                if token.text in field_terms:
-                    spans.append((mention.start + token.startchar, mention.start + token.endchar))
+            if mention.field in marks.fields():
+                tokens = [(t.pos, t.text, t.startchar, t.endchar)
+                          for t in name_analyzer(mention.text, chars=True, positions=True)]
+                spans += marks.spans(mention.field, tokens, mention.start)
         return sorted(set(spans))
 
 
@@ -561,6 +555,48 @@ class _UnrankedMatcher(matching.ListMatcher):
         return float("inf")
 
 
+@dataclass
+class Marks:
+    """What to mark in a hit: words per field, and phrases as word sequences."""
+
+    words: dict[str, set[str]]
+    phrases: list[tuple[str, tuple[str, ...], int]]  # field, words, slop
+
+    @classmethod
+    def of(cls, parsed: Any, reader: Any) -> Marks:
+        words: dict[str, set[str]] = {}
+        for fieldname, term in existing_terms(parsed, reader):
+            if fieldname in HIGHLIGHTED_FIELDS:
+                words.setdefault(fieldname, set()).add(term.decode("utf-8") if isinstance(term, bytes) else term)
+        phrases = [(leaf.fieldname, tuple(leaf.words), max(1, leaf.slop)) for leaf in parsed.leaves()
+                   if isinstance(leaf, query.Phrase) and leaf.fieldname in HIGHLIGHTED_FIELDS]
+        return cls(words, phrases)
+
+    def fields(self) -> set[str]:
+        return set(self.words) | {fieldname for fieldname, _, _ in self.phrases}
+
+    def spans(self, fieldname: str, tokens: list[tuple[int, str, int, int]], shift: int) -> list[tuple[int, int]]:
+        """Spans (moved by ``shift``) of the tokens (position, word, start, end) to mark."""
+        wanted = self.words.get(fieldname, set())
+        found = [(start + shift, end + shift) for _, word, start, end in tokens if word in wanted]
+        for phrase_field, words, slop in self.phrases:
+            if phrase_field != fieldname:
+                continue
+            for i, (position, word, _, _) in enumerate(tokens):
+                if word != words[0]:
+                    continue
+                chain, last = [tokens[i]], position
+                for next_word in words[1:]:
+                    step = next((t for t in tokens if t[1] == next_word and 0 < t[0] - last <= slop), None)
+                    if step is None:
+                        break
+                    chain.append(step)
+                    last = step[0]
+                if len(chain) == len(words):
+                    found += [(start + shift, end + shift) for _, _, start, end in chain]
+        return found
+
+
 def is_long_plain(text: str) -> bool:
     """True for :data:`LONG_QUERY_WORDS` or more words and nothing else (see there)."""
     tokens = syntax.tokenize(text)
@@ -568,7 +604,7 @@ def is_long_plain(text: str) -> bool:
             and sum(t.kind == "word" for t in tokens) >= LONG_QUERY_WORDS)
 
 
-def existing_terms(parsed: Any, reader: Any) -> set[tuple[str, bytes]]:
+def existing_terms(parsed: Any, reader: Any, phrases: bool = False) -> set[tuple[str, bytes]]:
     """The (field, term) pairs of a query that occur in the index, wildcards expanded.
 
     Whoosh's own ``Query.existing_terms`` skips every field but the first one it meets
@@ -577,7 +613,7 @@ def existing_terms(parsed: Any, reader: Any) -> set[tuple[str, bytes]]:
     schema = reader.schema
     found = set()
     for leaf in parsed.leaves():
-        for fieldname, text in leaf.expanded_terms(reader, phrases=True):
+        for fieldname, text in leaf.expanded_terms(reader, phrases=phrases):
             if fieldname not in schema:
                 continue
             try:

@@ -332,3 +332,14 @@ def test_long_plain_queries_join_words_with_or(seed_index: SearchIndex):
     assert results.hits[0].paragraph in {3, 4}  # the paragraphs holding most of the words first
     assert seed_index.explain(question).operator.startswith("OR")
     assert seed_index.explain("navy chief").operator == "AND"
+
+
+def test_phrases_are_marked_only_where_they_stand_as_phrases(seed_index: SearchIndex):
+    hits = {h.paragraph: h.highlights for h in seed_index.search('"defence industry"', limit=None)}
+    assert "<em>defence</em> <em>industry</em>" in hits[6]
+    # paragraph 1 has "defence" and "Defence Industries" only: the phrase is the latter
+    assert hits[1].count("<em>") == 2 and "<em>Defence</em> <em>Industries</em>" in hits[1]
+    [bay] = seed_index.search('place:"Bay of Bengal"').hits
+    assert "<em>Bay</em> <em>of</em> <em>Bengal</em>" in bay.highlights
+    [army] = [h for h in seed_index.search('"army chief"~2 cooperation', limit=None).hits if h.paragraph == 1]
+    assert "<em>army</em> <em>chief</em>" in army.highlights
