@@ -234,6 +234,8 @@ def cmd_search(args: argparse.Namespace, env: Env) -> int:
                              facets=args.facets)
     for warning in results.warnings:
         env.warn(f"query: {warning}")
+    if results.suggestion:
+        env.info(f"did you mean: {results.suggestion}")
     write_results(results, env.stdout, args.format, width=env.width, color=env.color)
     return ExitStatus.OK
 

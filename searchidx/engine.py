@@ -14,6 +14,7 @@ import datetime as dt
 import json
 import re
 from collections import Counter
+from itertools import islice
 import time
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -449,6 +450,56 @@ class Engine:
         hits = [self._hit(rank, hit, marks, False) for rank, hit in enumerate(results, start=1)]
         return hits, len(hits), time.perf_counter() - started
 
+    def suggest(self, text: str) -> str | None:
+        """``text`` with each word that no paragraph holds replaced by the most frequent word
+        of the index within one or two edits of it; None when there is nothing to respell."""
+        reader = self._searcher_now().reader()
+        tokens = syntax.tokenize(syntax.repair(text)[0])
+        out, changed = [], False
+        for i, token in enumerate(tokens):
+            before = tokens[i - 1] if i else None
+            fieldname = syntax.field_name(before.text.lstrip("+-")[:-1]) if before and before.kind == "field" else None
+            better = None
+            if token.kind == "word" and token.text.isalpha() and len(token.text) >= 3 and fieldname in VARIANT_FIELDS:
+                better = self._nearest(token.text, fieldname, reader)
+            out.append(better or token.text)
+            changed = changed or better is not None
+        return "".join(out) if changed else None
+
+    def _nearest(self, word: str, fieldname: str | None, reader: Any) -> str | None:
+        """The word of the index closest to ``word`` (within one or two edits), as a paragraph
+        writes it; among equally close words, the most frequent. None if ``word`` is known."""
+        lowered = word.lower()
+        maxdist = 1 if len(lowered) <= 4 else 2
+        names = [fieldname] if fieldname in ENTITY_FIELDS else ["person", "org", "place", "group"]
+        if any((name, lowered.encode("utf-8")) in reader for name in names):
+            return None
+        candidates: list[tuple[str, int]] = []
+        if fieldname not in ENTITY_FIELDS:
+            stems = [t.text for t in self._ix.schema["text"].analyzer(word, mode="query")]
+            if not stems or self._exists(word, fieldname, reader):
+                return None
+            for stem in reader.terms_within("text", stems[0], maxdist, prefix=1):
+                surface = self._surface(stem, lowered, reader)
+                if surface:
+                    candidates.append((surface, reader.doc_frequency("text", stem)))
+        for name in names:
+            candidates += [(term, reader.doc_frequency(name, term))
+                           for term in reader.terms_within(name, lowered, maxdist, prefix=1)]
+        if not candidates:
+            return None
+        return min(candidates, key=lambda c: (edit_distance(lowered, c[0]), -c[1]))[0]
+
+    def _surface(self, stem: str, typed: str, reader: Any) -> str | None:
+        """How paragraphs write a stem ("economi": "economy"), the form nearest ``typed``."""
+        forms = set()
+        for docnum in islice(reader.postings("text", stem).all_ids(), 5):
+            paragraph = reader.stored_fields(docnum).get("text", "")
+            forms.update(paragraph[t.startchar:t.endchar].lower()
+                         for t in self._ix.schema["text"].analyzer(paragraph, chars=True, mode="query")
+                         if t.text == stem)
+        return min(forms, key=lambda form: edit_distance(typed, form)) if forms else None
+
     def article(self, article_id: str) -> list[Hit]:
         """Every paragraph of an article, in order (``rank`` is the paragraph number)."""
         searcher = self._searcher_now()
@@ -595,6 +646,21 @@ class Marks:
                 if len(chain) == len(words):
                     found += [(start + shift, end + shift) for _, _, start, end in chain]
         return found
+
+
+def edit_distance(a: str, b: str) -> int:
+    """Edits (insert, delete, replace, swap two neighbours) that turn ``a`` into ``b``."""
+    previous2: list[int] = []
+    previous = list(range(len(b) + 1))
+    for i, char in enumerate(a, start=1):
+        current = [i]
+        for j, other in enumerate(b, start=1):
+            cost = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (char != other))
+            if i > 1 and j > 1 and char == b[j - 2] and a[i - 2] == other:
+                cost = min(cost, previous2[j - 2] + 1)
+            current.append(cost)
+        previous2, previous = previous, current
+    return previous[-1]
 
 
 def is_long_plain(text: str) -> bool:

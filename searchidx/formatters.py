@@ -124,6 +124,8 @@ def format_json(results: SearchResults, out: TextIO, **_: object) -> None:
     document = {"query": results.query, "total": results.total, "offset": results.offset,
                 "seconds": round(results.seconds, 4), "warnings": results.warnings,
                 "hits": [hit.to_dict() for hit in results]}
+    if results.suggestion:
+        document["suggestion"] = results.suggestion
     if results.facets:
         document["facets"] = {name: [{"name": value, "count": count} for value, count in values]
                               for name, values in results.facets.items()}

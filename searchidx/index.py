@@ -29,6 +29,8 @@ __all__ = ["SORTS", "SearchIndex", "SearchResults"]
 
 #: Bumped when entity extraction changes, so that re-indexing re-analyses every article.
 PIPELINE_VERSION = 2
+#: A search with fewer hits than this looks for a respelt query ("did you mean").
+SUGGEST_BELOW = 3
 #: Articles analysed together: their paragraphs go to the NER model in one stream.
 CHUNK_ARTICLES = 64
 
@@ -47,6 +49,7 @@ class SearchResults:
     offset: int = 0
     warnings: list[str] = field(default_factory=list)
     facets: dict[str, list[tuple[str, int]]] = field(default_factory=dict)
+    suggestion: str | None = None
 
     def __iter__(self) -> Iterator[Hit]:
         return iter(self.hits)
@@ -234,7 +237,9 @@ class SearchIndex:
 
         ``sort`` is ``"score"`` (relevance), ``"newest"`` or ``"oldest"`` (by publication
         date). Each hit's ``highlights`` is its best fragment, or the whole paragraph with
-        ``whole``. With ``facets`` > 0, ``results.facets`` holds for each entity field its
+        ``whole``. When fewer than :data:`SUGGEST_BELOW` paragraphs match,
+        ``results.suggestion`` may hold the query with misspelt words respelt ("did you
+        mean"). With ``facets`` > 0, ``results.facets`` holds for each entity field its
         ``facets`` most frequent names among all matching paragraphs, with their counts.
 
         Bad syntax (an unclosed quote, an unmatched bracket, a stray operator, an unknown
@@ -243,8 +248,9 @@ class SearchIndex:
         """
         hits, total, seconds, warnings, counted = self._engine.search(
             query, limit=limit, offset=offset, strict=strict, sort=sort, whole=whole, facets=facets)
+        suggestion = self._engine.suggest(query) if total < SUGGEST_BELOW else None
         return SearchResults(query=query, hits=hits, total=total, seconds=seconds, offset=offset,
-                             warnings=warnings, facets=counted)
+                             warnings=warnings, facets=counted, suggestion=suggestion)
 
     def explain(self, query: str, limit: int = 3) -> Explanation:
         """How ``query`` runs: the parsed query after repairs, the default operator, the

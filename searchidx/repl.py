@@ -220,6 +220,8 @@ class Repl:
         self.query, self.offset, self.results = query, offset, results
         for warning in results.warnings:
             self.env.warn(f"query: {warning}")
+        if results.suggestion:
+            self.env.info(f"did you mean: {results.suggestion}")
         buffer = io.StringIO()
         write_results(results, buffer, self.format, width=self.env.width, color=self.env.color)
         if self.format in ("table", "vertical") and results.total > offset + len(results):

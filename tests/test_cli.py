@@ -173,3 +173,9 @@ def test_facets_in_table_and_json(seed_index_path: Path):
     assert code == 0 and "place:" in out.splitlines()[-4] + "".join(out.splitlines()[-6:])
     _, out, _ = run("search", "defence", "--index", str(seed_index_path), "--facets", "2", "-f", "json")
     assert json.loads(out)["facets"]["place"][0]["count"] == 5
+
+
+def test_did_you_mean_on_stderr(seed_index_path: Path):
+    code, out, err = run("search", "bangladsh", "--index", str(seed_index_path), "-f", "json")
+    assert code == 0 and json.loads(out)["suggestion"] == "bangladesh"
+    assert "did you mean: bangladesh" in err

@@ -343,3 +343,23 @@ def test_phrases_are_marked_only_where_they_stand_as_phrases(seed_index: SearchI
     assert "<em>Bay</em> <em>of</em> <em>Bengal</em>" in bay.highlights
     [army] = [h for h in seed_index.search('"army chief"~2 cooperation', limit=None).hits if h.paragraph == 1]
     assert "<em>army</em> <em>chief</em>" in army.highlights
+
+
+@pytest.mark.parametrize(
+    ("query", "suggestion"),
+    [
+        ("defnce", "defence"),
+        ("bangladsh navy", "bangladesh navy"),
+        ("person:yunsu", "person:yunus"),
+        ("turky", "turkiye"),
+    ],
+)
+def test_did_you_mean_when_little_is_found(seed_index: SearchIndex, query: str, suggestion: str):
+    results = seed_index.search(query)
+    assert results.total == 0 and results.suggestion == suggestion
+    assert seed_index.search(suggestion).total > 0
+
+
+def test_no_suggestion_when_the_words_are_known(seed_index: SearchIndex):
+    assert seed_index.search("defence").suggestion is None
+    assert seed_index.search("navy tuesday").suggestion is None  # known words that never meet
