@@ -24,7 +24,7 @@ from typing import Any
 
 from whoosh import index as whoosh_index
 from whoosh import matching, qparser, query
-from whoosh.analysis import CharsetFilter, LowercaseFilter, RegexTokenizer, StemmingAnalyzer
+from whoosh.analysis import STOP_WORDS, CharsetFilter, LowercaseFilter, RegexTokenizer, StemmingAnalyzer
 from whoosh.fields import DATETIME, ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 from whoosh.lang.porter2 import stem as porter2_stem
 from whoosh.support.charset import accent_map
@@ -46,7 +46,10 @@ DEFAULT_FIELDS: tuple[str, ...] = ("text", "title", "person", "org", "place", "g
 #: The default operator between query terms. AND: every word must match, as in web search,
 #: so that adding a word narrows the results (write OR for the alternative).
 DEFAULT_OPERATOR = "AND"
-#: Queries of this many plain words or more (no fields, phrases, operators or brackets) are
+#: A keyword query (2 to LONG_QUERY_WORDS - 1 plain words) that fewer paragraphs than this
+#: match with every word also lists the paragraphs holding some of its words, after them.
+RELAX_BELOW = 10
+#: Queries of this many plain words or more (no field names or operators) are
 #: questions or descriptions rather than keyword lists: their words are joined with OR, and
 #: paragraphs that hold more of them rank first.
 LONG_QUERY_WORDS = 5
@@ -237,10 +240,13 @@ class Engine:
     # -- reading -------------------------------------------------------------------------
 
     def _searcher_now(self) -> Any:
+        if self._searcher is not None and not self._searcher.up_to_date():
+            try:
+                self._searcher = self._searcher.refresh()
+            except TypeError:  # Whoosh cannot refresh from an index that had no segments
+                self.close()
         if self._searcher is None:
             self._searcher = self._ix.searcher()
-        elif not self._searcher.up_to_date():
-            self._searcher = self._searcher.refresh()
         return self._searcher
 
     def counts(self) -> tuple[int, int, dict[str, int]]:
@@ -263,7 +269,7 @@ class Engine:
         parser.add_plugin(qparser.PlusMinusPlugin(plusexpr=r"(?<![^\s(])\+", minusexpr=r"(?<![^\s(])-"))
         return parser
 
-    def parse(self, text: str, strict: bool = False) -> tuple[Any, list[str]]:
+    def parse(self, text: str, strict: bool = False, any_word: bool = False) -> tuple[Any, list[str]]:
         """The Whoosh query for ``text`` and warnings about what was changed to make it run.
 
         Bad syntax is repaired (see :func:`searchidx.syntax.repair`) unless ``strict``, when
@@ -275,11 +281,15 @@ class Engine:
         repaired, warnings = syntax.repair(text)
         if strict and warnings:
             raise QueryError(warnings[0])
+        if is_shouted(repaired):  # caps lock on: AND, OR and NOT are words, not operators
+            repaired = repaired.lower()
         long_plain = is_long_plain(repaired)
-        if long_plain:  # a question's "?" is punctuation, not a wildcard
+        if long_plain:  # a description: "?" is punctuation, and stop words say nothing
             repaired = re.sub(r"\?+(?=\s|$)", " ", repaired)
+            repaired = "".join(t.text for t in syntax.tokenize(repaired)
+                               if not (t.kind == "word" and t.text.lower() in STOP_WORDS))
         normalized = self._with_variants(syntax.normalize(repaired))
-        parser = self._any_parser if long_plain else self._parser
+        parser = self._any_parser if long_plain or any_word else self._parser
         try:
             parsed = parser.parse(normalized)
         except Exception as error:  # Whoosh raises ValueErrors on ranges it cannot read
@@ -375,11 +385,10 @@ class Engine:
                    for token in self._ix.schema[target].analyzer(word, mode="query"))
 
     def search(self, text: str, limit: int | None = 10, offset: int = 0, strict: bool = False,
-               sort: str = "score", whole: bool = False, facets: int = 0
-               ) -> tuple[list[Hit], int, float, list[str], dict[str, list[tuple[str, int]]]]:
+               sort: str = "score", whole: bool = False, facets: int = 0, highlight: bool = True
+               ) -> Found:
         """The best paragraphs for the query after the first ``offset``, at most ``limit`` of
-        them; the total match count; the seconds taken; warnings about the query; and the
-        ``facets`` most frequent names of each entity field among all matching paragraphs.
+        them, with the counts, warnings and ``facets`` (see :class:`Found`).
 
         ``sort`` is one of :data:`SORTS`; ``whole`` marks the whole paragraph instead of
         choosing a fragment.
@@ -390,16 +399,30 @@ class Engine:
         parsed, warnings = self.parse(text, strict)
         searcher = self._searcher_now()
         order = {} if sort == "score" else {"sortedby": "published", "reverse": sort == "newest"}
-        results = searcher.search(parsed, limit=None if limit is None else offset + limit, **order)
+        wanted = None if limit is None else offset + limit
+        results = searcher.search(parsed, limit=wanted, **order)
+        ranked = [results[i] for i in range(results.scored_length())]
         # The total is counted apart: Whoosh's count of a top-N search drops the matches of
         # sub-queries it pruned, and still calls itself exact (7,655 for 7,664 here).
-        marks = Marks.of(parsed, searcher.reader())
-        hits = [self._hit(rank, results[rank - 1], marks, whole)
-                for rank in range(offset + 1, results.scored_length() + 1)]
-        matched = set(searcher.docs_for_query(parsed)) if facets or limit is not None else None
-        total = len(matched) if matched is not None else len(results)
-        counted = self._facets(searcher, matched or set(), facets) if facets else {}
-        return hits, total, time.perf_counter() - started, warnings, counted
+        matched = set(searcher.docs_for_query(parsed))
+        every_word = len(matched)
+        if len(matched) < RELAX_BELOW and is_relaxable(text):
+            # Too few paragraphs hold every word: after them come those holding some
+            # of the words, most first (the "last" matching strategy of Meilisearch).
+            # The threshold does not depend on the page, so that paging is consistent.
+            relaxed, _ = self.parse(text, strict, any_word=True)
+            more = searcher.search(relaxed, limit=wanted, **order)
+            ranked += [hit for hit in more if hit.docnum not in matched][: None if wanted is None
+                                                                            else wanted - len(ranked)]
+            everything = set(searcher.docs_for_query(relaxed))
+            if len(everything) > len(matched):
+                warnings.append(f"{len(matched):,} paragraph{'s' * (len(matched) != 1)} hold every word; "
+                                "after them come paragraphs holding some of the words")
+            matched, parsed = everything, relaxed
+        marks = Marks.of(parsed, searcher.reader()) if highlight else None
+        hits = [self._hit(rank, ranked[rank - 1], marks, whole) for rank in range(offset + 1, len(ranked) + 1)]
+        counted = self._facets(searcher, matched, facets) if facets else {}
+        return Found(hits, len(matched), every_word, time.perf_counter() - started, warnings, counted)
 
     @staticmethod
     def _facets(searcher: Any, docnums: set[int], top: int) -> dict[str, list[tuple[str, int]]]:
@@ -433,7 +456,9 @@ class Engine:
                     found.append(TermScore(fieldname, word, round(float(scorer.score(postings)), 4)))
             found.sort(key=lambda t: -t.score)
             explained.append(HitExplanation(hit["article"], hit["paragraph"], round(float(hit.score), 4), found))
-        operator = LONG_QUERY_OPERATOR if is_long_plain(syntax.repair(text)[0]) else DEFAULT_OPERATOR
+        repaired = syntax.repair(text)[0]
+        operator = (LONG_QUERY_OPERATOR if is_long_plain(repaired.lower() if is_shouted(repaired) else repaired)
+                    else DEFAULT_OPERATOR)
         return Explanation(text, str(parsed), operator, warnings, explained)
 
     def similar(self, article_id: str, paragraph: int, limit: int = 10) -> tuple[list[Hit], int, float]:
@@ -514,13 +539,15 @@ class Engine:
         values.sort(key=lambda item: (-item[1], item[0]))
         return values
 
-    def _hit(self, rank: int, hit: Any, marks: Marks, whole: bool) -> Hit:
+    def _hit(self, rank: int, hit: Any, marks: Marks | None, whole: bool) -> Hit:
         stored = hit.fields()
-        text = stored.get("text", "")
-        mentions = [Entity(*item) for item in stored.get("entities", ())]
-        spans = self._match_spans(text, mentions, marks)
-        return self._stored_hit(rank, stored, float(hit.score or 0.0),
-                                best_fragment(text, spans, maxchars=len(text) if whole else MAX_CHARS))
+        fragment = ""
+        if marks is not None:
+            text = stored.get("text", "")
+            mentions = [Entity(*item) for item in stored.get("entities", ())]
+            spans = self._match_spans(text, mentions, marks)
+            fragment = best_fragment(text, spans, maxchars=len(text) if whole else MAX_CHARS)
+        return self._stored_hit(rank, stored, float(hit.score or 0.0), fragment)
 
     @staticmethod
     def _stored_hit(rank: int, stored: dict[str, Any], score: float, highlights: str) -> Hit:
@@ -606,6 +633,20 @@ class _UnrankedMatcher(matching.ListMatcher):
         return float("inf")
 
 
+@dataclass(frozen=True)
+class Found:
+    """What a search found: the page of hits, how many paragraphs match, how many of them
+    hold every word (fewer when a keyword query was relaxed), the time, the warnings about
+    the query, and the top entity names per field among all matches."""
+
+    hits: list[Hit]
+    total: int
+    every_word: int
+    seconds: float
+    warnings: list[str]
+    facets: dict[str, list[tuple[str, int]]]
+
+
 @dataclass
 class Marks:
     """What to mark in a hit: words per field, and phrases as word sequences."""
@@ -663,11 +704,28 @@ def edit_distance(a: str, b: str) -> int:
     return previous[-1]
 
 
+def is_relaxable(text: str) -> bool:
+    """True for two to :data:`LONG_QUERY_WORDS` - 1 plain words: a keyword query whose
+    AND may be relaxed when too few paragraphs hold every word."""
+    repaired = syntax.repair(text)[0]
+    tokens = syntax.tokenize(repaired)
+    words = sum(t.kind in ("word", "phrase") for t in tokens)
+    return (not any(t.kind in ("field", "operator", "range", "paren") for t in tokens)
+            and 2 <= words and not is_long_plain(repaired.lower() if is_shouted(repaired) else repaired))
+
+
+def is_shouted(text: str) -> bool:
+    """True for a query of :data:`LONG_QUERY_WORDS` or more words all in capitals."""
+    words = [t.text for t in syntax.tokenize(text) if t.kind == "word"]
+    return len(words) >= LONG_QUERY_WORDS and text == text.upper() and any(c.isalpha() for c in text)
+
+
 def is_long_plain(text: str) -> bool:
-    """True for :data:`LONG_QUERY_WORDS` or more words and nothing else (see there)."""
+    """True for :data:`LONG_QUERY_WORDS` or more words (or phrases) with no field name and
+    no operator: a question or a description, not a structured query."""
     tokens = syntax.tokenize(text)
-    return (all(t.kind in ("word", "space") for t in tokens)
-            and sum(t.kind == "word" for t in tokens) >= LONG_QUERY_WORDS)
+    return (not any(t.kind in ("field", "operator", "range") for t in tokens)
+            and sum(t.kind in ("word", "phrase") for t in tokens) >= LONG_QUERY_WORDS)
 
 
 def existing_terms(parsed: Any, reader: Any, phrases: bool = False) -> set[tuple[str, bytes]]:

@@ -231,7 +231,8 @@ class SearchIndex:
     # -- reading -------------------------------------------------------------------------
 
     def search(self, query: str, limit: int | None = 10, offset: int = 0, *, strict: bool = False,
-               sort: str = "score", whole: bool = False, facets: int = 0) -> SearchResults:
+               sort: str = "score", whole: bool = False, facets: int = 0, highlight: bool = True
+               ) -> SearchResults:
         """The best ``limit`` paragraphs for ``query`` after the first ``offset`` (all with
         ``limit=None``). The query language is described in the README.
 
@@ -239,18 +240,19 @@ class SearchIndex:
         date). Each hit's ``highlights`` is its best fragment, or the whole paragraph with
         ``whole``. When fewer than :data:`SUGGEST_BELOW` paragraphs match,
         ``results.suggestion`` may hold the query with misspelt words respelt ("did you
-        mean"). With ``facets`` > 0, ``results.facets`` holds for each entity field its
+        mean"). ``highlight=False`` leaves ``highlights`` empty, which is faster for deep
+        result lists. With ``facets`` > 0, ``results.facets`` holds for each entity field its
         ``facets`` most frequent names among all matching paragraphs, with their counts.
 
         Bad syntax (an unclosed quote, an unmatched bracket, a stray operator, an unknown
         field) is repaired and described in ``results.warnings``; with ``strict`` it raises
         :class:`~searchidx.errors.QueryError` instead. An empty query always raises it.
         """
-        hits, total, seconds, warnings, counted = self._engine.search(
-            query, limit=limit, offset=offset, strict=strict, sort=sort, whole=whole, facets=facets)
-        suggestion = self._engine.suggest(query) if total < SUGGEST_BELOW else None
-        return SearchResults(query=query, hits=hits, total=total, seconds=seconds, offset=offset,
-                             warnings=warnings, facets=counted, suggestion=suggestion)
+        found = self._engine.search(query, limit=limit, offset=offset, strict=strict, sort=sort, whole=whole,
+                                    facets=facets, highlight=highlight)
+        suggestion = self._engine.suggest(query) if found.every_word < SUGGEST_BELOW else None
+        return SearchResults(query=query, hits=found.hits, total=found.total, seconds=found.seconds,
+                             offset=offset, warnings=found.warnings, facets=found.facets, suggestion=suggestion)
 
     def explain(self, query: str, limit: int = 3) -> Explanation:
         """How ``query`` runs: the parsed query after repairs, the default operator, the
