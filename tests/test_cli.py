@@ -122,10 +122,15 @@ def test_index_path_from_environment(seed_index_path: Path, monkeypatch: pytest.
     assert code == 0 and len(out.splitlines()) == 2
 
 
-def test_help_lists_every_command():
+def test_help_and_readme_list_every_command():
+    from searchidx.cli import COMMANDS
+    from conftest import ROOT
+
     text = build_parser().format_help()
-    for command in ("index", "search", "stats"):
-        assert command in text
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    for command in COMMANDS:
+        assert f"    {command} " in text
+        assert f"searchidx {command}" in readme
 
 
 def test_one_shot_search_never_imports_spacy(seed_index_path: Path):

@@ -123,6 +123,14 @@ def test_piped_input_with_a_bad_query_exits_non_zero(seed_index_path: Path):
     assert "2 paragraphs" in env.stdout.getvalue()
 
 
+def test_readme_lists_every_console_command():
+    from conftest import ROOT
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    for cmd in COMMANDS.values():
+        assert f"`{cmd.name}" in readme, cmd.name
+
+
 def test_every_command_has_help(seed_index_path: Path):
     env = make_env("\\help\n")
     with SearchIndex.open(seed_index_path) as idx:
