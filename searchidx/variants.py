@@ -65,14 +65,15 @@ class AliasTable:
         for name in demonyms:
             self._demonym_index.setdefault(fold(name), number)
 
-    def names(self, written: str) -> list[str]:
+    def names(self, written: str, any_case: bool = False) -> list[str]:
         """All names of the group ``written`` belongs to (itself included); [] when none.
 
-        A name of three letters or fewer ("US", "UN") counts only in capitals, so that the
-        word "us" is not the United States.
+        Unless ``any_case`` (a value given to a field, as in ``place:usa``), a name of three
+        letters or fewer ("US", "UN") counts only in capitals, so that the word "us" is not
+        the United States.
         """
         number = self._index.get(fold(written))
-        if number is None or (len(written) <= 3 and not written.isupper()):
+        if number is None or (len(written) <= 3 and not written.isupper() and not any_case):
             return []
         return list(self.groups[number])
 

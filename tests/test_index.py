@@ -287,6 +287,7 @@ def test_facets_count_names_among_all_matches_and_filters_narrow_or_exclude(seed
         ("group:türkiye", {9, 11}),  # a place in a group field: its demonyms
         ('"defense cooperation"', {2, 5}),
         ("us", set()),  # the word, not the United States
+        ("place:bd", set()),  # short names in a field: any case, but only names in the table
     ],
 )
 def test_aliases_and_spelling_variants(seed_index: SearchIndex, query: str, expected: set[int]):
@@ -380,3 +381,10 @@ def test_an_empty_index_can_be_searched_and_filled(tmp_path: Path):
         assert idx.stats().paragraphs == 0
         idx.add_article("Ferries sail to Tangier.", id="t")
         assert idx.search("tangier").total == 1
+
+
+def test_short_aliases_in_a_field_take_any_case(tmp_path: Path):
+    with SearchIndex.create(tmp_path) as idx:
+        idx.add_article("Talks in the U.S. on oil.\n\nTalks in the United States on gas.\n\nTalks in Peru.", id="u")
+        assert {h.paragraph for h in idx.search("talks -place:usa", limit=None)} == {3}
+        assert {h.paragraph for h in idx.search("place:usa", limit=None)} == {1, 2}
