@@ -17,6 +17,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from . import __version__
+from .environment import Env, ProgressBar
 from .errors import (
     IndexCorruptError,
     IndexLockedError,
@@ -24,7 +25,6 @@ from .errors import (
     QueryError,
     SearchidxError,
 )
-from .environment import Env, ProgressBar
 from .formatters import FORMATS, format_explanation, write_results
 from .index import SORTS, SearchIndex
 from .models import IndexingReport

@@ -13,12 +13,12 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-from collections import Counter
-from itertools import islice
 import time
+from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from itertools import islice
 from pathlib import Path
 from typing import Any
 

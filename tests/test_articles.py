@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from conftest import FIXTURES, SEED_ID, SEEDS
+
 from searchidx.articles import decode, find_sources, parse_text, read_articles, split_blocks
 
 

@@ -10,8 +10,8 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from conftest import FIXTURES, SEED_ID
+
 from searchidx.cli import Env, ExitStatus, build_parser, main
 
 
@@ -123,8 +123,9 @@ def test_index_path_from_environment(seed_index_path: Path, monkeypatch: pytest.
 
 
 def test_help_and_readme_list_every_command():
-    from searchidx.cli import COMMANDS
     from conftest import ROOT
+
+    from searchidx.cli import COMMANDS
 
     text = build_parser().format_help()
     readme = (ROOT / "README.md").read_text(encoding="utf-8")

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pytest
-
 from conftest import SEEDS
+
 from searchidx import extract_entities
-from searchidx.articles import read_articles, find_sources
+from searchidx.articles import find_sources, read_articles
 from searchidx.entities import get_extractor, harmonize
 
 

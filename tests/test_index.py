@@ -5,15 +5,15 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from conftest import FIXTURES, SEED_ID, SEEDS
+
 from searchidx import (
     IndexExistsError,
     IndexNotFoundError,
     QueryError,
     SearchIndex,
 )
-from searchidx.articles import read_articles, find_sources
+from searchidx.articles import find_sources, read_articles
 
 
 def paragraphs(idx: SearchIndex, query: str) -> set[int]:
