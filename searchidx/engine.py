@@ -271,8 +271,9 @@ class Engine:
         parser.add_plugin(qparser.PlusMinusPlugin(plusexpr=r"(?<![^\s(])\+", minusexpr=r"(?<![^\s(])-"))
         return parser
 
-    def parse(self, text: str, strict: bool = False, any_word: bool = False) -> tuple[Any, list[str]]:
-        """The Whoosh query for ``text`` and warnings about what was changed to make it run.
+    def parse(self, text: str, strict: bool = False, any_word: bool = False) -> Parsed:
+        """The Whoosh query for ``text``, warnings about what was changed to make it run, and
+        the query's kind (see :func:`query_kind`); ``any_word`` joins the words with OR.
 
         Bad syntax is repaired (see :func:`searchidx.syntax.repair`) unless ``strict``, when
         the first mistake raises :class:`QueryError`. A query with nothing left to search
@@ -285,7 +286,8 @@ class Engine:
             raise QueryError(warnings[0])
         if is_shouted(repaired):  # caps lock on: AND, OR and NOT are words, not operators
             repaired = repaired.lower()
-        long_plain = is_long_plain(repaired)
+        kind = query_kind(repaired)
+        long_plain = kind == "description"
         if long_plain:  # a description: "?" is punctuation, and stop words say nothing
             repaired = re.sub(r"\?+(?=\s|$)", " ", repaired)
             repaired = "".join(t.text for t in syntax.tokenize(repaired)
@@ -305,7 +307,7 @@ class Engine:
             warnings.append(f"ignored a range that cannot be read ({error})")
         if parsed is query.NullQuery or isinstance(parsed, type(query.NullQuery)):
             raise QueryError("nothing to search: " + ("; ".join(warnings) or "the query has only stop words"))
-        return self._bounded(parsed, warnings), warnings
+        return Parsed(self._bounded(parsed, warnings), warnings, kind)
 
     def _bounded(self, parsed: Any, warnings: list[str]) -> Any:
         """``parsed`` with every wildcard, prefix or fuzzy term that stands for more than
@@ -398,7 +400,8 @@ class Engine:
         if sort not in SORTS:
             raise QueryError(f"unknown sort order {sort!r}; choose one of: {', '.join(SORTS)}")
         started = time.perf_counter()
-        parsed, warnings = self.parse(text, strict)
+        first = self.parse(text, strict)
+        parsed, warnings = first.query, first.warnings
         searcher = self._searcher_now()
         order = {} if sort == "score" else {"sortedby": "published", "reverse": sort == "newest"}
         wanted = None if limit is None else offset + limit
@@ -408,11 +411,11 @@ class Engine:
         # sub-queries it pruned, and still calls itself exact (7,655 for 7,664 here).
         matched = set(searcher.docs_for_query(parsed))
         every_word = len(matched)
-        if len(matched) < RELAX_BELOW and is_relaxable(text):
+        if len(matched) < RELAX_BELOW and first.kind == "keywords":
             # Too few paragraphs hold every word: after them come those holding some
             # of the words, most first (the "last" matching strategy of Meilisearch).
             # The threshold does not depend on the page, so that paging is consistent.
-            relaxed, _ = self.parse(text, strict, any_word=True)
+            relaxed = self.parse(text, strict, any_word=True).query
             more = searcher.search(relaxed, limit=wanted, **order)
             ranked += [hit for hit in more if hit.docnum not in matched][: None if wanted is None
                                                                             else wanted - len(ranked)]
@@ -442,7 +445,8 @@ class Engine:
 
     def explain(self, text: str, limit: int = 3) -> Explanation:
         """The query as parsed after repairs, and the scoring terms of its top ``limit`` hits."""
-        parsed, warnings = self.parse(text)
+        first = self.parse(text)
+        parsed, warnings = first.query, first.warnings
         searcher = self._searcher_now()
         results = searcher.search(parsed, limit=limit)
         terms = sorted(existing_terms(parsed, searcher.reader(), phrases=True))
@@ -458,9 +462,7 @@ class Engine:
                     found.append(TermScore(fieldname, word, round(float(scorer.score(postings)), 4)))
             found.sort(key=lambda t: -t.score)
             explained.append(HitExplanation(hit["article"], hit["paragraph"], round(float(hit.score), 4), found))
-        repaired = syntax.repair(text)[0]
-        operator = (LONG_QUERY_OPERATOR if is_long_plain(repaired.lower() if is_shouted(repaired) else repaired)
-                    else DEFAULT_OPERATOR)
+        operator = LONG_QUERY_OPERATOR if first.kind == "description" else DEFAULT_OPERATOR
         return Explanation(text, str(parsed), operator, warnings, explained)
 
     def similar(self, article_id: str, paragraph: int, limit: int = 10) -> tuple[list[Hit], int, float]:
@@ -635,6 +637,15 @@ class _UnrankedMatcher(matching.ListMatcher):
 
 
 @dataclass(frozen=True)
+class Parsed:
+    """A query ready to run: the Whoosh query, what was repaired, and its kind (:func:`query_kind`)."""
+
+    query: Any
+    warnings: list[str]
+    kind: str
+
+
+@dataclass(frozen=True)
 class Found:
     """What a search found: the page of hits, how many paragraphs match, how many of them
     hold every word (fewer when a keyword query was relaxed), the time, the warnings about
@@ -705,28 +716,23 @@ def edit_distance(a: str, b: str) -> int:
     return previous[-1]
 
 
-def is_relaxable(text: str) -> bool:
-    """True for two to :data:`LONG_QUERY_WORDS` - 1 plain words: a keyword query whose
-    AND may be relaxed when too few paragraphs hold every word."""
-    repaired = syntax.repair(text)[0]
-    tokens = syntax.tokenize(repaired)
-    words = sum(t.kind in ("word", "phrase") for t in tokens)
-    return (not any(t.kind in ("field", "operator", "range", "paren") for t in tokens)
-            and 2 <= words and not is_long_plain(repaired.lower() if is_shouted(repaired) else repaired))
-
-
 def is_shouted(text: str) -> bool:
     """True for a query of :data:`LONG_QUERY_WORDS` or more words all in capitals."""
     words = [t.text for t in syntax.tokenize(text) if t.kind == "word"]
     return len(words) >= LONG_QUERY_WORDS and text == text.upper() and any(c.isalpha() for c in text)
 
 
-def is_long_plain(text: str) -> bool:
-    """True for :data:`LONG_QUERY_WORDS` or more words (or phrases) with no field name and
-    no operator: a question or a description, not a structured query."""
+def query_kind(text: str) -> str:
+    """``description``: :data:`LONG_QUERY_WORDS` or more words (or phrases) with no field name
+    and no operator, a question rather than a structured query; ``keywords``: two or more
+    such words, fewer than that, and no brackets (see :data:`RELAX_BELOW`); else ``structured``."""
     tokens = syntax.tokenize(text)
-    return (not any(t.kind in ("field", "operator", "range") for t in tokens)
-            and sum(t.kind in ("word", "phrase") for t in tokens) >= LONG_QUERY_WORDS)
+    if any(t.kind in ("field", "operator", "range") for t in tokens):
+        return "structured"
+    words = sum(t.kind in ("word", "phrase") for t in tokens)
+    if words >= LONG_QUERY_WORDS:
+        return "description"
+    return "keywords" if words >= 2 and not any(t.kind == "paren" for t in tokens) else "structured"
 
 
 def existing_terms(parsed: Any, reader: Any, phrases: bool = False) -> set[tuple[str, bytes]]:
