@@ -20,7 +20,7 @@ import time
 from collections import defaultdict
 from pathlib import Path
 
-from searchidx import QueryError, SearchIndex
+from searchidx import IndexCorruptError, QueryError, SearchIndex
 
 #: MAP / nDCG@10 measured on this machine (../shared/README.md), for comparison.
 REFERENCE = {
@@ -74,7 +74,11 @@ def ndcg(ranked: list[str], grades: dict[str, int], k: int = 10) -> float:
 
 def evaluate(folder: Path, index_path: Path) -> tuple[float, float, int, float]:
     """MAP, nDCG@10, number of queries judged, and seconds per query."""
-    with SearchIndex.open_or_create(index_path) as idx:
+    try:
+        idx = SearchIndex.open_or_create(index_path)
+    except IndexCorruptError:  # a cached index from another version of searchidx
+        idx = SearchIndex.create(index_path, overwrite=True)
+    with idx:
         idx.add_paths([folder / "docs.jsonl"])  # a no-op when the cached index is complete
     judged = read_qrels(folder / "qrels.tsv", cranfield=folder.name == "cran")
     queries = [q for q in read_jsonl(folder / "queries.jsonl") if q["id"] in judged]

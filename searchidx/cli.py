@@ -211,6 +211,9 @@ def cmd_index(args: argparse.Namespace, env: Env) -> int:
                                workers=args.workers)
     if not args.quiet:
         env.info(describe_report(report, time.perf_counter() - started, path))
+    if report.skipped and not (report.articles_added or report.articles_updated or report.articles_unchanged):
+        env.error("nothing could be read from the paths given")
+        return ExitStatus.ERROR
     return ExitStatus.OK
 
 

@@ -103,6 +103,9 @@ def test_index_then_stats_and_warnings_for_bad_files(tmp_path: Path):
     code, _, err = run("index", str(tmp_path / "nope"), "--index", str(index))
     assert code == ExitStatus.ERROR and "no such file" in err
 
+    code, _, err = run("index", str(corpus / "bin.txt"), "--index", str(index))
+    assert code == ExitStatus.ERROR and "nothing could be read" in err
+
 
 def test_index_rebuild_recovers_a_foreign_folder(tmp_path: Path):
     index = tmp_path / "ix"
