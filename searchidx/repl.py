@@ -316,17 +316,18 @@ class Repl:
 
     @command("\\format", "FORMAT", f"set the output format ({', '.join(FORMATS)})")
     def cmd_format(self, argument: str) -> None:
-        if argument not in FORMATS:
-            raise QueryError(f"formats are: {', '.join(FORMATS)}")
-        self.format = argument
-        self.show(f"format {argument}\n")
+        self._choose("format", argument, FORMATS)
 
     @command("\\sort", "ORDER", f"order hits by {', '.join(SORTS)} (publication date)")
     def cmd_sort(self, argument: str) -> None:
-        if argument not in SORTS:
-            raise QueryError(f"orders are: {', '.join(SORTS)}")
-        self.sort = argument
-        self.show(f"sort {argument}\n")
+        self._choose("sort", argument, SORTS)
+
+    def _choose(self, setting: str, argument: str, choices: tuple[str, ...]) -> None:
+        """Set a setting that takes one of a few words, or say which words it takes."""
+        if argument not in choices:
+            raise QueryError(f"\\{setting} takes one of: {', '.join(choices)}")
+        setattr(self, setting, argument)
+        self.show(f"{setting} {argument}\n")
 
     @command("\\whole", "on|off", "show whole paragraphs instead of the best fragment")
     def cmd_whole(self, argument: str) -> None:
