@@ -39,14 +39,22 @@ def default_workers(articles: int | None) -> int:
 
 def analyse(chunks: Iterable[Sequence[Article]], model: str, workers: int = 1
             ) -> Iterator[tuple[Sequence[Article], list[Mentions]]]:
-    """Each chunk with, per article, the entities of each paragraph (made consistent
-    within the article by :func:`~searchidx.entities.harmonize`), in the order given."""
-    from .entities import harmonize
-
+    """Each chunk with, per article, the entities of each paragraph, in the order given
+    (see :func:`article_entities`)."""
     found = _in_workers(chunks, model, workers) if workers > 1 else _in_process(chunks, model)
     for chunk, flat in found:
         mentions = iter(flat)
-        yield chunk, [harmonize(a.paragraphs, [next(mentions) for _ in a.paragraphs]) for a in chunk]
+        yield chunk, [article_entities(a.paragraphs, [next(mentions) for _ in a.paragraphs]) for a in chunk]
+
+
+def article_entities(paragraphs: Sequence[str], found: Sequence[Sequence[Entity]]) -> Mentions:
+    """The model's mentions in an article's paragraphs made consistent within the article
+    (:func:`~searchidx.entities.harmonize`), completed and given canonical names
+    (:func:`~searchidx.names.resolve`): what the index stores."""
+    from .entities import harmonize
+    from .names import resolve
+
+    return resolve(paragraphs, harmonize(paragraphs, found))
 
 
 def _in_process(chunks: Iterable[Sequence[Article]], model: str) -> Iterator[tuple[Sequence[Article], Mentions]]:

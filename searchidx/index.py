@@ -28,7 +28,7 @@ log = logging.getLogger("searchidx")
 __all__ = ["SORTS", "SearchIndex", "SearchResults"]
 
 #: Bumped when entity extraction changes, so that re-indexing re-analyses every article.
-PIPELINE_VERSION = 2
+PIPELINE_VERSION = 3
 #: A search with fewer hits than this looks for a respelt query ("did you mean").
 SUGGEST_BELOW = 3
 #: Articles analysed together: their paragraphs go to the NER model in one stream.

@@ -32,12 +32,21 @@ class Article:
 
 @dataclass(frozen=True)
 class Entity:
-    """A named entity found in a text: its words, its field and its character offsets."""
+    """A named entity found in a text: its words as written, its field, its character
+    offsets, and once the indexer has resolved it, its canonical ``name`` ("Haluk Gorgun"
+    for a later "Gorgun") and a person's ``role`` (a title written before the name)."""
 
     text: str
     field: str
     start: int
     end: int
+    name: str = ""
+    role: str = ""
+
+    @property
+    def canonical(self) -> str:
+        """The canonical name, or the text as written when there is none."""
+        return self.name or self.text
 
 
 @dataclass(frozen=True)

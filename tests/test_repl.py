@@ -99,7 +99,7 @@ def test_mistakes_are_reported_and_the_session_goes_on(seed_index_path: Path, tm
     assert len(lines) == 5 and all(line.startswith("searchidx: error:") for line in lines[:4])
     assert "nothing to search" in lines[0] and "unknown command" in lines[1]
     assert lines[4] == "searchidx: warning: query: the quote at column 1 was not closed; closed it at the end"
-    assert "2 paragraphs" in out  # the last query still ran; Ctrl-D then quits
+    assert "5 paragraphs" in out  # the last query still ran; Ctrl-D then quits
 
 
 def test_ctrl_c_drops_the_line_and_the_console_goes_on(seed_index_path: Path, tmp_path: Path):

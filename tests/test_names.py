@@ -1,0 +1,94 @@
+"""Canonical names: one entity, one name (pure text work, no model needed)."""
+
+from __future__ import annotations
+
+import pytest
+
+from searchidx.models import Entity
+from searchidx.names import canonical_names, clean, find_missed_people, key, resolve
+
+
+def mention(paragraph: str, text: str, field: str = "person", nth: int = 0) -> Entity:
+    start = -1
+    for _ in range(nth + 1):
+        start = paragraph.index(text, start + 1)
+    return Entity(text, field, start, start + len(text))
+
+
+@pytest.mark.parametrize(
+    ("text", "field", "expected"),
+    [
+        ("Gen. Waker-Uz-Zaman", "person", ("Waker-Uz-Zaman", "Gen.")),
+        ("Prime Minister Narendra Modi", "person", ("Narendra Modi", "Prime Minister")),
+        ("Mr Smith", "person", ("Smith", "Mr")),
+        ("Zaman\u2019s", "person", ("Zaman", "")),
+        ("Yunus'", "person", ("Yunus", "")),
+        ("the Bay of Bengal", "place", ("Bay of Bengal", "")),
+        ("The Netherlands", "place", ("Netherlands", "")),
+        ("The Hague", "place", ("The Hague", "")),
+        ("The Godfather", "misc", ("The Godfather", "")),
+        ("General", "person", ("General", "")),  # a title alone stays a name
+    ],
+)
+def test_clean(text: str, field: str, expected: tuple[str, str]):
+    assert clean(text, field) == expected
+
+
+def test_key_folds_case_accents_and_apostrophes():
+    assert key("Türkiye") == key("TURKIYE") == "turkiye"
+    assert key("O\u2019Neill") == key("o'neill")
+
+
+def test_short_mentions_take_the_full_name_written_in_the_article():
+    paragraphs = [
+        "Haluk Gorgun met Gen. Waker-Uz-Zaman in Dhaka.",
+        "Gorgun and Zaman's office agreed; Haluk was pleased.",
+    ]
+    found = [
+        [mention(paragraphs[0], "Haluk Gorgun"), mention(paragraphs[0], "Waker-Uz-Zaman"),
+         mention(paragraphs[0], "Dhaka", "place")],
+        [mention(paragraphs[1], "Gorgun"), mention(paragraphs[1], "Zaman's"), mention(paragraphs[1], "Haluk")],
+    ]
+    named = canonical_names(paragraphs, found)
+    assert [(m.text, m.name, m.role) for m in named[0]] == [
+        ("Haluk Gorgun", "Haluk Gorgun", ""), ("Waker-Uz-Zaman", "Waker-Uz-Zaman", "Gen."), ("Dhaka", "Dhaka", "")]
+    assert [m.name for m in named[1]] == ["Haluk Gorgun", "Waker-Uz-Zaman", "Haluk Gorgun"]
+
+
+def test_an_ambiguous_surname_keeps_its_own_name():
+    paragraphs = ["John Smith and Jane Smith arrived.", "Smith spoke first."]
+    found = [[mention(paragraphs[0], "John Smith"), mention(paragraphs[0], "Jane Smith")],
+             [mention(paragraphs[1], "Smith")]]
+    assert canonical_names(paragraphs, found)[1][0].name == "Smith"
+
+
+def test_nested_full_names_resolve_to_the_longest():
+    paragraphs = ["Mehmet Haluk Gorgun spoke. Haluk Gorgun smiled. Gorgun left."]
+    found = [[mention(paragraphs[0], "Mehmet Haluk Gorgun"), mention(paragraphs[0], "Haluk Gorgun", nth=1),
+              mention(paragraphs[0], "Gorgun", nth=2)]]
+    assert {m.name for m in canonical_names(paragraphs, found)[0]} == {"Mehmet Haluk Gorgun"}
+
+
+def test_aliases_give_places_and_groups_their_preferred_name():
+    paragraphs = ["Turkey and the U.S. met Turks and Americans in Turkiye."]
+    found = [[mention(paragraphs[0], "Turkey", "place"), mention(paragraphs[0], "U.S.", "place"),
+              mention(paragraphs[0], "Turks", "group"), mention(paragraphs[0], "Americans", "group"),
+              mention(paragraphs[0], "Turkiye", "place")]]
+    assert [m.name for m in canonical_names(paragraphs, found)[0]] == [
+        "Türkiye", "United States", "Turkish", "American", "Türkiye"]
+
+
+def test_people_the_model_missed_are_found_by_their_names():
+    paragraphs = ["Haluk Gorgun met Yunus.", "Gorgun assured support.", "Gorgun Holdings grew. Gorgun's team left."]
+    found = [[mention(paragraphs[0], "Haluk Gorgun"), mention(paragraphs[0], "Yunus")], [], []]
+    completed = find_missed_people(paragraphs, found)
+    assert [(m.text, m.start) for m in completed[1]] == [("Gorgun", 0)]
+    # "Gorgun Holdings" is another name; the possessive one is him
+    assert [(m.text, m.start) for m in completed[2]] == [("Gorgun", 22)]
+    assert [m.name for m in resolve(paragraphs, found)[1]] == ["Haluk Gorgun"]
+
+
+def test_missed_people_never_overlap_what_was_found():
+    paragraphs = ["Gorgun met Gorgun Street residents."]
+    found = [[mention(paragraphs[0], "Gorgun"), mention(paragraphs[0], "Gorgun Street", "place")]]
+    assert find_missed_people(paragraphs, found) == [found[0]]
