@@ -11,17 +11,31 @@ import logging
 from typing import TYPE_CHECKING, Any
 
 from .errors import (
+    EntityNotFoundError,
     IndexCorruptError,
     IndexExistsError,
     IndexLockedError,
     IndexNotFoundError,
+    IndexVersionError,
     InputError,
     ModelError,
     QueryError,
     SearchidxError,
 )
 from .index import SearchIndex, SearchResults
-from .models import ENTITY_FIELDS, Article, Entity, Hit, IndexingReport, IndexStats
+from .models import (
+    ENTITY_FIELDS,
+    Article,
+    ArticleMentions,
+    Entity,
+    EntityCount,
+    EntityPage,
+    Explanation,
+    Hit,
+    IndexingReport,
+    IndexStats,
+    NameCount,
+)
 
 if TYPE_CHECKING:
     from .entities import extract_entities
@@ -33,17 +47,24 @@ logging.getLogger("searchidx").addHandler(logging.NullHandler())
 
 __all__ = [
     "ENTITY_FIELDS",
+    "EntityNotFoundError",
     "Article",
+    "ArticleMentions",
     "Entity",
+    "EntityCount",
+    "EntityPage",
+    "Explanation",
     "Hit",
     "IndexCorruptError",
     "IndexExistsError",
     "IndexLockedError",
     "IndexNotFoundError",
     "IndexStats",
+    "IndexVersionError",
     "IndexingReport",
     "InputError",
     "ModelError",
+    "NameCount",
     "QueryError",
     "SearchIndex",
     "SearchResults",

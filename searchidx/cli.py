@@ -19,15 +19,24 @@ from pathlib import Path
 from . import __version__
 from .environment import Env, ProgressBar
 from .errors import (
+    EntityNotFoundError,
     IndexCorruptError,
     IndexLockedError,
     IndexNotFoundError,
+    IndexVersionError,
     QueryError,
     SearchidxError,
 )
-from .formatters import FORMATS, format_explanation, write_results
+from .formatters import (
+    ENTITY_LIST_FORMATS,
+    FORMATS,
+    format_explanation,
+    write_entity_list,
+    write_entity_page,
+    write_results,
+)
 from .index import SORTS, SearchIndex
-from .models import IndexingReport
+from .models import ENTITY_FIELDS, IndexingReport
 from .settings import INDEX_ENV, default_index_path, default_seeds_path
 
 
@@ -120,6 +129,32 @@ def build_parser() -> argparse.ArgumentParser:
     similar.add_argument("--limit", "-n", type=_positive_int, default=10, metavar="N")
     similar.add_argument("--format", "-f", choices=FORMATS, default="table")
 
+    entities = commands.add_parser("entities", help="list the people, organisations, places ... of an index",
+                                   description="The entities of one field by canonical name, named in most "
+                                               "paragraphs first, with their paragraph and article counts.")
+    entities.add_argument("field", metavar="FIELD", help=f"an entity field: {', '.join(ENTITY_FIELDS)}")
+    entities.add_argument("--prefix", default="", metavar="TEXT",
+                          help="only names with a word starting with TEXT (case and accents ignored)")
+    entities.add_argument("--index", metavar="DIR", help=index_help)
+    entities.add_argument("--limit", "-n", type=_positive_int, default=20, metavar="N",
+                          help="how many names (default: 20)")
+    entities.add_argument("--format", "-f", choices=ENTITY_LIST_FORMATS, default="table")
+
+    entity = commands.add_parser("entity", help="one entity's page: names, articles, related entities",
+                                 description="What the index knows about one entity: the names it is "
+                                             "written as, its roles, the articles and paragraphs naming it, "
+                                             "and the entities named most often beside it. The name may be "
+                                             "any spelling, an alias or a part (person:gorgun).")
+    entity.add_argument("reference", metavar="FIELD:NAME", help="e.g. 'person:Haluk Gorgun' or place:turkey")
+    entity.add_argument("--query", "-q", metavar="QUERY",
+                        help="count only the paragraphs that match QUERY as well")
+    entity.add_argument("--index", metavar="DIR", help=index_help)
+    entity.add_argument("--limit", "-n", type=_natural_int, default=10, metavar="N",
+                        help="how many paragraphs to show (default: 10)")
+    entity.add_argument("--related", type=_natural_int, default=10, metavar="N",
+                        help="how many related entities to list (default: 10)")
+    entity.add_argument("--format", "-f", choices=("table", "json"), default="table")
+
     repl = commands.add_parser("repl", help="the interactive search console (the default command)",
                                description="Search interactively with completion of field names and "
                                            "entity names, highlighting and history. Reads queries from "
@@ -163,6 +198,9 @@ def main(argv: Sequence[str] | None = None, env: Env | None = None) -> int:
     except UsageError as error:
         env.error(str(error))
         return ExitStatus.USAGE
+    except EntityNotFoundError as error:
+        env.error(str(error))
+        return ExitStatus.ERROR
     except QueryError as error:
         env.error(f"bad query: {error}")
         return ExitStatus.USAGE
@@ -277,6 +315,25 @@ def cmd_stats(args: argparse.Namespace, env: Env) -> int:
     return ExitStatus.OK
 
 
+def cmd_entities(args: argparse.Namespace, env: Env) -> int:
+    """``searchidx entities``: the names of one entity field with their counts."""
+    with SearchIndex.open(default_index_path(args.index)) as idx:
+        found = idx.entities(args.field, prefix=args.prefix, limit=args.limit)
+    write_entity_list(found, env.stdout, args.format)
+    return ExitStatus.OK
+
+
+def cmd_entity(args: argparse.Namespace, env: Env) -> int:
+    """``searchidx entity``: one entity's page."""
+    field, colon, name = args.reference.partition(":")
+    if not colon or not name.strip().strip('"'):
+        raise UsageError(f"give the entity as FIELD:NAME, e.g. person:yunus (not {args.reference!r})")
+    with SearchIndex.open(default_index_path(args.index)) as idx:
+        page = idx.entity(field, name.strip().strip('"'), query=args.query, limit=args.limit, related=args.related)
+    write_entity_page(page, env.stdout, args.format, width=env.width, color=env.color)
+    return ExitStatus.OK
+
+
 def cmd_repl(args: argparse.Namespace, env: Env) -> int:
     """``searchidx`` / ``searchidx repl``: the console, on an index built from seeds/ if needed."""
     from .repl import run_repl  # prompt-toolkit is loaded only for the console
@@ -285,12 +342,15 @@ def cmd_repl(args: argparse.Namespace, env: Env) -> int:
     path = default_index_path(given)
     try:
         idx = SearchIndex.open(path)
-    except IndexNotFoundError:
+    except (IndexNotFoundError, IndexVersionError) as error:
         seeds = default_seeds_path()
         if given or seeds is None:
             raise
-        env.info(f"No index at {path} yet: building it from {seeds}/ (once)...")
-        idx = SearchIndex.create(path)
+        # the default index is generated from seeds/: build it, or rebuild it for this version
+        old = isinstance(error, IndexVersionError)
+        env.info(f"The index at {path} was built by another version of searchidx: rebuilding it from {seeds}/..."
+                 if old else f"No index at {path} yet: building it from {seeds}/ (once)...")
+        idx = SearchIndex.create(path, overwrite=old)
         with ProgressBar(env) as progress:
             report = idx.add_paths([seeds], on_progress=progress.update, on_warning=progress.warn)
         env.info(f"indexed {report.paragraphs_written} paragraphs")
@@ -304,5 +364,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace, Env], int]] = {
     "stats": cmd_stats,
     "explain": cmd_explain,
     "similar": cmd_similar,
+    "entities": cmd_entities,
+    "entity": cmd_entity,
     "repl": cmd_repl,
 }

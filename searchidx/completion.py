@@ -137,6 +137,12 @@ class QueryCompleter(Completer):
         if name in ("\\open", "\\index"):
             argument = rest.rpartition(" ")[2]
             yield from self._paths.get_completions(Document(argument, len(argument)), event)
+        elif name == "\\entity":  # FIELD:NAME [QUERY]: the query language's completions
+            yield from self.get_completions(Document(rest, len(rest)), event)
+        elif name == "\\entities" and " " not in rest:
+            for field in ENTITY_FIELDS:
+                if field.startswith(rest):
+                    yield Completion(field, start_position=-len(rest), display_meta=FIELDS[field])
         elif name == "\\format":
             from .formatters import FORMATS
 

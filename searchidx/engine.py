@@ -33,8 +33,27 @@ from whoosh.support.charset import accent_map
 from whoosh.writing import CLEAR, SegmentWriter
 
 from . import names, syntax, variants
-from .errors import IndexCorruptError, IndexLockedError, IndexNotFoundError, QueryError
-from .models import ENTITY_FIELDS, Article, Entity, Explanation, Hit, HitExplanation, TermScore
+from .errors import (
+    EntityNotFoundError,
+    IndexCorruptError,
+    IndexLockedError,
+    IndexNotFoundError,
+    IndexVersionError,
+    QueryError,
+)
+from .models import (
+    ENTITY_FIELDS,
+    Article,
+    ArticleMentions,
+    Entity,
+    EntityCount,
+    EntityPage,
+    Explanation,
+    Hit,
+    HitExplanation,
+    NameCount,
+    TermScore,
+)
 from .snippets import MAX_CHARS, best_fragment
 
 #: Bumped whenever the schema changes in a way an old index cannot serve.
@@ -165,7 +184,7 @@ class Engine:
             )
         meta = Meta.read(path)
         if meta.schema_version != SCHEMA_VERSION:
-            raise IndexCorruptError(
+            raise IndexVersionError(
                 f"{path} was built by another version of searchidx (schema {meta.schema_version}, "
                 f"this one reads {SCHEMA_VERSION}); rebuild it with `searchidx index --rebuild --index {path}`"
             )
@@ -553,6 +572,137 @@ class Engine:
         values.sort(key=lambda item: (-item[1], item[0]))
         return values
 
+    def entity_list(self, fieldname: str, prefix: str = "", limit: int | None = 20) -> list[EntityCount]:
+        """The entities of a field by canonical name, most paragraphs first, with their
+        paragraph and article counts; ``prefix`` keeps the names with a word starting with it
+        (case and accents ignored). Spellings that differ only in accents count as one."""
+        reader = self._searcher_now().reader()
+        wanted = names.key(prefix)
+        groups: dict[str, list[tuple[str, int]]] = {}
+        for term, info in reader.iter_field(f"{fieldname}_exact"):
+            name = term.decode("utf-8")
+            folded = names.key(name)
+            if wanted and not any(word.startswith(wanted) for word in _word_starts(folded)):
+                continue
+            groups.setdefault(folded, []).append((name, info.doc_frequency()))
+        ranked = sorted(groups.values(), key=lambda group: (-sum(n for _, n in group), group[0][0]))
+        if limit is not None and not reader.has_deletions():
+            ranked = ranked[:limit]  # the index's counts are exact: no need to count the rest
+        articles = reader.column_reader("article")
+        counted = []
+        for group in ranked:
+            docnums = self._docs_of(reader, fieldname, [name for name, _ in group])
+            if docnums:
+                display = max(group, key=lambda item: item[1])[0]
+                counted.append(EntityCount(fieldname, display, len(docnums), len({articles[d] for d in docnums})))
+        counted.sort(key=lambda entity: (-entity.paragraphs, entity.name))
+        return counted[:limit]
+
+    @staticmethod
+    def _docs_of(reader: Any, fieldname: str, spellings: Iterable[str]) -> set[int]:
+        """The live paragraphs naming any of ``spellings`` in a field's whole names."""
+        docnums: set[int] = set()
+        for name in spellings:
+            if (f"{fieldname}_exact", name) in reader:
+                docnums.update(reader.postings(f"{fieldname}_exact", name).all_ids())
+        return docnums
+
+    def resolve_entity(self, fieldname: str, typed: str) -> tuple[list[str], list[str]]:
+        """The canonical spellings in the index of the entity ``typed`` names, and other
+        entities it could have meant (most paragraphs first).
+
+        Tried in turn: the name itself (case and accents ignored), its preferred name in the
+        alias table, then the names holding all its words ("gorgun": "Haluk Gorgun"), of which
+        the most frequent wins. :class:`EntityNotFoundError` when nothing fits.
+        """
+        reader = self._searcher_now().reader()
+        by_key: dict[str, list[tuple[str, int]]] = {}
+        for term, info in reader.iter_field(f"{fieldname}_exact"):
+            name = term.decode("utf-8")
+            by_key.setdefault(names.key(name), []).append((name, info.doc_frequency()))
+        table = variants.aliases()
+        candidates = [typed, *table.names(typed, any_case=True)]
+        if fieldname == "group":
+            candidates += table.demonyms_of((table.place_of(typed) or [""])[0])
+        for candidate in candidates:
+            if names.key(candidate) in by_key:
+                return [name for name, _ in by_key[names.key(candidate)]], []
+        words = set(_word_starts(names.key(typed), whole=True))
+        fits = [(key, sum(n for _, n in group)) for key, group in by_key.items()
+                if words and words <= set(_word_starts(key, whole=True))]
+        if not fits:
+            raise EntityNotFoundError(f"no {fieldname} named {typed!r} in the index")
+        fits.sort(key=lambda item: -item[1])
+        best = [name for name, _ in by_key[fits[0][0]]]
+        also = [max(by_key[key], key=lambda item: item[1])[0] for key, _ in fits[1:6]]
+        return best, also
+
+    def entity_page(self, fieldname: str, typed: str, within: str | None = None, limit: int = 10,
+                    related: int = 10) -> EntityPage:
+        """What the index knows about one entity (see :class:`~searchidx.models.EntityPage`),
+        within the paragraphs matching the query ``within`` when one is given."""
+        spellings, also = self.resolve_entity(fieldname, typed)
+        searcher = self._searcher_now()
+        docnums = self._docs_of(searcher.reader(), fieldname, spellings)
+        if within:
+            docnums &= set(searcher.docs_for_query(self.parse(within).query))
+        wanted = names.key(spellings[0])
+        written: Counter[str] = Counter()
+        roles: Counter[str] = Counter()
+        display: Counter[str] = Counter()
+        shared: dict[tuple[str, str], set[int]] = {}
+        shared_names: dict[tuple[str, str], Counter[str]] = {}
+        articles: dict[str, list[tuple[int, int]]] = {}
+        stored_of: dict[int, dict[str, Any]] = {}
+        for docnum in docnums:
+            stored = stored_of[docnum] = searcher.stored_fields(docnum)
+            articles.setdefault(stored["article"], []).append((stored["paragraph"], docnum))
+            for mention in (Entity(*item) for item in stored.get("entities", ())):
+                other = (mention.field, names.key(mention.canonical))
+                if other == (fieldname, wanted):
+                    written[mention.text] += 1
+                    display[mention.canonical] += 1
+                    if mention.role:
+                        roles[mention.role] += 1
+                elif mention.field != "date":
+                    shared.setdefault(other, set()).add(docnum)
+                    shared_names.setdefault(other, Counter())[mention.canonical] += 1
+        # articles naming it most first, the newest first among equals
+        order = sorted(sorted(articles, key=lambda a: stored_of[articles[a][0][1]].get("date_text", ""), reverse=True),
+                       key=lambda a: -len(articles[a]))
+        mentions, hits = [], []
+        for article in order:
+            numbered = sorted(articles[article])
+            first = stored_of[numbered[0][1]]
+            mentions.append(ArticleMentions(article, first.get("title", ""), first.get("date_text", ""),
+                                            [number for number, _ in numbered]))
+            for _, docnum in numbered:
+                if len(hits) < limit:
+                    hits.append(self._entity_hit(len(hits) + 1, stored_of[docnum], fieldname, wanted))
+        article_of = {docnum: stored["article"] for docnum, stored in stored_of.items()}
+        together = sorted(shared, key=lambda other: (-len(shared[other]), other))[:related]
+        return EntityPage(
+            field=fieldname,
+            name=display.most_common(1)[0][0] if display else spellings[0],
+            query=within or "",
+            paragraphs=len(docnums),
+            articles=len(articles),
+            written=[NameCount(name, count) for name, count in written.most_common()],
+            roles=[NameCount(name, count) for name, count in roles.most_common()],
+            mentions=mentions,
+            hits=hits,
+            related=[EntityCount(other[0], shared_names[other].most_common(1)[0][0], len(shared[other]),
+                                 len({article_of[d] for d in shared[other]})) for other in together],
+            also=also,
+        )
+
+    def _entity_hit(self, rank: int, stored: dict[str, Any], fieldname: str, wanted: str) -> Hit:
+        """A paragraph of an entity page, its mentions of the entity marked."""
+        text = stored.get("text", "")
+        spans = [(m.start, m.end) for m in (Entity(*item) for item in stored.get("entities", ()))
+                 if m.field == fieldname and names.key(m.canonical) == wanted]
+        return self._stored_hit(rank, stored, 0.0, best_fragment(text, spans, maxchars=MAX_CHARS))
+
     def _hit(self, rank: int, hit: Any, marks: Marks | None, whole: bool) -> Hit:
         stored = hit.fields()
         fragment = ""
@@ -747,6 +897,21 @@ def query_kind(text: str) -> str:
     if words >= LONG_QUERY_WORDS:
         return "description"
     return "keywords" if words >= 2 and not any(t.kind == "paren" for t in tokens) else "structured"
+
+
+def _word_starts(folded: str, whole: bool = False) -> list[str]:
+    """Where a word of a folded name starts: the name itself and each of its later words
+    (with ``whole``, just its words, hyphenated parts included)."""
+    words = [word for word in re.split(r"[\s-]+", folded) if word]
+    if whole:
+        return words
+    starts = [folded]
+    position = 0
+    for word in words:
+        position = folded.index(word, position)
+        starts.append(folded[position:])
+        position += len(word)
+    return starts
 
 
 def existing_terms(parsed: Any, reader: Any, phrases: bool = False) -> set[tuple[str, bytes]]:

@@ -23,12 +23,20 @@ class IndexCorruptError(SearchidxError):
     """The path holds something that is not a readable searchidx index."""
 
 
+class IndexVersionError(IndexCorruptError):
+    """The index was built by a version of searchidx with another schema: rebuild it."""
+
+
 class IndexLockedError(SearchidxError):
     """Another process is writing to the index."""
 
 
 class QueryError(SearchidxError):
     """A query that cannot be run, with a message that says why."""
+
+
+class EntityNotFoundError(QueryError):
+    """No entity of the field asked for has the name given."""
 
 
 class ModelError(SearchidxError):

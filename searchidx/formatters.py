@@ -13,7 +13,7 @@ from collections.abc import Callable
 from typing import TextIO
 
 from .index import SearchResults
-from .models import ENTITY_FIELDS, Explanation, Hit
+from .models import ENTITY_FIELDS, EntityCount, EntityPage, Explanation, Hit
 from .snippets import MARK_END, MARK_START
 
 FORMATS = ("table", "vertical", "jsonl", "json", "csv")
@@ -172,3 +172,67 @@ def format_explanation(explanation: Explanation, out: TextIO) -> None:
             out.write(f"       {term.score:8.3f}  {term.field}:{term.term}\n")
     if not explanation.hits:
         out.write("\nno hits\n")
+
+
+ENTITY_LIST_FORMATS = ("table", "jsonl", "json", "csv")
+
+
+def write_entity_list(entities: list[EntityCount], out: TextIO, fmt: str = "table") -> None:
+    """Entities with their paragraph and article counts, in one of :data:`ENTITY_LIST_FORMATS`."""
+    if fmt == "jsonl":
+        for entity in entities:
+            out.write(json.dumps(entity.to_dict(), ensure_ascii=False) + "\n")
+    elif fmt == "json":
+        out.write(json.dumps([entity.to_dict() for entity in entities], ensure_ascii=False, indent=2) + "\n")
+    elif fmt == "csv":
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(("field", "name", "paragraphs", "articles"))
+        writer.writerows((e.field, e.name, e.paragraphs, e.articles) for e in entities)
+    else:
+        out.write(_entity_table(entities) + f"{len(entities)} name{'s' * (len(entities) != 1)}\n")
+
+
+def _entity_table(entities: list[EntityCount], with_field: bool = False) -> str:
+    width = max([len(e.name) + (len(e.field) + 1 if with_field else 0) for e in entities] + [4])
+    lines = [f"{'name':<{width}}  paragraphs  articles"]
+    for e in entities:
+        label = f"{e.field}:{e.name}" if with_field else e.name
+        lines.append(f"{label:<{width}}  {e.paragraphs:>10,}  {e.articles:>8,}")
+    return "\n".join(lines) + "\n"
+
+
+def write_entity_page(page: EntityPage, out: TextIO, fmt: str = "table", *, width: int = 100,
+                      color: bool = False) -> None:
+    """An entity's page: name, counts, spellings and roles, articles, paragraphs, related entities."""
+    if fmt == "json":
+        out.write(json.dumps(page.to_dict(), ensure_ascii=False, indent=2) + "\n")
+        return
+    within = f" matching {page.query!r}" if page.query else ""
+    out.write(_styled(f"{page.field}: {page.name}", _BOLD_MATCH, color) +
+              f"  {page.paragraphs:,} paragraph{'s' * (page.paragraphs != 1)}{within} in "
+              f"{page.articles:,} article{'s' * (page.articles != 1)}\n")
+    if page.written:
+        out.write("written as: " + ", ".join(f"{n.name} ({n.count})" for n in page.written) + "\n")
+    if page.roles:
+        out.write("roles:      " + ", ".join(f"{n.name} ({n.count})" for n in page.roles) + "\n")
+    if page.also:
+        out.write(_styled("also:       " + ", ".join(page.also), _DIM, color) + "\n")
+    if page.mentions:
+        out.write("\narticles:\n")
+        for article in page.mentions[:20]:
+            details = "  ".join(part for part in (article.title and f"“{article.title}”", article.published[:10])
+                                if part)
+            numbers = ", ".join(f"¶{n}" for n in article.paragraphs)
+            out.write(f"  {_styled(article.article, _CYAN, color)}  {numbers}" +
+                      (f"  {_styled(details, _DIM, color)}" if details else "") + "\n")
+        if len(page.mentions) > 20:
+            out.write(f"  ... and {len(page.mentions) - 20:,} more\n")
+    if page.hits:
+        out.write("\nparagraphs:\n")
+        for hit in page.hits:
+            out.write(f"{hit.rank:>3}  {_styled(hit.article, _CYAN, color)} ¶{hit.paragraph}\n")
+            for line in wrap_fragment(hit.highlights, max(30, width - 5), color):
+                out.write(f"     {line}\n")
+    if page.related:
+        out.write("\nnamed with it (shared paragraphs, articles):\n")
+        out.write("".join(f"  {line}\n" for line in _entity_table(page.related, with_field=True).splitlines()))

@@ -19,9 +19,10 @@ from types import TracebackType
 from . import articles as reading
 from .analysis import analyse, default_workers
 from .engine import SORTS, Engine
-from .errors import IndexExistsError, IndexNotFoundError, InputError
-from .models import ENTITY_FIELDS, Article, Explanation, Hit, IndexingReport, IndexStats
+from .errors import IndexExistsError, IndexNotFoundError, InputError, QueryError
+from .models import ENTITY_FIELDS, Article, EntityCount, EntityPage, Explanation, Hit, IndexingReport, IndexStats
 from .settings import default_model
+from .syntax import field_name
 
 log = logging.getLogger("searchidx")
 
@@ -269,11 +270,30 @@ class SearchIndex:
         return self._engine.article(article_id)
 
     def entity_values(self, field: str) -> list[tuple[str, int]]:
-        """Names in an entity field (``person``, ``org``, ...) with how many paragraphs name each,
-        most frequent first."""
-        if field not in ENTITY_FIELDS:
-            raise InputError(f"not an entity field: {field!r} (fields: {', '.join(ENTITY_FIELDS)})")
-        return self._engine.entity_values(field)
+        """Canonical names in an entity field (``person``, ``org``, ...) with how many
+        paragraphs name each, most frequent first (what completion offers)."""
+        return self._engine.entity_values(_entity_field(field))
+
+    def entities(self, field: str, prefix: str = "", limit: int | None = 20) -> list[EntityCount]:
+        """The ``limit`` entities of a field named in most paragraphs, by canonical name, with
+        their paragraph and article counts. ``prefix`` keeps the names that have a word
+        starting with it, case and accents ignored (``"yun"`` finds "Muhammad Yunus")."""
+        return self._engine.entity_list(_entity_field(field), prefix, limit)
+
+    def entity(self, field: str, name: str, *, query: str | None = None, limit: int = 10,
+               related: int = 10) -> EntityPage:
+        """One entity's page: its canonical name, the names it is written as, its roles, the
+        articles and paragraphs naming it (the first ``limit`` paragraphs as hits, the entity
+        marked), and the ``related`` entities named most often beside it.
+
+        ``name`` may be any spelling, an alias or part of the name ("gorgun" finds "Haluk
+        Gorgun"; ``page.also`` lists other entities it could have meant). With ``query``,
+        only the paragraphs that match it count. :class:`~searchidx.errors.EntityNotFoundError`
+        when no entity of the field has that name.
+        """
+        if not name.strip():
+            raise QueryError("which entity? give a name")
+        return self._engine.entity_page(_entity_field(field), name.strip(), query, limit, related)
 
     def stats(self) -> IndexStats:
         """Article, paragraph and entity counts, and the size on disk."""
@@ -287,6 +307,14 @@ class SearchIndex:
             model=self.model,
             schema_version=self._engine.meta.schema_version,
         )
+
+
+def _entity_field(field: str) -> str:
+    """``field`` if it is an entity field (or an alias of one, like ``people``), else InputError."""
+    name = field_name(field.strip().rstrip(":").lower())
+    if name not in ENTITY_FIELDS:
+        raise InputError(f"not an entity field: {field!r} (fields: {', '.join(ENTITY_FIELDS)})")
+    return name
 
 
 def _remove_index_files(folder: Path) -> None:

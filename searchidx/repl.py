@@ -30,11 +30,19 @@ from .completion import Catalog, CatalogRefresher, QueryCompleter
 from .config import Config, data_dir, load_config
 from .environment import Env, ProgressBar
 from .errors import QueryError, SearchidxError
-from .formatters import FORMATS, entity_summary, format_explanation, wrap_fragment, write_results
+from .formatters import (
+    FORMATS,
+    entity_summary,
+    format_explanation,
+    wrap_fragment,
+    write_entity_list,
+    write_entity_page,
+    write_results,
+)
 from .index import SORTS, SearchIndex, SearchResults
 from .lexer import QueryLexer
 from .models import ENTITY_FIELDS, Hit
-from .syntax import FIELDS, problems
+from .syntax import FIELDS, entity_reference, problems
 
 PROMPT = "searchidx> "
 
@@ -384,6 +392,26 @@ class Repl:
             raise QueryError("\\explain needs a query (or a search before it)")
         buffer = io.StringIO()
         format_explanation(self.index.explain(query, limit=3), buffer)
+        self.show(buffer.getvalue())
+
+    @command("\\entities", "FIELD [PREFIX]", "list the names of an entity field, most paragraphs first")
+    def cmd_entities(self, argument: str) -> None:
+        field, _, prefix = argument.partition(" ")
+        if not field:
+            raise QueryError(f"\\entities needs a field: {', '.join(ENTITY_FIELDS)}")
+        buffer = io.StringIO()
+        write_entity_list(self.index.entities(field, prefix=prefix.strip(), limit=max(20, self.limit)), buffer)
+        self.show(buffer.getvalue())
+
+    @command("\\entity", 'FIELD:NAME [QUERY]',
+             'an entity\'s page: names, articles, related entities (within QUERY): \\entity person:"Haluk Gorgun"')
+    def cmd_entity(self, argument: str) -> None:
+        field, name, query = entity_reference(argument)
+        if not field:
+            raise QueryError('\\entity needs FIELD:NAME, e.g. \\entity person:yunus or place:"Bay of Bengal"')
+        page = self.index.entity(field, name, query=query or None, limit=self.limit)
+        buffer = io.StringIO()
+        write_entity_page(page, buffer, width=self.env.width, color=self.env.color)
         self.show(buffer.getvalue())
 
     @command("\\like", "N", "find paragraphs related to hit N")

@@ -170,3 +170,14 @@ def without_ranges(query: str) -> str:
     dropped = {i for i, t in enumerate(tokens) if t.kind == "range"}
     dropped |= {i - 1 for i in dropped if i > 0 and tokens[i - 1].kind == "field"}
     return "".join(t.text for i, t in enumerate(tokens) if i not in dropped)
+
+
+def entity_reference(text: str) -> tuple[str, str, str]:
+    """The field, name and the rest of ``person:"Haluk Gorgun" defence``: the first term
+    must be a field and a name (a word or a "quoted phrase"); the rest is a query.
+    ``("", "", text)`` when ``text`` does not start that way."""
+    tokens = [t for t in tokenize(text.strip())]
+    if len(tokens) < 2 or tokens[0].kind != "field" or tokens[1].kind not in ("word", "phrase"):
+        return "", "", text
+    name = tokens[1].text.strip('"') if tokens[1].kind == "phrase" else tokens[1].text
+    return tokens[0].text[:-1], name, "".join(t.text for t in tokens[2:]).strip()
