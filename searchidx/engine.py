@@ -611,9 +611,10 @@ class Engine:
         """The canonical spellings in the index of the entity ``typed`` names, and other
         entities it could have meant (most paragraphs first).
 
-        Tried in turn: the name itself (case and accents ignored), its preferred name in the
-        alias table, then the names holding all its words ("gorgun": "Haluk Gorgun"), of which
-        the most frequent wins. :class:`EntityNotFoundError` when nothing fits.
+        The name itself (case and accents ignored) or its preferred name in the alias table
+        wins, unless it is one word and a longer name holding it is named in more paragraphs
+        ("blair": "Tony Blair"); else the most frequent of the names holding all its words
+        ("gorgun": "Haluk Gorgun"). :class:`EntityNotFoundError` when nothing fits.
         """
         reader = self._searcher_now().reader()
         by_key: dict[str, list[tuple[str, int]]] = {}
@@ -624,15 +625,20 @@ class Engine:
         candidates = [typed, *table.names(typed, any_case=True)]
         if fieldname == "group":
             candidates += table.demonyms_of((table.place_of(typed) or [""])[0])
-        for candidate in candidates:
-            if names.key(candidate) in by_key:
-                return [name for name, _ in by_key[names.key(candidate)]], []
+        exact = next((names.key(c) for c in candidates if names.key(c) in by_key), None)
         words = set(_word_starts(names.key(typed), whole=True))
-        fits = [(key, sum(n for _, n in group)) for key, group in by_key.items()
-                if words and words <= set(_word_starts(key, whole=True))]
+        fits = sorted(((key, sum(n for _, n in group)) for key, group in by_key.items()
+                       if key != exact and words and words <= set(_word_starts(key, whole=True))),
+                      key=lambda item: -item[1])
+        if exact is not None:
+            # a bare surname loses to a full name that more paragraphs give: "blair" is Tony Blair
+            count = sum(n for _, n in by_key[exact])
+            if len(words) > 1 or not fits or fits[0][1] <= count:
+                fits.insert(0, (exact, count))
+            else:
+                fits.insert(1, (exact, count))
         if not fits:
             raise EntityNotFoundError(f"no {fieldname} named {typed!r} in the index")
-        fits.sort(key=lambda item: -item[1])
         best = [name for name, _ in by_key[fits[0][0]]]
         also = [max(by_key[key], key=lambda item: item[1])[0] for key, _ in fits[1:6]]
         return best, also

@@ -74,8 +74,14 @@ def clean(text: str, field: str) -> tuple[str, str]:
     return name.strip(_EDGE_PUNCT) or text.strip(), " ".join(role)
 
 
+#: Titles written with a full stop; any other word ending in one ends a sentence.
+_ABBREVIATED = frozenset("mr mrs ms dr prof gen lt col maj capt sgt cpl adm brig cmdr gov sen rep rev".split())
+
+
 def _is_title(word: str, first: bool) -> bool:
     plain = word.rstrip(".").lower()
+    if word.endswith(".") and plain not in _ABBREVIATED:
+        return False
     return word[:1].isupper() and plain in (_ROLE_STARTS if first else TITLE_WORDS)
 
 
@@ -105,7 +111,8 @@ def _contains(longer: str, shorter: str) -> bool:
 
 def find_missed_people(paragraphs: Sequence[str], mentions: Sequence[Sequence[Entity]]) -> list[list[Entity]]:
     """``mentions`` with the people the model missed added: in each paragraph, untagged
-    occurrences of a person's name tagged elsewhere in the article ("Gorgun assured ...").
+    occurrences of a person's full name tagged elsewhere in the article, or of its last
+    word ("Haluk Gorgun" ... "Gorgun assured ...").
 
     A name counts only as written (capitalised, whole words) and not run together with
     another capitalised word, which would make it part of a different name.
@@ -115,9 +122,8 @@ def find_missed_people(paragraphs: Sequence[str], mentions: Sequence[Sequence[En
         for mention in found:
             if mention.field == "person":
                 name, _ = clean(mention.text, "person")
-                people.add(name)
-                if " " in name:
-                    people.add(name.rsplit(" ", 1)[1])
+                if " " in name:  # a one-word "person" proves too little ("Labour" is one, at times)
+                    people.update((name, name.rsplit(" ", 1)[1]))
     people = {name for name in people if len(name) > 2 and name not in _COMMON and name[0].isupper()}
     if not people:
         return [list(found) for found in mentions]

@@ -55,6 +55,12 @@ def test_short_mentions_take_the_full_name_written_in_the_article():
     assert [m.name for m in named[1]] == ["Haluk Gorgun", "Waker-Uz-Zaman", "Haluk Gorgun"]
 
 
+def test_a_role_is_the_titles_right_before_a_name():
+    paragraph = "He met Mr Major. Mr Blair and Navy chief Admiral Mohammad Nazmul Hassan."
+    found = [[mention(paragraph, "Blair"), mention(paragraph, "Mohammad Nazmul Hassan")]]
+    assert [m.role for m in canonical_names([paragraph], found)[0]] == ["Mr", "Admiral"]
+
+
 def test_an_ambiguous_surname_keeps_its_own_name():
     paragraphs = ["John Smith and Jane Smith arrived.", "Smith spoke first."]
     found = [[mention(paragraphs[0], "John Smith"), mention(paragraphs[0], "Jane Smith")],
@@ -89,6 +95,7 @@ def test_people_the_model_missed_are_found_by_their_names():
 
 
 def test_missed_people_never_overlap_what_was_found():
-    paragraphs = ["Gorgun met Gorgun Street residents."]
-    found = [[mention(paragraphs[0], "Gorgun"), mention(paragraphs[0], "Gorgun Street", "place")]]
-    assert find_missed_people(paragraphs, found) == [found[0]]
+    paragraphs = ["Haluk Gorgun met Gorgun Street residents.", "Labour won. Labour lost."]
+    found = [[mention(paragraphs[0], "Haluk Gorgun"), mention(paragraphs[0], "Gorgun Street", "place")],
+             [mention(paragraphs[1], "Labour")]]  # a one-word "person" is not spread
+    assert find_missed_people(paragraphs, found) == found
