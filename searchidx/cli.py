@@ -27,6 +27,7 @@ from .errors import (
     QueryError,
     SearchidxError,
 )
+from .export import DEFAULT_MAX_BYTES, DEFAULT_NAME, MB
 from .formatters import (
     ENTITY_LIST_FORMATS,
     FORMATS,
@@ -166,6 +167,21 @@ def build_parser() -> argparse.ArgumentParser:
     stats.add_argument("--index", metavar="DIR", help=index_help)
     stats.add_argument("--format", "-f", choices=("table", "json"), default="table",
                        help="output format (default: table)")
+
+    export = commands.add_parser("export", help="write the index for OpenSearch or Elasticsearch",
+                                 description="Write an index mapping (mapping.json) and bulk files "
+                                             "(bulk-0001.ndjson, ...) that load every paragraph, with its "
+                                             "entity fields, into an OpenSearch or Elasticsearch cluster, and "
+                                             "print the curl commands that load them.")
+    export.add_argument("folder", metavar="DIR", help="the folder to write (new or empty)")
+    export.add_argument("--index", metavar="DIR", help=index_help)
+    export.add_argument("--name", default=DEFAULT_NAME, metavar="NAME",
+                        help=f"the index name in the cluster (default: {DEFAULT_NAME})")
+    export.add_argument("--max-mb", type=_positive_int, default=DEFAULT_MAX_BYTES // MB, metavar="N",
+                        help=f"largest bulk file in MB (default: {DEFAULT_MAX_BYTES // MB}; clusters "
+                             "advise bulk requests of 5 to 15 MB)")
+    export.add_argument("--overwrite", action="store_true",
+                        help="write into a folder that is not empty, replacing an earlier export's files")
     return parser
 
 
@@ -334,6 +350,24 @@ def cmd_entity(args: argparse.Namespace, env: Env) -> int:
     return ExitStatus.OK
 
 
+def cmd_export(args: argparse.Namespace, env: Env) -> int:
+    """``searchidx export``: mapping and bulk files for OpenSearch or Elasticsearch."""
+    with SearchIndex.open(default_index_path(args.index)) as idx:
+        report = idx.export(args.folder, name=args.name, max_bytes=args.max_mb * MB, overwrite=args.overwrite)
+    files = len(report.files)
+    env.info(f"exported {report.documents:,} paragraphs to {report.folder}: {report.mapping.name} and "
+             f"{files} bulk file{'s' * (files != 1)} ({_size(report.size_bytes)}) for the index {report.name!r}")
+    env.info("to load them into OpenSearch or Elasticsearch, run (with your cluster's address):")
+    for command in report.curl_commands():
+        env.info(f"  {command}")
+    return ExitStatus.OK
+
+
+def _size(size_bytes: int) -> str:
+    """A size in MB, or in kB below one MB."""
+    return f"{size_bytes / MB:.1f} MB" if size_bytes >= MB else f"{size_bytes / 1000:.1f} kB"
+
+
 def cmd_repl(args: argparse.Namespace, env: Env) -> int:
     """``searchidx`` / ``searchidx repl``: the console, on an index built from seeds/ if needed."""
     from .repl import run_repl  # prompt-toolkit is loaded only for the console
@@ -366,5 +400,6 @@ COMMANDS: dict[str, Callable[[argparse.Namespace, Env], int]] = {
     "similar": cmd_similar,
     "entities": cmd_entities,
     "entity": cmd_entity,
+    "export": cmd_export,
     "repl": cmd_repl,
 }

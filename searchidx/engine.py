@@ -758,6 +758,12 @@ class Engine:
                         spans.append((mention.start, mention.end))
         return sorted(set(spans))
 
+    def documents(self) -> Iterator[dict[str, Any]]:
+        """The stored fields of every live paragraph (deleted ones left out), in index order,
+        read from one snapshot of the index: later commits do not change what it yields."""
+        with self._ix.reader() as reader:
+            yield from reader.all_stored_fields()
+
 
 class _DocSet(query.Query):
     """A precomputed set of paragraphs, matched with a constant score: what a wildcard

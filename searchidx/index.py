@@ -17,9 +17,11 @@ from pathlib import Path
 from types import TracebackType
 
 from . import articles as reading
+from . import export as exporting
 from .analysis import analyse, default_workers
 from .engine import SORTS, Engine
 from .errors import IndexExistsError, IndexNotFoundError, InputError, QueryError
+from .export import DEFAULT_MAX_BYTES, DEFAULT_NAME, ExportReport
 from .models import ENTITY_FIELDS, Article, EntityCount, EntityPage, Explanation, Hit, IndexingReport, IndexStats
 from .settings import default_model
 from .syntax import field_name
@@ -307,6 +309,20 @@ class SearchIndex:
             model=self.model,
             schema_version=self._engine.meta.schema_version,
         )
+
+    def export(self, folder: str | os.PathLike[str], *, name: str = DEFAULT_NAME,
+               max_bytes: int = DEFAULT_MAX_BYTES, overwrite: bool = False) -> ExportReport:
+        """Write every paragraph for OpenSearch or Elasticsearch into ``folder``: the index
+        mapping (``mapping.json``) and bulk request bodies of at most ``max_bytes`` each
+        (``bulk-0001.ndjson``, ...) for the index ``name``; see :mod:`searchidx.export`.
+
+        A folder that is not empty raises :class:`InputError` unless ``overwrite``, which
+        replaces only the files an export writes. The index itself is never written to.
+        """
+        if Path(folder).resolve() == self.path.resolve():
+            raise InputError(f"{folder} is the index folder; export into another folder")
+        return exporting.export(self._engine.documents(), folder, name=name, max_bytes=max_bytes,
+                                overwrite=overwrite)
 
 
 def _entity_field(field: str) -> str:
