@@ -384,20 +384,20 @@ class Engine:
         elif any(c in written for c in "*?~^[]{}") or any(c.isdigit() for c in written):
             return token.text
         table = variants.aliases()
-        names = table.names(written, any_case=fieldname in ENTITY_FIELDS)
-        if fieldname == "place" and not names:
-            names = table.place_of(written)
+        others = table.names(written, any_case=fieldname in ENTITY_FIELDS)
+        if fieldname == "place" and not others:
+            others = table.place_of(written)
         elif fieldname == "group":
-            names = table.demonyms_of(written) or table.demonyms_of((table.place_of(written) or [""])[0])
+            others = table.demonyms_of(written) or table.demonyms_of((table.place_of(written) or [""])[0])
         if token.kind == "word":
-            names += [v for v in variants.spellings(written) if self._exists(v, fieldname, reader)]
+            others += [v for v in variants.spellings(written) if self._exists(v, fieldname, reader)]
         else:  # the phrase with every word that has another spelling in the index respelt
             respelt = [next((v for v in variants.spellings(word) if self._exists(v, fieldname, reader)), word)
                        for word in written.split()]
-            names.append(" ".join(respelt))
+            others.append(" ".join(respelt))
         alternatives = [token.text] + [
             f'"{name}"' if re.search(r"[^\w]", name) else name
-            for name in dict.fromkeys(names) if variants.fold(name) != variants.fold(written)
+            for name in dict.fromkeys(others) if variants.fold(name) != variants.fold(written)
         ]
         if len(alternatives) == 1:
             return token.text
@@ -468,7 +468,7 @@ class Engine:
             for (fieldname, key), name in seen.items():
                 counts[fieldname][key] += 1
                 spellings.setdefault((fieldname, key), Counter())[name] += 1
-        return {fieldname: [(spellings[(fieldname, key)].most_common(1)[0][0], count)
+        return {fieldname: [(names.display_name(spellings[(fieldname, key)]), count)
                             for key, count in counter.most_common(top)]
                 for fieldname, counter in counts.items()}
 
@@ -593,7 +593,7 @@ class Engine:
         for group in ranked:
             docnums = self._docs_of(reader, fieldname, [name for name, _ in group])
             if docnums:
-                display = max(group, key=lambda item: item[1])[0]
+                display = names.display_name(dict(group))
                 counted.append(EntityCount(fieldname, display, len(docnums), len({articles[d] for d in docnums})))
         counted.sort(key=lambda entity: (-entity.paragraphs, entity.name))
         return counted[:limit]
@@ -640,7 +640,7 @@ class Engine:
         if not fits:
             raise EntityNotFoundError(f"no {fieldname} named {typed!r} in the index")
         best = [name for name, _ in by_key[fits[0][0]]]
-        also = [max(by_key[key], key=lambda item: item[1])[0] for key, _ in fits[1:6]]
+        also = [names.display_name(dict(by_key[key])) for key, _ in fits[1:6]]
         return best, also
 
     def entity_page(self, fieldname: str, typed: str, within: str | None = None, limit: int = 10,
@@ -689,7 +689,7 @@ class Engine:
         together = sorted(shared, key=lambda other: (-len(shared[other]), other))[:related]
         return EntityPage(
             field=fieldname,
-            name=display.most_common(1)[0][0] if display else spellings[0],
+            name=names.display_name(display) if display else spellings[0],
             query=within or "",
             paragraphs=len(docnums),
             articles=len(articles),
@@ -697,7 +697,7 @@ class Engine:
             roles=[NameCount(name, count) for name, count in roles.most_common()],
             mentions=mentions,
             hits=hits,
-            related=[EntityCount(other[0], shared_names[other].most_common(1)[0][0], len(shared[other]),
+            related=[EntityCount(other[0], names.display_name(shared_names[other]), len(shared[other]),
                                  len({article_of[d] for d in shared[other]})) for other in together],
             also=also,
         )

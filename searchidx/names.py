@@ -20,7 +20,7 @@ entity pages count by.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 
 from .models import Entity
@@ -46,6 +46,11 @@ _COMMON = frozenset("""
 """.split())
 #: Names whose "The" is part of them.
 _THE_NAMES = frozenset({"the hague", "the bronx", "the gambia"})
+#: Abbreviations of financial result tables ("Shr 1.20 dlrs vs 1.10 ... Revs 12.3 mln").
+_TABLE_WORDS = frozenset("""
+    shr shrs avg revs rev net oper qtr qtrs mths mth dlrs dlr mln mlns bln cts ct vs pct yr
+    nine six twelve loss profit sales
+""".split())
 _POSSESSIVE = re.compile(r"'s?$")
 _EDGE_PUNCT = " \t\n,;:!?\"()[]{}<>*"
 
@@ -53,6 +58,20 @@ _EDGE_PUNCT = " \t\n,;:!?\"()[]{}<>*"
 def key(name: str) -> str:
     """What two names must share to count as one entity: case and accents folded."""
     return fold(name.replace("\u2019", "'"))
+
+
+def display_name(spellings: Mapping[str, int]) -> str:
+    """The spelling to show of one entity's canonical spellings (name -> count): the most
+    frequent one not in capitals when there is one ("Tokyo" over a dateline's "TOKYO")."""
+    mixed = {name: count for name, count in spellings.items() if not name.isupper()}
+    chosen = mixed or spellings
+    return max(chosen, key=lambda name: (chosen[name], name))
+
+
+def is_name(text: str) -> bool:
+    """False for what the model tags in tables of figures but is no name: words without a
+    capital letter ("cts") and the abbreviations of Reuters-style result tables ("Avg")."""
+    return any(c.isupper() for c in text) and text.strip(". ").lower() not in _TABLE_WORDS
 
 
 def clean(text: str, field: str) -> tuple[str, str]:
@@ -183,5 +202,7 @@ def _full_name(name: str, people: Sequence[str]) -> str:
 
 
 def resolve(paragraphs: Sequence[str], mentions: Sequence[Sequence[Entity]]) -> list[list[Entity]]:
-    """The entities of an article, people the model missed added, each with its canonical name."""
-    return canonical_names(paragraphs, find_missed_people(paragraphs, mentions))
+    """The entities of an article that are names, people the model missed added, each with
+    its canonical name."""
+    names = [[m for m in found if is_name(m.text)] for found in mentions]
+    return canonical_names(paragraphs, find_missed_people(paragraphs, names))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from searchidx.models import Entity
-from searchidx.names import canonical_names, clean, find_missed_people, key, resolve
+from searchidx.names import canonical_names, clean, display_name, find_missed_people, is_name, key, resolve
 
 
 def mention(paragraph: str, text: str, field: str = "person", nth: int = 0) -> Entity:
@@ -99,3 +99,13 @@ def test_missed_people_never_overlap_what_was_found():
     found = [[mention(paragraphs[0], "Haluk Gorgun"), mention(paragraphs[0], "Gorgun Street", "place")],
              [mention(paragraphs[1], "Labour")]]  # a one-word "person" is not spread
     assert find_missed_people(paragraphs, found) == found
+
+
+def test_table_words_are_not_names_and_capitals_are_not_shown():
+    assert not is_name("cts") and not is_name("Avg") and not is_name("Revs")
+    assert is_name("OPEC") and is_name("Reagan")
+    assert display_name({"TOKYO": 9, "Tokyo": 3}) == "Tokyo"
+    assert display_name({"OPEC": 5}) == "OPEC"
+    paragraph = "Shr 1.20 dlrs vs 1.10 dlrs; Revs 12 mln, 5 cts."
+    found = [[mention(paragraph, "Revs", "org"), mention(paragraph, "cts", "org")]]
+    assert resolve([paragraph], found) == [[]]
