@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import importlib.util
+import sys
+
 import pytest
-from conftest import SEEDS
+from conftest import ROOT, SEEDS
 
 from searchidx import extract_entities
 from searchidx.articles import find_sources, read_articles
 from searchidx.entities import get_extractor, harmonize
+from searchidx.models import Entity
 
 
 @pytest.fixture(scope="module")
@@ -59,3 +63,138 @@ def test_organisations_named_with_a_place_stay_whole():
     found = extract_entities("The Bank of England and the People's Bank of China met the Bangladesh Navy.")
     assert names(found, "org") == {"Bank of England", "People's Bank of China", "Bangladesh Navy"}
     assert names(found, "place") == set()
+
+
+def test_longer_names_around_gazetteer_names_stay_and_edges_are_trimmed():
+    found = extract_entities("Air France workers protested, the Xinhua news agency said. The Iraq war went on.")
+    assert names(found, "org") == {"Air France", "Xinhua"}
+    assert names(found, "place") == {"Iraq"}
+
+
+def test_abbreviations_companies_and_events():
+    found = extract_entities("Fighters of the Popular Liberation Front (PLF) took the town. Shares of Norvik Tool "
+                             "Corp rose. Maria Lopez lost at the U.S. Open.")
+    assert {"Popular Liberation Front", "PLF", "Norvik Tool Corp"} <= names(found, "org")
+    assert names(found, "misc") == {"U.S. Open"}
+
+
+def test_one_sense_per_article_for_companies_and_missed_organisations():
+    paragraphs = ["Norvik International Inc will buy Halden.", "Norvik said Halden, a chain, agreed.",
+                  "Investors bid for Halden and for Norvik."]
+    found = [[Entity("Norvik International Inc", "org", 0, 24), Entity("Halden", "org", 34, 40)],
+             [Entity("Norvik", "person", 0, 6), Entity("Halden", "org", 12, 18)],
+             []]
+    assert all(paragraphs[i][m.start:m.end] == m.text for i, mentions in enumerate(found) for m in mentions)
+    harmonized = harmonize(paragraphs, found)
+    assert [(m.text, m.field) for m in harmonized[1]] == [("Norvik", "org"), ("Halden", "org")]
+    third = paragraphs[2]
+    assert [(m.text, m.field, m.start) for m in harmonized[2]] == [("Halden", "org", third.index("Halden")),
+                                                                    ("Norvik", "org", third.index("Norvik"))]
+
+
+# The scoring of bench/entities.py, on a hand-written CoNLL snippet and hand-made predictions
+# (no model). Columns: token, then the IOB2 tag last, as in CoNLL-2003.
+CONLL_SNIPPET = """\
+-DOCSTART- -X- -X- O
+
+Maria NNP B-PER
+Lopez NNP I-PER
+joined VBD O
+Acme NNP B-ORG
+Steel NNP I-ORG
+in IN O
+Lisbon NNP B-LOC
+on IN O
+Monday NNP O
+. . O
+
+TENNIS NN O
+RESULTS NNS O
+
+-DOCSTART- -X- -X- O
+
+OSLO NNP B-LOC
+1996-08-30 CD O
+
+Norwegian JJ B-MISC
+officials NNS O
+met VBD O
+Reuters NNP B-ORG
+reporters NNS O
+in IN O
+the DT O
+capital NN O
+. . O
+"""
+
+
+def load_bench():
+    spec = importlib.util.spec_from_file_location("bench_entities", ROOT / "bench" / "entities.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up
+    spec.loader.exec_module(module)
+    return module
+
+
+def mention(sentence, words, field, start=None):
+    start = sentence.text.index(words) if start is None else start
+    return Entity(sentence.text[start:start + len(words)], field, start, start + len(words))
+
+
+def test_bench_scores_exact_spans_per_type_and_micro(tmp_path):
+    bench = load_bench()
+    path = tmp_path / "snippet.txt"
+    path.write_text(CONLL_SNIPPET, encoding="utf-8")
+    documents = bench.read_conll(path)
+    assert [len(sentences) for sentences in documents] == [2, 2]
+    first, headline = documents[0]
+    dateline, second = documents[1]
+    assert first.text.startswith("Maria Lopez joined Acme Steel in Lisbon")
+    assert first.gold() == {(0, 11, "PER"), (19, 29, "ORG"), (33, 39, "LOC")}
+    predictions = [
+        [[mention(first, "Maria Lopez", "person"), mention(first, "Acme", "org"),  # a boundary error
+          mention(first, "Lisbon", "place"), mention(first, "Monday", "date")],  # dates are not scored
+         []],
+        [[],  # OSLO missed
+         [mention(second, "Norwegian", "group"), mention(second, "Reuters", "place"),  # the wrong type
+          mention(second, "ials", "person")]],  # not on token boundaries: wrong
+    ]
+    everything, prose = bench.evaluate(documents, predictions)
+
+    per, org, loc, misc = (everything.by_type[kind] for kind in ("PER", "ORG", "LOC", "MISC"))
+    assert (per.tp, per.fp, per.fn) == (1, 1, 0) and per.precision == 0.5 and per.recall == 1.0
+    assert per.f1 == pytest.approx(2 / 3)
+    assert (org.tp, org.fp, org.fn) == (0, 1, 2) and org.f1 == 0.0
+    assert (loc.tp, loc.fp, loc.fn) == (1, 1, 1) and loc.f1 == 0.5
+    assert (misc.tp, misc.fp, misc.fn) == (1, 0, 0) and misc.f1 == 1.0
+    micro = everything.micro()  # PER, ORG, LOC: 2 right of 5 predicted and of 5 gold
+    assert (micro.precision, micro.recall, micro.f1) == (0.4, 0.4, pytest.approx(0.4))
+    assert everything.micro(bench.TYPES).f1 == pytest.approx(0.5)
+    assert everything.sentences == 4
+
+    # prose leaves out the headline and the dateline, and with it the missed OSLO
+    assert prose.sentences == 2 and prose.by_type["LOC"].fn == 0
+    assert prose.micro().recall == 0.5 and prose.micro().f1 == pytest.approx(2 * 0.4 * 0.5 / 0.9)
+
+    assert everything.mistakes == {("boundary ORG", "Acme Steel / Acme"): 1, ("missed LOC", "OSLO"): 1,
+                                   ("gold ORG predicted LOC", "Reuters"): 1, ("spurious PER", "ials"): 1}
+
+
+def test_bench_prose_filter():
+    bench = load_bench()
+    assert bench.is_prose("Maria Lopez joined Acme Steel in Lisbon on Monday .".split())
+    assert not bench.is_prose("SOCCER - LISBON BEAT PORTO IN CUP FINAL .".split())  # all caps
+    assert not bench.is_prose("OSLO 1996-08-30".split())  # dateline
+    assert not bench.is_prose("Lisbon won 3 1 2 0 4 and lost to Porto 3 1 in the end".split())  # numbers
+    assert not bench.is_prose("J. Smith c Brown b Jones 12".split())  # a score card line
+    assert not bench.is_prose("He left early .".split())  # too short
+
+
+def test_bench_reads_the_conll_dev_set(shared):
+    bench = load_bench()
+    path = shared / "eval" / "conll2003" / "valid.txt"
+    if not path.is_file():
+        pytest.skip(f"no CoNLL dev set at {path}")
+    documents = bench.read_conll(path)
+    assert len(documents) == 216
+    assert sum(len(s.gold()) for sentences in documents for s in sentences) == 5942
