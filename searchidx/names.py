@@ -69,9 +69,10 @@ def display_name(spellings: Mapping[str, int]) -> str:
 
 
 def is_name(text: str) -> bool:
-    """False for what the model tags in tables of figures but is no name: words without a
-    capital letter ("cts") and the abbreviations of Reuters-style result tables ("Avg")."""
-    return any(c.isupper() for c in text) and text.strip(". ").lower() not in _TABLE_WORDS
+    """False for what the model tags but is no name: words without a capital letter ("cts"),
+    a lone letter ("X."), and the abbreviations of Reuters-style result tables ("Avg")."""
+    return (any(c.isupper() for c in text) and sum(c.isalpha() for c in text) > 1
+            and text.strip(". ").lower() not in _TABLE_WORDS)
 
 
 def clean(text: str, field: str) -> tuple[str, str]:

@@ -32,6 +32,13 @@ def test_bbc_indexes_whole_and_reindexes_in_seconds(shared: Path, tmp_path: Path
         assert [h.text for h in idx.article("business/007")] == [h.text for h in idx.article("business/253")]
         assert idx.search("person:blair").total > 100
         assert idx.search('org:"bank of england"').total > 5
+        # one entity, one name: "Mr Blair" in an article that names Tony Blair is Tony Blair
+        blair = idx.entity("person", "blair", limit=1)
+        assert blair.name == "Tony Blair" and blair.paragraphs > 300 and blair.articles > 100
+        assert {"Blair", "Tony Blair"} <= {n.name for n in blair.written} and blair.roles[0].name == "Mr"
+        assert "Tony Blair" in [e.name for e in idx.entities("person", prefix="bla", limit=5)]
+        people = dict(idx.search("iraq", facets=10, limit=1).facets["person"])
+        assert people["Tony Blair"] > 3 * people.get("Blair", 0)
 
         started = time.perf_counter()
         again = idx.add_paths([shared / "corpus" / "bbc"])
@@ -52,3 +59,8 @@ def test_reuters_records_with_dates_and_a_malformed_date(shared: Path, tmp_path:
         assert idx.search("published:[19870226 TO 19870227]").total > 50
         assert idx.search("article:reuters-17192").hits[0].published == odd["date"]
         assert idx.search("cocoa").total > 0 and idx.search("place:brazil").total > 0
+        # aliases give places their preferred name: "U.S." is the United States
+        places = dict(idx.search("trade", facets=10, limit=1).facets["place"])
+        assert "United States" in places and "U.S." not in places
+        assert idx.entity("place", "U.S.").name == "United States"
+        assert idx.search("place:usa").total == idx.search('place:"united states"').total

@@ -102,7 +102,7 @@ def test_missed_people_never_overlap_what_was_found():
 
 
 def test_table_words_are_not_names_and_capitals_are_not_shown():
-    assert not is_name("cts") and not is_name("Avg") and not is_name("Revs")
+    assert not is_name("cts") and not is_name("Avg") and not is_name("Revs") and not is_name("X.")
     assert is_name("OPEC") and is_name("Reagan")
     assert display_name({"TOKYO": 9, "Tokyo": 3}) == "Tokyo"
     assert display_name({"OPEC": 5}) == "OPEC"
