@@ -451,10 +451,15 @@ class EntityExtractor:
             ]
 
 
-@functools.lru_cache(maxsize=4)
 def get_extractor(model: str | None = None) -> EntityExtractor:
-    """The process-wide extractor for ``model`` (default: :func:`default_model`)."""
-    return EntityExtractor(model or default_model())
+    """The process-wide extractor for ``model`` (default: :func:`default_model`), loaded once
+    whether the default is asked for by name or not."""
+    return _extractor(model or default_model())
+
+
+@functools.lru_cache(maxsize=4)
+def _extractor(model: str) -> EntityExtractor:
+    return EntityExtractor(model)
 
 
 def extract_entities(text: str, model: str | None = None) -> list[Entity]:

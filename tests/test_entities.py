@@ -198,3 +198,9 @@ def test_bench_reads_the_conll_dev_set(shared):
     documents = bench.read_conll(path)
     assert len(documents) == 216
     assert sum(len(s.gold()) for sentences in documents for s in sentences) == 5942
+
+
+def test_the_model_is_loaded_once_by_name_or_by_default():
+    from searchidx.settings import default_model
+
+    assert get_extractor() is get_extractor(default_model())
