@@ -390,3 +390,15 @@ def test_short_aliases_in_a_field_take_any_case(tmp_path: Path):
         idx.add_article("Talks in the U.S. on oil.\n\nTalks in the United States on gas.\n\nTalks in Peru.", id="u")
         assert {h.paragraph for h in idx.search("talks -place:usa", limit=None)} == {3}
         assert {h.paragraph for h in idx.search("place:usa", limit=None)} == {1, 2}
+
+
+def test_segment_files_are_read_in_place_not_copied():
+    from whoosh.filedb.structfile import BufferFile
+
+    data = bytearray(b"first line\nsecond\n")
+    f = BufferFile(memoryview(data))
+    data[0:5] = b"FIRST"  # a view, not a copy: what the file reads is the buffer itself
+    assert f.read(5) == b"FIRST" and f.tell() == 5
+    assert f.file.readline() == b" line\n" and list(f.file) == [b"second\n"]
+    f.seek(-7, 2)
+    assert f.read() == b"second\n" and f.get(0, 5) == b"FIRST"
