@@ -217,8 +217,9 @@ class Engine:
 
     @classmethod
     def exists(cls, path: Path) -> bool:
-        """True when ``path`` holds a Whoosh index."""
-        return path.is_dir() and whoosh_index.exists_in(str(path))
+        """True when ``path`` holds a Whoosh index (a table of contents of one; opening it
+        reads the table, so it is not read twice to tell)."""
+        return path.is_dir() and any(path.glob("_MAIN_*.toc"))
 
     @classmethod
     def open(cls, path: Path) -> Engine:

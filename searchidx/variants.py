@@ -12,7 +12,6 @@ import os
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from importlib import resources
 from pathlib import Path
 
 #: Environment variable naming a file of extra alias groups (same form as the bundled one).
@@ -120,7 +119,7 @@ def _load(user_path: Path) -> AliasTable:
         parse_aliases(user_path.read_text(encoding="utf-8"), table)
     except (OSError, UnicodeDecodeError):
         pass
-    bundled = resources.files("searchidx").joinpath("data/aliases.tsv").read_text(encoding="utf-8")
+    bundled = (Path(__file__).parent / "data" / "aliases.tsv").read_text(encoding="utf-8")
     return parse_aliases(bundled, table)
 
 
