@@ -402,3 +402,22 @@ def test_segment_files_are_read_in_place_not_copied():
     assert f.file.readline() == b" line\n" and list(f.file) == [b"second\n"]
     f.seek(-7, 2)
     assert f.read() == b"second\n" and f.get(0, 5) == b"FIRST"
+
+
+@pytest.mark.parametrize("query", [
+    "defence", "person:gorgun defence", "bangladesh OR lisbon", "defence -navy", "def*", "defense~",
+    "paragraph:[2 TO 4] defence", "published:[2024-01-01 TO 2024-12-31]", '"defence cooperation"', "*",
+    "turkish cooperation army", "person:gorgun AND (navy OR dhaka)",
+])
+def test_counting_matches_by_sets_agrees_with_whoosh(tmp_path: Path, query: str):
+    from searchidx.engine import matching_docs
+
+    with SearchIndex.create(tmp_path) as idx:
+        idx.add_paths([SEEDS])
+        idx.add_paths([FIXTURES / "corpus"])  # a second segment
+        idx.add_article("Defence talks in Lisbon.\n\nThe navy met.", id="extra", date="2024-05-01")
+        idx.add_article("Defence talks moved to Porto.", id="extra", date="2024-06-01")  # one deletion
+        engine = idx._engine
+        searcher = engine._searcher_now()
+        parsed = engine.parse(query).query
+        assert matching_docs(parsed, searcher) == set(searcher.docs_for_query(parsed))
