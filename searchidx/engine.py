@@ -12,6 +12,7 @@ role, for display and highlighting.
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import json
 import re
@@ -210,6 +211,7 @@ class Engine:
         self.path = path
         self.meta = meta
         self._ix = ix
+        self._schema = ix.schema  # Whoosh re-reads the table of contents for each ix.schema
         self._searcher: Any = None
         self._parser = self._make_parser(ix.schema, qparser.AndGroup)
         self._any_parser = self._make_parser(ix.schema, qparser.OrGroup.factory(0.9))
@@ -380,22 +382,33 @@ class Engine:
         return Parsed(self._bounded(parsed, warnings), warnings, kind)
 
     def _bounded(self, parsed: Any, warnings: list[str]) -> Any:
-        """``parsed`` with every wildcard, prefix or fuzzy term that stands for more than
-        :data:`MAX_SCORED_EXPANSIONS` words made a plain set of matching paragraphs (all
-        matches kept, no ranking by it): Whoosh would score a union of thousands of terms
-        for minutes. Beyond :data:`MAX_EXPANSIONS` words, only the most frequent count."""
-        reader = self._searcher_now().reader()
+        """``parsed`` with every wildcard, prefix or fuzzy term expanded once into the words it
+        stands for; one that stands for more than :data:`MAX_SCORED_EXPANSIONS` words made a
+        plain set of matching paragraphs (all matches kept, no ranking by it): Whoosh would
+        score a union of thousands of terms for minutes. Beyond :data:`MAX_EXPANSIONS` words,
+        only the most frequent count. Date and number ranges become sets of paragraphs too."""
+        searcher = self._searcher_now()
+        reader = searcher.reader()
 
         def bound(node: Any) -> Any:
             if isinstance(node, query.Or) and node.subqueries and all(
                     isinstance(q, query.Every) for q in node.subqueries):
                 return query.Every()  # a bare * over every default field: all paragraphs, fast
-            if not isinstance(node, query.MultiTerm):
+            if isinstance(node, query.NumericRange):
+                # a date range: Whoosh would list every paragraph in it for each matcher it
+                # builds; the set of them, found once from the terms, serves every step
+                docnums = matching_docs(node, searcher)
+                return _DocSet(node.fieldname, [], sorted(docnums), str(node))
+            if not isinstance(node, query.MultiTerm) or isinstance(node, query.TermRange):
                 return node
             words = list(node._btexts(reader))
-            if len(words) <= MAX_SCORED_EXPANSIONS:
-                return node
             fieldname = node.field()
+            if len(words) <= MAX_SCORED_EXPANSIONS:
+                # the words it stands for, found once: Whoosh would search the vocabulary
+                # again for each step of a search (a dozen times for a fuzzy term)
+                field = self._schema[fieldname]
+                return query.Or([query.Term(fieldname, word if isinstance(word, str) else field.from_bytes(word),
+                                            boost=node.boost) for word in words]) if words else query.NullQuery
             label = f"{fieldname}:{node.text}{'*' if isinstance(node, query.Prefix) else ''}"
             if len(words) > MAX_EXPANSIONS:
                 words.sort(key=lambda word: -reader.doc_frequency(fieldname, word))
@@ -456,7 +469,7 @@ class Engine:
         """True when the index holds ``word`` (as its field's analyzer writes it)."""
         target = fieldname or "text"
         return any((target, token.text.encode("utf-8")) in reader
-                   for token in self._ix.schema[target].analyzer(word, mode="query"))
+                   for token in self._schema[target].analyzer(word, mode="query"))
 
     def search(self, text: str, limit: int | None = 10, offset: int = 0, strict: bool = False,
                sort: str = "score", whole: bool = False, facets: int = 0, highlight: bool = True
@@ -583,7 +596,7 @@ class Engine:
             return None
         candidates: list[tuple[str, int]] = []
         if fieldname not in ENTITY_FIELDS:
-            stems = [t.text for t in self._ix.schema["text"].analyzer(word, mode="query")]
+            stems = [t.text for t in self._schema["text"].analyzer(word, mode="query")]
             if not stems or self._exists(word, fieldname, reader):
                 return None
             for stem in reader.terms_within("text", stems[0], maxdist, prefix=1):
@@ -603,7 +616,7 @@ class Engine:
         for docnum in islice(reader.postings("text", stem).all_ids(), 5):
             paragraph = reader.stored_fields(docnum).get("text", "")
             forms.update(paragraph[t.startchar:t.endchar].lower()
-                         for t in self._ix.schema["text"].analyzer(paragraph, chars=True, mode="query")
+                         for t in self._schema["text"].analyzer(paragraph, chars=True, mode="query")
                          if t.text == stem)
         return min(forms, key=lambda form: edit_distance(typed, form)) if forms else None
 
@@ -792,9 +805,9 @@ class Engine:
         spans: list[tuple[int, int]] = []
         if "text" in marks.fields():
             tokens = [(t.pos, t.text, t.startchar, t.endchar)
-                      for t in self._ix.schema["text"].analyzer(text, chars=True, positions=True, mode="query")]
+                      for t in self._schema["text"].analyzer(text, chars=True, positions=True, mode="query")]
             spans += marks.spans("text", tokens, 0)
-        name_analyzer = self._ix.schema["person"].analyzer
+        name_analyzer = self._schema["person"].analyzer
         for mention in mentions:
             if mention.field in marks.fields():
                 tokens = [(t.pos, t.text, t.startchar, t.endchar)
@@ -847,7 +860,12 @@ class _DocSet(query.Query):
         return len(self.docnums)
 
     def matcher(self, searcher: Any, context: Any = None) -> Any:
-        return _UnrankedMatcher(self.docnums, all_weights=self.boost)
+        # Whoosh asks each segment's searcher in turn, in that segment's own numbers
+        offset = searcher.get_parent()._offset_for_subsearcher(searcher) if searcher.has_parent() else 0
+        low = bisect.bisect_left(self.docnums, offset)
+        high = bisect.bisect_left(self.docnums, offset + searcher.doc_count_all())
+        docnums = [docnum - offset for docnum in self.docnums[low:high]]
+        return _UnrankedMatcher(docnums, all_weights=self.boost) if docnums else matching.NullMatcher()
 
 
 class _UnrankedMatcher(matching.ListMatcher):

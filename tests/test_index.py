@@ -12,6 +12,7 @@ from searchidx import (
     IndexNotFoundError,
     QueryError,
     SearchIndex,
+    syntax,
 )
 from searchidx.articles import find_sources, read_articles
 
@@ -421,3 +422,11 @@ def test_counting_matches_by_sets_agrees_with_whoosh(tmp_path: Path, query: str)
         searcher = engine._searcher_now()
         parsed = engine.parse(query).query
         assert matching_docs(parsed, searcher) == set(searcher.docs_for_query(parsed))
+        # and the ranges and wildcards made sets of paragraphs match what Whoosh's own match
+        raw = engine._parser.parse(engine._with_variants(syntax.normalize(query)))
+        assert matching_docs(parsed, searcher) == set(searcher.docs_for_query(raw))
+        results = idx.search(query, limit=None, highlight=False)
+        if not any("every word" in warning for warning in results.warnings):  # not widened to OR
+            assert {(h.article, h.paragraph) for h in results} == {
+                (searcher.stored_fields(d)["article"], searcher.stored_fields(d)["paragraph"])
+                for d in searcher.docs_for_query(raw)}
