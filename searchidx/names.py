@@ -19,6 +19,7 @@ entity pages count by.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
@@ -55,6 +56,7 @@ _POSSESSIVE = re.compile(r"'s?$")
 _EDGE_PUNCT = " \t\n,;:!?\"()[]{}<>*"
 
 
+@functools.lru_cache(maxsize=65536)
 def key(name: str) -> str:
     """What two names must share to count as one entity: case and accents folded."""
     return fold(name.replace("\u2019", "'"))
