@@ -16,9 +16,7 @@ from itertools import islice
 from pathlib import Path
 from types import TracebackType
 
-from . import articles as reading
 from . import export as exporting
-from .analysis import analyse, default_workers
 from .engine import SORTS, Engine
 from .errors import IndexExistsError, IndexNotFoundError, InputError, QueryError
 from .export import DEFAULT_MAX_BYTES, DEFAULT_NAME, ExportReport
@@ -73,9 +71,11 @@ def fingerprint(article: Article, model: str) -> str:
 def _collector(report: IndexingReport, on_warning: Warn | None) -> Warn:
     """A warning callback that records each message in ``report`` and passes it on."""
 
+    from .articles import SKIPPED
+
     def collect(message: str) -> None:
         report.warnings.append(message)
-        if message.endswith(reading.SKIPPED):
+        if message.endswith(SKIPPED):
             report.skipped += 1
         (on_warning or log.warning)(message)
 
@@ -162,6 +162,8 @@ class SearchIndex:
         ``on_progress(done, total)`` is called as articles are processed. ``workers`` is the
         number of NER processes (default: :func:`~searchidx.analysis.default_workers`).
         """
+        from . import articles as reading  # the readers of files are needed only to index
+
         report = IndexingReport()
         collect = _collector(report, on_warning)
         sources = reading.find_sources(paths, collect)
@@ -181,13 +183,18 @@ class SearchIndex:
 
     def add_article(self, text: str, id: str, title: str = "", date: str = "") -> IndexingReport:
         """Index one article given as text (paragraphs separated by blank lines)."""
-        paragraphs = tuple(reading.split_blocks(text))
+        from .articles import split_blocks
+
+        paragraphs = tuple(split_blocks(text))
         if not paragraphs:
             raise InputError(f"article {id!r} has no text")
         return self.add_articles([Article(id=id, paragraphs=paragraphs, title=title, date=date)])
 
     def _add(self, articles: Iterable[Article], report: IndexingReport, total: int | None,
              rebuild: bool, on_progress: Progress | None, warn: Warn, workers: int | None) -> IndexingReport:
+        from .analysis import analyse, default_workers
+        from .articles import SKIPPED
+
         model = self.model
         known = {} if rebuild else self._engine.fingerprints()
         todo: dict[str, tuple[str, bool]] = {}  # article id -> (fingerprint, replaces an older version)
@@ -204,7 +211,7 @@ class SearchIndex:
             for article in articles:
                 if article.id in seen:
                     warn(f"{article.source or article.id}: article id {article.id!r} "
-                         f"seen before in this run {reading.SKIPPED}")
+                         f"seen before in this run {SKIPPED}")
                     continue
                 seen.add(article.id)
                 digest = fingerprint(article, model)
