@@ -82,6 +82,8 @@ LONG_QUERY_OPERATOR = f"OR (a query of {LONG_QUERY_WORDS} or more plain words; m
 MAX_EXPANSIONS = 5000
 #: Beyond this many words, such a term matches without adding to the score.
 MAX_SCORED_EXPANSIONS = 64
+#: Letters at the start of a fuzzy term (``word~``) that must match as written (at least).
+FUZZY_PREFIX = 1
 #: Fields whose values get other names and spellings (None: no field named).
 VARIANT_FIELDS = frozenset({None, "text", "title", *ENTITY_FIELDS} - {"date"})
 #: Orders of search results: relevance, or the article's publication date.
@@ -405,6 +407,11 @@ class Engine:
                 return _DocSet(node.fieldname, [], sorted(docnums), str(node))
             if not isinstance(node, query.MultiTerm) or isinstance(node, query.TermRange):
                 return node
+            if isinstance(node, query.FuzzyTerm) and node.prefixlength < FUZZY_PREFIX:
+                # typos seldom hit the first letter, and keeping it spares comparing the word
+                # with the whole vocabulary (7 s instead of 0.1 s at 300,000 paragraphs)
+                node = node.copy()
+                node.prefixlength = FUZZY_PREFIX
             words = list(node._btexts(reader))
             fieldname = node.field()
             if len(words) <= MAX_SCORED_EXPANSIONS:
