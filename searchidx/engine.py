@@ -14,11 +14,13 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
+import functools
 import json
 import re
+import threading
 import time
 from collections import Counter
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from itertools import islice
@@ -206,8 +208,21 @@ class Meta:
         tmp.replace(path / META_FILE)
 
 
+def _serialized(method: Callable[..., Any]) -> Callable[..., Any]:
+    """Run ``method`` holding the engine's lock: one searcher serves every thread, and
+    Whoosh's readers keep file positions that threads must not share at once."""
+
+    @functools.wraps(method)
+    def locked(self: Engine, *args: Any, **kwargs: Any) -> Any:
+        with self._lock:
+            return method(self, *args, **kwargs)
+
+    return locked
+
+
 class Engine:
-    """A Whoosh index of paragraphs on disk, with one long-lived searcher for queries."""
+    """A Whoosh index of paragraphs on disk, with one long-lived searcher for queries,
+    safe to share between threads (reads take turns; a write in progress blocks no read)."""
 
     def __init__(self, path: Path, ix: Any, meta: Meta) -> None:
         self.path = path
@@ -215,6 +230,7 @@ class Engine:
         self._ix = ix
         self._schema = ix.schema  # Whoosh re-reads the table of contents for each ix.schema
         self._searcher: Any = None
+        self._lock = threading.RLock()
         #: per paragraph, its (field, key, canonical name) entries: facets read each paragraph once
         self._entities_of: dict[int, tuple[tuple[str, str, str], ...]] = {}
         self._parser = self._make_parser(ix.schema, qparser.AndGroup)
@@ -261,6 +277,7 @@ class Engine:
         meta.write(path)
         return cls(path, ix, meta)
 
+    @_serialized
     def close(self) -> None:
         """Release the searcher's files; the engine can still be used (it reopens them)."""
         if self._searcher is not None:
@@ -270,6 +287,7 @@ class Engine:
 
     # -- writing -------------------------------------------------------------------------
 
+    @_serialized
     def fingerprints(self) -> dict[str, str]:
         """Article id -> fingerprint of the text its live paragraphs were indexed from."""
         found: dict[str, list[str]] = {}
@@ -329,6 +347,7 @@ class Engine:
             self._searcher = self._ix.searcher()
         return self._searcher
 
+    @_serialized
     def counts(self) -> tuple[int, int, dict[str, int]]:
         """Articles, paragraphs, and distinct whole names per entity field."""
         searcher = self._searcher_now()
@@ -349,6 +368,7 @@ class Engine:
         parser.add_plugin(qparser.PlusMinusPlugin(plusexpr=r"(?<![^\s(])\+", minusexpr=r"(?<![^\s(])-"))
         return parser
 
+    @_serialized
     def parse(self, text: str, strict: bool = False, any_word: bool = False) -> Parsed:
         """The Whoosh query for ``text``, warnings about what was changed to make it run, and
         the query's kind (see :func:`query_kind`); ``any_word`` joins the words with OR.
@@ -482,6 +502,7 @@ class Engine:
         return any((target, token.text.encode("utf-8")) in reader
                    for token in self._schema[target].analyzer(word, mode="query"))
 
+    @_serialized
     def search(self, text: str, limit: int | None = 10, offset: int = 0, strict: bool = False,
                sort: str = "score", whole: bool = False, facets: int = 0, highlight: bool = True
                ) -> Found:
@@ -555,6 +576,7 @@ class Engine:
         return {field: [(names.display_name(shown[(field, key)]), count) for key, count in values]
                 for field, values in ranked.items()}
 
+    @_serialized
     def explain(self, text: str, limit: int = 3) -> Explanation:
         """The query as parsed after repairs, and the scoring terms of its top ``limit`` hits."""
         first = self.parse(text)
@@ -577,6 +599,7 @@ class Engine:
         operator = LONG_QUERY_OPERATOR if first.kind == "description" else DEFAULT_OPERATOR
         return Explanation(text, str(parsed), operator, warnings, explained)
 
+    @_serialized
     def similar(self, article_id: str, paragraph: int, limit: int = 10) -> tuple[list[Hit], int, float]:
         """Paragraphs like one paragraph (by its most telling words), best first, itself left out."""
         started = time.perf_counter()
@@ -591,6 +614,7 @@ class Engine:
         hits = [self._hit(rank, hit, marks, False) for rank, hit in enumerate(results, start=1)]
         return hits, len(hits), time.perf_counter() - started
 
+    @_serialized
     def suggest(self, text: str) -> str | None:
         """``text`` with each word that no paragraph holds replaced by the most frequent word
         of the index within one or two edits of it; None when there is nothing to respell."""
@@ -641,6 +665,7 @@ class Engine:
                          if t.text == stem)
         return min(forms, key=lambda form: edit_distance(typed, form)) if forms else None
 
+    @_serialized
     def article(self, article_id: str) -> list[Hit]:
         """Every paragraph of an article, in order (``rank`` is the paragraph number)."""
         searcher = self._searcher_now()
@@ -648,6 +673,7 @@ class Engine:
         stored.sort(key=lambda fields: fields["paragraph"])
         return [self._stored_hit(fields["paragraph"], fields, 0.0, "") for fields in stored]
 
+    @_serialized
     def entity_values(self, field: str) -> list[tuple[str, int]]:
         """The whole names in an entity field with the number of paragraphs naming each, most first."""
         reader = self._searcher_now().reader()
@@ -655,6 +681,7 @@ class Engine:
         values.sort(key=lambda item: (-item[1], item[0]))
         return values
 
+    @_serialized
     def entity_list(self, fieldname: str, prefix: str = "", limit: int | None = 20) -> list[EntityCount]:
         """The entities of a field by canonical name, most paragraphs first, with their
         paragraph and article counts; ``prefix`` keeps the names with a word starting with it
@@ -690,6 +717,7 @@ class Engine:
                 docnums.update(reader.postings(f"{fieldname}_exact", name).all_ids())
         return docnums
 
+    @_serialized
     def resolve_entity(self, fieldname: str, typed: str) -> tuple[list[str], list[str]]:
         """The canonical spellings in the index of the entity ``typed`` names, and other
         entities it could have meant (most paragraphs first).
@@ -726,6 +754,7 @@ class Engine:
         also = [names.display_name(dict(by_key[key])) for key, _ in fits[1:6]]
         return best, also
 
+    @_serialized
     def entity_page(self, fieldname: str, typed: str, within: str | None = None, limit: int = 10,
                     related: int = 10) -> EntityPage:
         """What the index knows about one entity (see :class:`~searchidx.models.EntityPage`),

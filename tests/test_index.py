@@ -430,3 +430,34 @@ def test_counting_matches_by_sets_agrees_with_whoosh(tmp_path: Path, query: str)
             assert {(h.article, h.paragraph) for h in results} == {
                 (searcher.stored_fields(d)["article"], searcher.stored_fields(d)["paragraph"])
                 for d in searcher.docs_for_query(raw)}
+
+
+def test_one_index_serves_many_threads_while_it_is_written(tmp_path: Path):
+    import threading
+
+    errors: list[BaseException] = []
+    seen_new = threading.Event()
+    stop = threading.Event()
+
+    def searching(idx: SearchIndex, query: str) -> None:
+        try:
+            while not stop.is_set():
+                results = idx.search(query, facets=3, limit=5)
+                assert results.total >= 0 and all(hit.text for hit in results)
+                if idx.search("lisbon").total:
+                    seen_new.set()
+        except BaseException as error:  # noqa: BLE001 - reported to the test below
+            errors.append(error)
+
+    with SearchIndex.create(tmp_path) as idx:
+        idx.add_paths([SEEDS])
+        threads = [threading.Thread(target=searching, args=(idx, query))
+                   for query in ("defence", "person:gorgun", "bangladesh OR navy", "def*")]
+        for thread in threads:
+            thread.start()
+        idx.add_paths([FIXTURES / "corpus"])  # the same object writes while the threads search
+        assert seen_new.wait(10), "a thread never saw the new commit"
+        stop.set()
+        for thread in threads:
+            thread.join(10)
+    assert errors == []
