@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from .dates import parse_date
 from .errors import InputError
 from .models import Article
 
@@ -231,6 +232,9 @@ def parse_jsonl(text: str, source: Source, on_warning: Warn = _ignore) -> Iterat
         paragraphs = tuple(split_blocks(body))
         title = record.get("title")
         date = record.get("date")
+        if date is not None and not (isinstance(date, str) and (not date.strip() or parse_date(date))):
+            on_warning(f"{name}:{lineno}: \"date\" {date!r} is not an ISO 8601 date; kept as written, "
+                       "but published: ranges and date sorting will not find this article")
         metadata = {k: v for k, v in record.items() if k not in ("id", "title", "date", "text")}
         yield Article(
             id=article_id,

@@ -36,7 +36,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .engine import DEFAULT_FIELDS, SCHEMA_VERSION, parse_date
+from .dates import parse_date
+from .engine import DEFAULT_FIELDS, SCHEMA_VERSION
 from .errors import InputError
 from .models import ENTITY_FIELDS, Entity
 

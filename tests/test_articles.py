@@ -60,9 +60,11 @@ def test_jsonl_records_keep_metadata_and_bad_lines_are_warned_about():
     assert articles[0].date == "1987-03-02T09:30:00"
     assert articles[0].metadata == {"topics": ["grain"]}
     assert len(articles[0].paragraphs) == 2
-    assert len(warnings) == 2
+    assert len(warnings) == 3
     assert "articles.jsonl:2: not valid JSON" in warnings[0]
     assert "articles.jsonl:4:" in warnings[1] and "text" in warnings[1]
+    assert "articles.jsonl:5: \"date\" '15-APR-1987 99:00' is not an ISO 8601 date" in warnings[2]
+    assert articles[2].date == "15-APR-1987 99:00"  # kept, and the article too
 
 
 def test_latin1_is_decoded_with_a_warning():
@@ -86,3 +88,16 @@ def test_bad_files_are_skipped_with_one_line_each(tmp_path: Path):
     assert [a.id for a in articles] == ["good"]
     assert sorted(w.split(":")[0].rsplit("/", 1)[-1] for w in warnings) == ["binary.txt", "blank.md", "empty.txt"]
     assert all("\n" not in w and w.endswith("(skipped)") for w in warnings)
+
+
+def test_a_date_that_is_not_iso_is_kept_with_a_warning_naming_the_line(tmp_path):
+    data = tmp_path / "dated.jsonl"
+    data.write_text('{"id": "a", "text": "One.", "date": "1987-03-02T10:00:00"}\n'
+                    '{"id": "b", "text": "Two.", "date": "31-FEB-1987 99:00"}\n'
+                    '{"id": "c", "text": "Three.", "date": 19870302}\n'
+                    '{"id": "d", "text": "Four.", "date": ""}\n', encoding="utf-8")
+    warnings: list[str] = []
+    articles = read([data], warnings)
+    assert [a.date for a in articles] == ["1987-03-02T10:00:00", "31-FEB-1987 99:00", "", ""]
+    assert len(warnings) == 2 and warnings[0].startswith(f"{data}:2: \"date\" '31-FEB-1987 99:00' is not")
+    assert warnings[1].startswith(f"{data}:3: \"date\" 19870302 is not")
