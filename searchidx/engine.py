@@ -15,9 +15,12 @@ from __future__ import annotations
 import bisect
 import functools
 import json
+import pickle
 import re
+import struct
 import threading
 import time
+import zlib
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -185,7 +188,8 @@ class Meta:
                 f"rebuild it with `searchidx index --rebuild --index {path}`"
             ) from None
         except (OSError, ValueError, KeyError, TypeError) as error:
-            raise IndexCorruptError(f"{path / META_FILE} is unreadable ({error})") from error
+            raise IndexCorruptError(f"{path / META_FILE} is unreadable ({error}); "
+                                    f"rebuild the index with `searchidx index --rebuild --index {path}`") from error
 
     def write(self, path: Path) -> None:
         tmp = path / (META_FILE + ".tmp")
@@ -201,9 +205,21 @@ def _serialized(method: Callable[..., Any]) -> Callable[..., Any]:
     @functools.wraps(method)
     def locked(self: Engine, *args: Any, **kwargs: Any) -> Any:
         with self._lock:
-            return method(self, *args, **kwargs)
+            try:
+                return method(self, *args, **kwargs)
+            except _READ_ERRORS as error:  # damage found while reading a segment's contents
+                raise _damaged(self.path, error) from error
 
     return locked
+
+
+#: What Whoosh raises when a segment's bytes are damaged under it.
+_READ_ERRORS = (OSError, EOFError, struct.error, zlib.error, pickle.UnpicklingError)
+
+
+def _damaged(path: Path, error: BaseException) -> IndexCorruptError:
+    return IndexCorruptError(f"{path}: the index is damaged ({type(error).__name__}: {error}); "
+                             f"rebuild it with `searchidx index --rebuild --index {path}`")
 
 
 class Engine:
@@ -235,6 +251,8 @@ class Engine:
         """Open the index at ``path``, checking that this version of searchidx can read it."""
         if not path.exists():
             raise IndexNotFoundError(f"no index at {path}; build one with `searchidx index --index {path}`")
+        if not path.is_dir():
+            raise IndexNotFoundError(f"{path} is a file, not an index folder; give the folder of an index")
         if not cls.exists(path):
             raise IndexNotFoundError(
                 f"{path} holds no index; build one with `searchidx index --index {path}`"
@@ -248,11 +266,10 @@ class Engine:
         try:
             ix = whoosh_index.open_dir(str(path))
         except Exception as error:  # Whoosh raises many kinds for damaged files
-            raise IndexCorruptError(
-                f"{path}: the index is damaged ({type(error).__name__}: {error}); "
-                f"rebuild it with `searchidx index --rebuild --index {path}`"
-            ) from error
-        return cls(path, ix, meta)
+            raise _damaged(path, error) from error
+        engine = cls(path, ix, meta)
+        engine._searcher_now()  # opens the segments: damage there is found now, not at the first search
+        return engine
 
     @classmethod
     def create(cls, path: Path, model: str) -> Engine:
@@ -330,7 +347,10 @@ class Engine:
             except TypeError:  # Whoosh cannot refresh from an index that had no segments
                 self.close()
         if self._searcher is None:
-            self._searcher = self._ix.searcher()
+            try:
+                self._searcher = self._ix.searcher()
+            except Exception as error:  # a missing, truncated or garbled segment file
+                raise _damaged(self.path, error) from error
         return self._searcher
 
     @_serialized
