@@ -17,7 +17,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from . import __version__
-from .environment import Env, ProgressBar
+from .environment import Env, ProgressBar, printable
 from .errors import (
     EntityNotFoundError,
     IndexCorruptError,
@@ -291,7 +291,7 @@ def cmd_search(args: argparse.Namespace, env: Env) -> int:
     for warning in results.warnings:
         env.warn(f"query: {warning}")
     if results.suggestion:
-        env.info(f"did you mean: {results.suggestion}")
+        env.info(f"did you mean: {printable(results.suggestion)}")
     write_results(results, env.stdout, args.format, width=env.width, color=env.color)
     return ExitStatus.OK
 

@@ -87,6 +87,9 @@ LONG_QUERY_OPERATOR = f"OR (a query of {LONG_QUERY_WORDS} or more plain words; m
 MAX_EXPANSIONS = 5000
 #: Beyond this many words, such a term matches without adding to the score.
 MAX_SCORED_EXPANSIONS = 64
+#: Longest word "did you mean" respells: no word is longer, and the search for near words
+#: grows with the length (7 s for a word of 10,000 letters).
+MAX_SUGGESTED_WORD = 40
 #: Letters at the start of a fuzzy term (``word~``) that must match as written (at least).
 FUZZY_PREFIX = 1
 #: Fields whose values get other names and spellings (None: no field named).
@@ -631,7 +634,8 @@ class Engine:
             before = tokens[i - 1] if i else None
             fieldname = syntax.field_name(before.text.lstrip("+-")[:-1]) if before and before.kind == "field" else None
             better = None
-            if token.kind == "word" and token.text.isalpha() and len(token.text) >= 3 and fieldname in VARIANT_FIELDS:
+            if (token.kind == "word" and token.text.isalpha() and 3 <= len(token.text) <= MAX_SUGGESTED_WORD
+                    and fieldname in VARIANT_FIELDS):
                 better = self._nearest(token.text, fieldname, reader)
             out.append(better or token.text)
             changed = changed or better is not None

@@ -48,13 +48,21 @@ class Env:
         return shutil.get_terminal_size((100, 24)).columns if self.stdout_isatty else 100
 
     def error(self, message: str) -> None:
-        self.stderr.write(f"searchidx: error: {message}\n")
+        self.stderr.write(f"searchidx: error: {printable(message)}\n")
 
     def warn(self, message: str) -> None:
-        self.stderr.write(f"searchidx: warning: {message}\n")
+        self.stderr.write(f"searchidx: warning: {printable(message)}\n")
 
     def info(self, message: str) -> None:
-        self.stderr.write(f"{message}\n")
+        self.stderr.write("\n".join(printable(line) for line in message.split("\n")) + "\n")
+
+
+def printable(text: str) -> str:
+    """``text`` with control and other unprintable characters escaped (``\\r``, ``\\x00``),
+    so that a message that quotes a query stays one line of plain text."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in text)
 
 
 class ProgressBar:
@@ -89,6 +97,6 @@ class ProgressBar:
     def warn(self, message: str) -> None:
         """Print a warning without breaking the bar."""
         if self.bar is not None:
-            self.bar.write(f"searchidx: warning: {message}", file=self.env.stderr)
+            self.bar.write(f"searchidx: warning: {printable(message)}", file=self.env.stderr)
         else:
             self.env.warn(message)

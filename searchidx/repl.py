@@ -28,7 +28,7 @@ from prompt_toolkit.styles import Style
 
 from .completion import Catalog, CatalogRefresher, QueryCompleter
 from .config import Config, data_dir, load_config
-from .environment import Env, ProgressBar
+from .environment import Env, ProgressBar, printable
 from .errors import QueryError, SearchidxError
 from .formatters import (
     FORMATS,
@@ -229,7 +229,7 @@ class Repl:
         for warning in results.warnings:
             self.env.warn(f"query: {warning}")
         if results.suggestion:
-            self.env.info(f"did you mean: {results.suggestion}")
+            self.env.info(f"did you mean: {printable(results.suggestion)}")
         buffer = io.StringIO()
         write_results(results, buffer, self.format, width=self.env.width, color=self.env.color)
         if self.format in ("table", "vertical") and results.total > offset + len(results):
