@@ -36,7 +36,7 @@ from .formatters import (
     write_entity_page,
     write_results,
 )
-from .index import SORTS, SearchIndex
+from .index import COMMIT_EVERY, LOCK_TIMEOUT, SORTS, TIME_LIMIT, SearchIndex
 from .models import ENTITY_FIELDS, IndexingReport
 from .settings import INDEX_ENV, default_index_path, default_seeds_path
 
@@ -87,6 +87,12 @@ def build_parser() -> argparse.ArgumentParser:
     index.add_argument("--workers", "-j", type=_positive_int, metavar="N",
                        help="NER processes (default: $SEARCHIDX_WORKERS, else one per core for "
                             "300 articles or more)")
+    index.add_argument("--commit-every", type=_positive_int, default=COMMIT_EVERY, metavar="N",
+                       help=f"commit after about N new or changed articles, so that an interrupted run "
+                            f"keeps its work and the next run skips it (default: {COMMIT_EVERY})")
+    index.add_argument("--wait", type=_seconds, default=LOCK_TIMEOUT, metavar="SECONDS",
+                       help=f"how long to wait for another process indexing the same index "
+                            f"(default: {LOCK_TIMEOUT:g})")
     index.add_argument("--quiet", "-q", action="store_true", help="print no progress or summary")
 
     search = commands.add_parser("search", help="search an index and print the hits",
@@ -108,6 +114,9 @@ def build_parser() -> argparse.ArgumentParser:
                              "matching paragraphs (table, vertical and json formats)")
     search.add_argument("--whole", "-w", action="store_true",
                         help="show whole paragraphs, not the best fragment")
+    search.add_argument("--time-limit", type=_seconds, default=TIME_LIMIT, metavar="SECONDS",
+                        help=f"stop ranking after SECONDS and show the best hits found by then "
+                             f"(default: {TIME_LIMIT:g})")
     search.add_argument("--format", "-f", choices=FORMATS, default="table",
                         help="output format (default: table)")
 
@@ -204,6 +213,17 @@ _natural_int = _whole_number(0)
 _positive_int = _whole_number(1)
 
 
+def _seconds(text: str) -> float:
+    """An argparse type: a duration in seconds, 0 or more."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
+    if not 0 <= value < float("inf"):
+        raise argparse.ArgumentTypeError(f"must be 0 or more seconds: {text}")
+    return value
+
+
 def main(argv: Sequence[str] | None = None, env: Env | None = None) -> int:
     """Run the command line; returns the exit status."""
     env = env or Env()
@@ -262,7 +282,7 @@ def cmd_index(args: argparse.Namespace, env: Env) -> int:
     started = time.perf_counter()
     with idx, ProgressBar(env, enabled=not args.quiet) as progress:
         report = idx.add_paths(paths, rebuild=rebuild, on_progress=progress.update, on_warning=progress.warn,
-                               workers=args.workers)
+                               workers=args.workers, commit_every=args.commit_every, lock_timeout=args.wait)
     if not args.quiet:
         env.info(describe_report(report, time.perf_counter() - started, path))
     if report.skipped and not (report.articles_added or report.articles_updated or report.articles_unchanged):
@@ -287,7 +307,7 @@ def cmd_search(args: argparse.Namespace, env: Env) -> int:
     with SearchIndex.open(default_index_path(args.index)) as idx:
         offset = (args.page - 1) * args.limit if args.page else args.offset
         results = idx.search(args.query, limit=args.limit, offset=offset, sort=args.sort, whole=args.whole,
-                             facets=args.facets)
+                             facets=args.facets, time_limit=args.time_limit)
     for warning in results.warnings:
         env.warn(f"query: {warning}")
     if results.suggestion:

@@ -29,8 +29,8 @@ from itertools import islice
 from pathlib import Path
 from typing import Any
 
+from whoosh import collectors, matching, qparser, query
 from whoosh import index as whoosh_index
-from whoosh import matching, qparser, query
 from whoosh.analysis import STOP_WORDS, CharsetFilter, LowercaseFilter, RegexTokenizer, StemmingAnalyzer
 from whoosh.fields import DATETIME, ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 from whoosh.filedb import structfile
@@ -216,8 +216,32 @@ def _serialized(method: Callable[..., Any]) -> Callable[..., Any]:
     return locked
 
 
+_TOC_NAME = re.compile(r"_MAIN_(\d+)\.toc")
+#: Tries at opening an index or a searcher while other processes commit to it.
+OPEN_ATTEMPTS = 5
 #: What Whoosh raises when a segment's bytes are damaged under it.
 _READ_ERRORS = (OSError, EOFError, struct.error, zlib.error, pickle.UnpicklingError)
+
+
+def _retry_if_committed(path: Path, opening: Callable[[], Any], generation: Callable[[], int]) -> Any:
+    """``opening()``, tried again when it failed because a commit of another process replaced
+    the files it was opening (a merge deletes the segments it merged); an error without a
+    new commit is damage."""
+    for attempt in range(OPEN_ATTEMPTS):
+        before = generation()
+        try:
+            return opening()
+        except Exception as error:  # Whoosh raises many kinds for missing or damaged files
+            if attempt + 1 == OPEN_ATTEMPTS or generation() == before:
+                raise _damaged(path, error) from error
+            time.sleep(0.01 * (attempt + 1))
+    raise AssertionError("unreachable")
+
+
+def _latest_generation(path: Path) -> int:
+    """The number of an index folder's latest commit: Whoosh names its tables of contents by it."""
+    found = (_TOC_NAME.fullmatch(entry.name) for entry in path.glob("_MAIN_*.toc"))
+    return max((int(match.group(1)) for match in found if match), default=-1)
 
 
 def _damaged(path: Path, error: BaseException) -> IndexCorruptError:
@@ -266,10 +290,8 @@ class Engine:
                 f"{path} was built by another version of searchidx (schema {meta.schema_version}, "
                 f"this one reads {SCHEMA_VERSION}); rebuild it with `searchidx index --rebuild --index {path}`"
             )
-        try:
-            ix = whoosh_index.open_dir(str(path))
-        except Exception as error:  # Whoosh raises many kinds for damaged files
-            raise _damaged(path, error) from error
+        ix = _retry_if_committed(path, lambda: whoosh_index.open_dir(str(path)),
+                                 lambda: _latest_generation(path))
         engine = cls(path, ix, meta)
         engine._searcher_now()  # opens the segments: damage there is found now, not at the first search
         return engine
@@ -327,7 +349,8 @@ class Engine:
             writer = self._ix.writer(timeout=timeout, delay=0.1, limitmb=256)
         except whoosh_index.LockError:
             raise IndexLockedError(
-                f"{self.path} is locked: another process is indexing it; try again when it has finished"
+                f"{self.path} is locked: another process is indexing it (waited {timeout:g} s); "
+                "try again when it has finished"
             ) from None
         try:
             yield ParagraphWriter(writer)
@@ -344,16 +367,12 @@ class Engine:
 
     def _searcher_now(self) -> Any:
         if self._searcher is not None and not self._searcher.up_to_date():
-            self._entities_of = {}  # paragraph numbers change when segments merge
-            try:
-                self._searcher = self._searcher.refresh()
-            except TypeError:  # Whoosh cannot refresh from an index that had no segments
-                self.close()
+            # Another commit: open a new searcher. Whoosh's ``refresh()`` must not be used: it
+            # adds the old searcher's segments to the new ones, so paragraphs of segments merged
+            # since are counted twice, and a segment it reuses misses its new deletions.
+            self.close()
         if self._searcher is None:
-            try:
-                self._searcher = self._ix.searcher()
-            except Exception as error:  # a missing, truncated or garbled segment file
-                raise _damaged(self.path, error) from error
+            self._searcher = _retry_if_committed(self.path, self._ix.searcher, self._ix.latest_generation)
         return self._searcher
 
     @_serialized
@@ -361,8 +380,8 @@ class Engine:
         """Articles, paragraphs, and distinct whole names per entity field."""
         searcher = self._searcher_now()
         reader = searcher.reader()
-        articles = sum(1 for _ in reader.lexicon("article"))
-        names = {name: sum(1 for _ in reader.lexicon(f"{name}_exact")) for name in ENTITY_FIELDS}
+        articles = sum(1 for _ in _live_terms(reader, "article"))
+        names = {name: sum(1 for _ in _live_terms(reader, f"{name}_exact")) for name in ENTITY_FIELDS}
         return articles, searcher.doc_count(), names
 
     def size_bytes(self) -> int:
@@ -513,13 +532,14 @@ class Engine:
 
     @_serialized
     def search(self, text: str, limit: int | None = 10, offset: int = 0, strict: bool = False,
-               sort: str = "score", whole: bool = False, facets: int = 0, highlight: bool = True
-               ) -> Found:
+               sort: str = "score", whole: bool = False, facets: int = 0, highlight: bool = True,
+               time_limit: float | None = None) -> Found:
         """The best paragraphs for the query after the first ``offset``, at most ``limit`` of
         them, with the counts, warnings and ``facets`` (see :class:`Found`).
 
         ``sort`` is one of :data:`SORTS`; ``whole`` marks the whole paragraph instead of
-        choosing a fragment.
+        choosing a fragment. Ranking stops after ``time_limit`` seconds with the best hits
+        found until then, and a warning that says so.
         """
         if sort not in SORTS:
             raise QueryError(f"unknown sort order {sort!r}; choose one of: {', '.join(SORTS)}")
@@ -529,7 +549,8 @@ class Engine:
         searcher = self._searcher_now()
         order = {} if sort == "score" else {"sortedby": "published", "reverse": sort == "newest"}
         wanted = None if limit is None else offset + limit
-        results = searcher.search(parsed, limit=wanted, **order)
+        deadline = None if time_limit is None else started + time_limit
+        results = _ranked(searcher, parsed, wanted, order, deadline, warnings)
         ranked = [results[i] for i in range(results.scored_length())]
         # The total is counted apart: Whoosh's count of a top-N search drops the matches of
         # sub-queries it pruned, and still calls itself exact (7,655 for 7,664 here).
@@ -540,7 +561,7 @@ class Engine:
             # of the words, most first (the "last" matching strategy of Meilisearch).
             # The threshold does not depend on the page, so that paging is consistent.
             relaxed = self.parse(text, strict, any_word=True).query
-            more = searcher.search(relaxed, limit=wanted, **order)
+            more = _ranked(searcher, relaxed, wanted, order, deadline, warnings)
             ranked += [hit for hit in more if hit.docnum not in matched][: None if wanted is None
                                                                             else wanted - len(ranked)]
             everything = matching_docs(relaxed, searcher)
@@ -687,7 +708,7 @@ class Engine:
     def entity_values(self, field: str) -> list[tuple[str, int]]:
         """The whole names in an entity field with the number of paragraphs naming each, most first."""
         reader = self._searcher_now().reader()
-        values = [(term.decode("utf-8"), info.doc_frequency()) for term, info in reader.iter_field(f"{field}_exact")]
+        values = [(term.decode("utf-8"), count) for term, count in _live_terms(reader, f"{field}_exact")]
         values.sort(key=lambda item: (-item[1], item[0]))
         return values
 
@@ -885,6 +906,41 @@ class Engine:
         read from one snapshot of the index: later commits do not change what it yields."""
         with self._ix.reader() as reader:
             yield from reader.all_stored_fields()
+
+
+def _ranked(searcher: Any, parsed: Any, limit: int | None, order: dict[str, Any], deadline: float | None,
+            warnings: list[str]) -> Any:
+    """Whoosh's results for ``parsed``; ranking stops at ``deadline`` (``time.perf_counter``)
+    with the best hits found by then, and a warning."""
+    collector = searcher.collector(limit=limit, **order)
+    if deadline is None:
+        searcher.search_with_collector(parsed, collector)
+        return collector.results()
+    timed = _Deadline(collector, deadline)
+    try:
+        searcher.search_with_collector(parsed, timed)
+    except collectors.TimeLimit:
+        message = ("the search ran out of time and was stopped: the hits are the best found until then, "
+                   "the total is complete")
+        if message not in warnings:
+            warnings.append(message)
+    return collector.results()
+
+
+class _Deadline(collectors.WrappingCollector):
+    """A collector that stops at a deadline, keeping what it collected: unlike Whoosh's
+    ``TimeLimitCollector`` it needs no timer thread and no signal, so it works in any thread."""
+
+    def __init__(self, child: Any, deadline: float) -> None:
+        super().__init__(child)
+        self.deadline = deadline
+
+    def collect_matches(self) -> None:
+        child = self.child
+        for count, docnum in enumerate(child.matches()):
+            if count % 64 == 0 and time.perf_counter() > self.deadline:
+                raise collectors.TimeLimit
+            child.collect(docnum)
 
 
 class _DocSet(query.Query):
@@ -1120,6 +1176,19 @@ def _term_docs(reader: Any, fieldname: str, text: Any) -> set[int]:
             ids = set(postings.all_ids())
         found.update(docnum + offset for docnum in ids - deleted) if offset else found.update(ids - deleted)
     return found
+
+
+def _live_terms(reader: Any, fieldname: str) -> Iterator[tuple[bytes, int]]:
+    """A field's terms with the number of live paragraphs holding each. Whoosh keeps the
+    terms and counts of deleted paragraphs until their segment is merged: skip those."""
+    if not reader.has_deletions():
+        for term, info in reader.iter_field(fieldname):
+            yield term, info.doc_frequency()
+        return
+    for term, _ in reader.iter_field(fieldname):
+        count = sum(1 for _ in reader.postings(fieldname, term).all_ids())
+        if count:
+            yield term, count
 
 
 def existing_terms(parsed: Any, reader: Any, phrases: bool = False) -> set[tuple[str, bytes]]:

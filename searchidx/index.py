@@ -11,22 +11,33 @@ import logging
 import os
 import shutil
 from collections.abc import Callable, Iterable, Iterator, Sequence, Sized
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from itertools import islice
 from pathlib import Path
 from types import TracebackType
 
 from . import export as exporting
-from .engine import SORTS, Engine
+from .engine import SORTS, Engine, ParagraphWriter
 from .errors import IndexExistsError, IndexNotFoundError, InputError, QueryError
 from .export import DEFAULT_MAX_BYTES, DEFAULT_NAME, ExportReport
-from .models import ENTITY_FIELDS, Article, EntityCount, EntityPage, Explanation, Hit, IndexingReport, IndexStats
+from .models import (
+    ENTITY_FIELDS,
+    Article,
+    Entity,
+    EntityCount,
+    EntityPage,
+    Explanation,
+    Hit,
+    IndexingReport,
+    IndexStats,
+)
 from .settings import default_model
 from .syntax import field_name
 
 log = logging.getLogger("searchidx")
 
-__all__ = ["SORTS", "SearchIndex", "SearchResults"]
+__all__ = ["SORTS", "IndexWriter", "SearchIndex", "SearchResults"]
 
 #: Bumped when entity extraction changes, so that re-indexing re-analyses every article.
 PIPELINE_VERSION = 3
@@ -34,6 +45,12 @@ PIPELINE_VERSION = 3
 SUGGEST_BELOW = 3
 #: Articles analysed together: their paragraphs go to the NER model in one stream.
 CHUNK_ARTICLES = 64
+#: An indexing run commits after about this many new or changed articles (a chunk ends a batch).
+COMMIT_EVERY = 500
+#: Seconds a search may spend ranking before it returns the best hits found so far.
+TIME_LIMIT = 10.0
+#: Seconds a writer waits for another process's writer to finish before giving up.
+LOCK_TIMEOUT = 10.0
 
 Progress = Callable[[int, "int | None"], None]
 Warn = Callable[[str], None]
@@ -153,7 +170,8 @@ class SearchIndex:
 
     def add_paths(self, paths: Sequence[str | os.PathLike[str]], *, rebuild: bool = False,
                   on_progress: Progress | None = None, on_warning: Warn | None = None,
-                  workers: int | None = None) -> IndexingReport:
+                  workers: int | None = None, commit_every: int = COMMIT_EVERY,
+                  lock_timeout: float = LOCK_TIMEOUT) -> IndexingReport:
         """Index the articles in files and folders (``.txt``, ``.md``, ``.jsonl``).
 
         Unchanged articles are skipped, changed ones replace their old paragraphs. With
@@ -161,6 +179,12 @@ class SearchIndex:
         are reported through ``on_warning`` (default: the ``searchidx`` logger) and skipped.
         ``on_progress(done, total)`` is called as articles are processed. ``workers`` is the
         number of NER processes (default: :func:`~searchidx.analysis.default_workers`).
+
+        New and changed articles are committed every ``commit_every`` articles: a run that
+        is interrupted keeps its commits, and running it again skips them. A ``rebuild`` is
+        one commit, so that the old index stays whole until the new one replaces it. The
+        index lock is awaited up to ``lock_timeout`` seconds
+        (:class:`~searchidx.errors.IndexLockedError`).
         """
         from . import articles as reading  # the readers of files are needed only to index
 
@@ -171,30 +195,34 @@ class SearchIndex:
             raise InputError(f"no .txt, .md or .jsonl files in {', '.join(map(str, paths))}")
         total = reading.count_articles(sources)
         return self._add(reading.read_articles(sources, collect), report, total, rebuild, on_progress, collect,
-                         workers)
+                         workers, commit_every, lock_timeout)
 
     def add_articles(self, articles: Iterable[Article], *, rebuild: bool = False,
                      on_progress: Progress | None = None, on_warning: Warn | None = None,
-                     workers: int | None = None) -> IndexingReport:
+                     workers: int | None = None, commit_every: int = COMMIT_EVERY,
+                     lock_timeout: float = LOCK_TIMEOUT) -> IndexingReport:
         """Index ``articles``, with the same idempotence and options as :meth:`add_paths`."""
         report = IndexingReport()
         total = len(articles) if isinstance(articles, Sized) else None
-        return self._add(articles, report, total, rebuild, on_progress, _collector(report, on_warning), workers)
+        return self._add(articles, report, total, rebuild, on_progress, _collector(report, on_warning), workers,
+                         commit_every, lock_timeout)
 
-    def add_article(self, text: str, id: str, title: str = "", date: str = "") -> IndexingReport:
-        """Index one article given as text (paragraphs separated by blank lines)."""
-        from .articles import split_blocks
-
-        paragraphs = tuple(split_blocks(text))
-        if not paragraphs:
-            raise InputError(f"article {id!r} has no text")
-        return self.add_articles([Article(id=id, paragraphs=paragraphs, title=title, date=date)])
+    def add_article(self, text: str, id: str, title: str = "", date: str = "", *,
+                    lock_timeout: float = LOCK_TIMEOUT) -> IndexingReport:
+        """Index one article given as text (paragraphs separated by blank lines), replacing
+        an article with the same id; unchanged text is skipped. One commit."""
+        with self.writer(lock_timeout=lock_timeout) as writer:
+            writer.add_article(text, id=id, title=title, date=date)
+        return writer.report
 
     def _add(self, articles: Iterable[Article], report: IndexingReport, total: int | None,
-             rebuild: bool, on_progress: Progress | None, warn: Warn, workers: int | None) -> IndexingReport:
+             rebuild: bool, on_progress: Progress | None, warn: Warn, workers: int | None,
+             commit_every: int, lock_timeout: float) -> IndexingReport:
         from .analysis import analyse, default_workers
         from .articles import SKIPPED
 
+        if commit_every < 1:
+            raise InputError(f"commit_every must be at least 1, not {commit_every}")
         model = self.model
         known = {} if rebuild else self._engine.fingerprints()
         todo: dict[str, tuple[str, bool]] = {}  # article id -> (fingerprint, replaces an older version)
@@ -224,25 +252,71 @@ class SearchIndex:
                 yield article
 
         pending = changed()
-        chunks = iter(lambda: list(islice(pending, CHUNK_ARTICLES)), [])
-        with self._engine.writer(clear=rebuild) as writer:
-            for chunk, mentions in analyse(chunks, model, workers or default_workers(total)):
-                for article, found in zip(chunk, mentions):
-                    digest, replacing = todo.pop(article.id)
-                    if replacing:
-                        writer.delete_article(article.id)
-                        report.articles_updated += 1
-                    else:
-                        report.articles_added += 1
-                    report.paragraphs_written += writer.add_article(article, digest, found)
-                    progress()
+        size = min(CHUNK_ARTICLES, commit_every)  # a batch ends with a chunk
+        chunks = iter(lambda: list(islice(pending, size)), [])
+        analysed = analyse(chunks, model, workers or default_workers(total))
+        finished = False
+        while not finished:
+            # A rebuild replaces the index in one commit, so that a failed one leaves the old
+            # index whole; other runs commit every ``commit_every`` articles, so that a run
+            # killed half-way keeps what it committed and the next run skips it.
+            with self._write(report, lock_timeout, clear=rebuild, known=known) as writer:
+                batch = 0
+                for chunk, mentions in analysed:
+                    for article, found in zip(chunk, mentions):
+                        digest, replacing = todo.pop(article.id)
+                        writer._put(article, digest, found, replacing)
+                        progress()
+                    batch += len(chunk)
+                    if not rebuild and batch >= commit_every:
+                        break
+                else:
+                    finished = True
+            if batch:
+                report.commits += 1
+                log.info("committed %d articles to %s", batch, self.path)
         return report
+
+    @contextmanager
+    def writer(self, *, lock_timeout: float = LOCK_TIMEOUT) -> Iterator[IndexWriter]:
+        """An :class:`IndexWriter` for adding, replacing and deleting articles one at a time,
+        all committed together when the ``with`` block ends, or none if it raises::
+
+            with idx.writer() as writer:
+                writer.add_article("Text of the article.", id="a1", title="A headline")
+                writer.delete("old-article")
+            print(writer.report.articles_added)
+
+        Only one writer (of any process) can hold an index: this waits up to
+        ``lock_timeout`` seconds for another to finish, then raises
+        :class:`~searchidx.errors.IndexLockedError`.
+        """
+        report = IndexingReport()
+        with self._write(report, lock_timeout) as writer:
+            yield writer
+        report.commits += 1
+
+    @contextmanager
+    def _write(self, report: IndexingReport, lock_timeout: float, clear: bool = False,
+               known: dict[str, str] | None = None) -> Iterator[IndexWriter]:
+        with self._engine.writer(timeout=lock_timeout, clear=clear) as paragraphs:
+            if known is None:
+                known = {} if clear else self._engine.fingerprints()
+            yield IndexWriter(self.model, paragraphs, known, report)
+
+    def delete(self, article_ids: Iterable[str], *, lock_timeout: float = LOCK_TIMEOUT) -> IndexingReport:
+        """Remove articles (all their paragraphs) in one commit; ids the index does not hold
+        are counted in ``report.articles_missing``."""
+        with self.writer(lock_timeout=lock_timeout) as writer:
+            for article_id in article_ids:
+                writer.delete(article_id)
+        return writer.report
 
     # -- reading -------------------------------------------------------------------------
 
     def search(self, query: str, limit: int | None = 10, offset: int = 0, *, strict: bool = False,
-               sort: str = "score", whole: bool = False, facets: int = 0, highlight: bool = True
-               ) -> SearchResults:
+               sort: str = "score", whole: bool = False, facets: int = 0, highlight: bool = True,
+               time_limit: float | None = TIME_LIMIT) -> SearchResults:
         """The best ``limit`` paragraphs for ``query`` after the first ``offset`` (all with
         ``limit=None``). The query language is described in the README.
 
@@ -257,9 +331,14 @@ class SearchIndex:
         Bad syntax (an unclosed quote, an unmatched bracket, a stray operator, an unknown
         field) is repaired and described in ``results.warnings``; with ``strict`` it raises
         :class:`~searchidx.errors.QueryError` instead. An empty query always raises it.
+
+        Expensive queries are bounded: a wildcard or fuzzy word standing for thousands of
+        words keeps the most frequent (with a warning), and ranking stops after
+        ``time_limit`` seconds (``None``: no limit) with the best hits found by then, a
+        complete total, and a warning.
         """
         found = self._engine.search(query, limit=limit, offset=offset, strict=strict, sort=sort, whole=whole,
-                                    facets=facets, highlight=highlight)
+                                    facets=facets, highlight=highlight, time_limit=time_limit)
         suggestion = self._engine.suggest(query) if found.every_word < SUGGEST_BELOW else None
         return SearchResults(query=query, hits=found.hits, total=found.total, seconds=found.seconds,
                              offset=offset, warnings=found.warnings, facets=found.facets, suggestion=suggestion)
@@ -330,6 +409,72 @@ class SearchIndex:
             raise InputError(f"{folder} is the index folder; export into another folder")
         return exporting.export(self._engine.documents(), folder, name=name, max_bytes=max_bytes,
                                 overwrite=overwrite)
+
+
+class IndexWriter:
+    """Adds, replaces and deletes articles inside one commit (from :meth:`SearchIndex.writer`).
+
+    Adding is idempotent as in :meth:`SearchIndex.add_paths`: an article already indexed
+    with the same text is skipped, one with changed text replaces the old one. Entities
+    are found in this process (the NER model loads once, at the first article added).
+    ``report`` counts what the writer did.
+    """
+
+    def __init__(self, model: str, paragraphs: ParagraphWriter, known: dict[str, str],
+                 report: IndexingReport) -> None:
+        self._model = model
+        self._paragraphs = paragraphs
+        self._known = known
+        self._touched: set[str] = set()
+        self.report = report
+
+    def add(self, article: Article) -> bool:
+        """Add or replace ``article``; False when the index already holds it unchanged."""
+        from .analysis import analyse
+
+        if not article.paragraphs:
+            raise InputError(f"article {article.id!r} has no text")
+        digest = fingerprint(article, self._model)
+        previous = self._known.get(article.id)
+        if previous == digest:
+            self.report.articles_unchanged += 1
+            return False
+        self._check_untouched(article.id)
+        [(_, [mentions])] = analyse([[article]], self._model, 1)
+        self._put(article, digest, mentions, previous is not None)
+        return True
+
+    def add_article(self, text: str, id: str, title: str = "", date: str = "") -> bool:
+        """Add or replace an article given as text (paragraphs separated by blank lines)."""
+        from .articles import split_blocks
+
+        return self.add(Article(id=id, paragraphs=tuple(split_blocks(text)), title=title, date=date))
+
+    def delete(self, article_id: str) -> bool:
+        """Remove an article's paragraphs; False when the index does not hold it."""
+        if article_id not in self._known:
+            self.report.articles_missing += 1
+            return False
+        self._check_untouched(article_id)
+        self._paragraphs.delete_article(article_id)
+        del self._known[article_id]
+        self.report.articles_deleted += 1
+        return True
+
+    def _check_untouched(self, article_id: str) -> None:
+        # Whoosh cannot take back a document added before the commit: an id is written once per commit
+        if article_id in self._touched:
+            raise InputError(f"article {article_id!r} was already added or deleted in this commit")
+        self._touched.add(article_id)
+
+    def _put(self, article: Article, digest: str, mentions: Sequence[Sequence[Entity]], replacing: bool) -> None:
+        if replacing:
+            self._paragraphs.delete_article(article.id)
+            self.report.articles_updated += 1
+        else:
+            self.report.articles_added += 1
+        self._known[article.id] = digest
+        self.report.paragraphs_written += self._paragraphs.add_article(article, digest, mentions)
 
 
 def _entity_field(field: str) -> str:

@@ -87,13 +87,18 @@ class IndexStats:
 
 @dataclass
 class IndexingReport:
-    """What one indexing run did. ``skipped`` counts files and records passed over."""
+    """What one indexing run or writer did. ``skipped`` counts files and records passed
+    over, ``articles_missing`` the deletions of articles the index did not hold, and
+    ``commits`` the commits made (a long run commits in batches)."""
 
     articles_added: int = 0
     articles_updated: int = 0
     articles_unchanged: int = 0
+    articles_deleted: int = 0
+    articles_missing: int = 0
     paragraphs_written: int = 0
     skipped: int = 0
+    commits: int = 0
     warnings: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:

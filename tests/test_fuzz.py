@@ -186,6 +186,25 @@ def test_expensive_queries_return_promptly(idx: SearchIndex, query: str):
     assert seconds < PROMPT_SECONDS, f"{query!r} took {seconds:.2f} s"
 
 
+def test_ranking_stops_at_the_time_limit_and_says_so(idx: SearchIndex):
+    whole = idx.search("bangladesh OR turkiye OR defence", limit=None)
+    assert not any("ran out of time" in w for w in whole.warnings)
+    cut = idx.search("bangladesh OR turkiye OR defence", limit=None, time_limit=0)
+    assert any("ran out of time" in w for w in cut.warnings)
+    assert len(cut.hits) < len(whole.hits)
+    assert cut.total == whole.total  # the count is not cut
+
+
+def test_the_time_limit_holds_in_threads(idx: SearchIndex):
+    import threading
+
+    found: list[list[str]] = []
+    thread = threading.Thread(target=lambda: found.append(idx.search("defence", time_limit=0).warnings))
+    thread.start()
+    thread.join(30)
+    assert any("ran out of time" in w for w in found[0])
+
+
 @pytest.mark.reliability
 def test_a_huge_word_returns_promptly(idx: SearchIndex):
     started = time.perf_counter()
