@@ -1,0 +1,249 @@
+"""Crashes and concurrent use, with real processes: an indexer killed with SIGKILL at random
+moments, and reader processes searching while a writer indexes.
+
+What must hold: the index always opens and holds exactly a committed state (whole articles,
+a prefix of the run's batches), nothing committed is ever lost, the next run completes the
+work, and readers see only committed states, without errors.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from conftest import SEEDS
+
+from searchidx import SearchIndex
+from searchidx.articles import find_sources, read_articles, split_blocks
+from searchidx.index import fingerprint
+
+MARK = "zebulon"  # a word in every generated paragraph, so that one query matches them all
+
+
+def write_corpus(folder: Path, articles: int) -> Path:
+    """``articles`` text files made of the seed article's paragraphs (real news text for the NER model)."""
+    seed = split_blocks(next(SEEDS.glob("*.txt")).read_text(encoding="utf-8"))[1:]
+    folder.mkdir()
+    for n in range(articles):
+        paragraphs = [f"Report {n} ({MARK}). {seed[(n + k) % len(seed)]}" for k in range(3)]
+        (folder / f"{n:03}.txt").write_text("\n\n".join(paragraphs) + "\n", encoding="utf-8")
+    return folder
+
+
+@dataclass(frozen=True)
+class Expected:
+    """The articles a run over ``source`` indexes, in the order it reads them."""
+
+    order: list[str]
+    paragraphs: dict[str, int]
+    fingerprints: dict[str, str]
+
+    @classmethod
+    def of(cls, source: Path, model: str) -> Expected:
+        articles = list(read_articles(find_sources([source])))
+        return cls([a.id for a in articles], {a.id: len(a.paragraphs) for a in articles},
+                   {a.id: fingerprint(a, model) for a in articles})
+
+    def committed_prefixes(self, every: int) -> dict[int, int]:
+        """Articles -> paragraphs of each state a run from scratch can commit."""
+        states, total = {0: 0}, 0
+        for count, article in enumerate(self.order, start=1):
+            total += self.paragraphs[article]
+            if count % every == 0 or count == len(self.order):
+                states[count] = total
+        return states
+
+
+def check_state(path: Path, expected: Expected, every: int) -> int:
+    """Assert that the index at ``path`` opens and holds exactly a committed state; its article count."""
+    with SearchIndex.open(path) as idx:
+        found: dict[str, list[int]] = {}
+        for doc in idx._engine.documents():
+            found.setdefault(doc["article"], []).append(doc["paragraph"])
+        assert idx._engine.fingerprints() == {article: expected.fingerprints[article] for article in found}
+        count = len(found)
+        assert set(found) == set(expected.order[:count]), "the articles are not the run's first batches"
+        assert count in expected.committed_prefixes(every), f"{count} articles is not a whole number of batches"
+        for article, numbers in found.items():
+            assert sorted(numbers) == list(range(1, expected.paragraphs[article] + 1)), f"{article} is incomplete"
+        assert idx.search(MARK, limit=None, highlight=False).total == sum(map(len, found.values()))
+        stats = idx.stats()
+        assert (stats.articles, stats.paragraphs) == (count, sum(map(len, found.values())))
+    return count
+
+
+def indexer(source: Path, path: Path, every: int, workers: int) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "searchidx", "index", str(source), "--index", str(path), "--commit-every",
+         str(every), "--workers", str(workers), "--quiet"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True,
+    )
+
+
+def wait_group_gone(pgid: int, seconds: float = 20) -> None:
+    """Wait until no process of the group is left (NER workers must not outlive a killed indexer)."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            os.killpg(pgid, 0)
+        except ProcessLookupError:
+            return
+        time.sleep(0.1)
+    os.killpg(pgid, signal.SIGKILL)
+    pytest.fail("processes of a killed indexer were still running")
+
+
+def generation(path: Path) -> int:
+    """The number of the index's latest commit (Whoosh names each table of contents by it)."""
+    return max((int(toc.stem.rsplit("_", 1)[1]) for toc in path.glob("_MAIN_*.toc")), default=-1)
+
+
+def timed_run(source: Path, path: Path, every: int) -> tuple[float, float]:
+    """Index ``source`` whole into a new index; seconds to its first commit and per later commit."""
+    SearchIndex.create(path).close()
+    start, first = time.monotonic(), generation(path)
+    process = indexer(source, path, every, 1)
+    first_commit = None
+    while process.poll() is None:
+        if first_commit is None and generation(path) > first:
+            first_commit = time.monotonic() - start
+        time.sleep(0.01)
+    assert process.returncode == 0
+    total = time.monotonic() - start
+    commits = generation(path) - first
+    first_commit = first_commit or total
+    return first_commit, (total - first_commit) / max(1, commits - 1)
+
+
+def kill_and_resume(source: Path, path: Path, *, every: int, kills: int, seed: int,
+                    workers: tuple[int, ...] = (1,)) -> dict[str, int]:
+    """Kill the indexer ``kills`` times at random moments, checking the index after each kill;
+    then let a run finish and check the index is complete. Returns figures for the report.
+
+    A kill comes at a random time between half the time a run takes to its first commit
+    (the model is loading) and three batches after it, so that it lands anywhere: while the
+    model loads, while entities are found, or while a commit is being written.
+    """
+    rng = random.Random(seed)
+    first, period = timed_run(source, path.with_name("timing"), every)
+    SearchIndex.create(path).close()
+    expected = Expected.of(source, SearchIndex.open(path).model)
+    before = 0
+    figures = {"kills": 0, "kills_after_progress": 0, "articles": len(expected.order), "runs": 0}
+    for _ in range(kills):
+        process = indexer(source, path, every, rng.choice(workers))
+        figures["runs"] += 1
+        time.sleep(rng.uniform(first / 2, first + 3 * period))
+        finished = process.poll() is not None
+        if not finished:
+            os.kill(process.pid, signal.SIGKILL)
+        process.wait()
+        stderr = process.stderr.read().decode() if process.stderr else ""
+        assert "Traceback" not in stderr, stderr
+        wait_group_gone(process.pid)
+        count = check_state(path, expected, every)
+        assert count >= before, "a kill lost committed articles"
+        figures["kills"] += not finished
+        figures["kills_after_progress"] += count > before and not finished
+        before = count
+        if finished:
+            assert count == len(expected.order)
+            break
+    final = indexer(source, path, every, 1)
+    assert final.wait(600) == 0, final.stderr.read().decode() if final.stderr else ""
+    assert check_state(path, expected, every) == len(expected.order)
+    return figures
+
+
+def test_killed_indexer_leaves_a_committed_state_and_the_next_run_completes_it(tmp_path: Path):
+    source = write_corpus(tmp_path / "corpus", 40)
+    figures = kill_and_resume(source, tmp_path / "index", every=2, kills=4, seed=7)
+    print(f"\ncrash figures: {figures}")
+    assert figures["kills"] >= 3 and figures["kills_after_progress"] >= 1, figures
+
+
+@pytest.mark.reliability
+def test_many_kills_over_a_real_corpus(tmp_path: Path, shared: Path):
+    source = tmp_path / "bbc"
+    source.mkdir()
+    for folder in ("politics", "business"):  # 120 real BBC articles (a link, not a copy)
+        for file in sorted((shared / "corpus" / "bbc" / folder).glob("*.txt"))[:60]:
+            (source / f"{folder}-{file.name}").symlink_to(file)
+    figures = kill_and_resume(source, tmp_path / "index", every=5, kills=30, seed=11, workers=(1, 2))
+    print(f"\ncrash figures: {figures}")
+    assert figures["kills"] >= 15 and figures["kills_after_progress"] >= 5, figures
+
+
+# -- readers while a writer writes -----------------------------------------------------------------
+
+READER = textwrap.dedent("""
+    import json, sys, time
+    from pathlib import Path
+    from searchidx import SearchIndex
+
+    path, mark, out, stop = sys.argv[1], sys.argv[2], open(sys.argv[3], "w"), Path(sys.argv[4])
+    held = SearchIndex.open(path)  # one long-lived object, as a web service holds it
+    rounds = 0
+    while not stop.exists() or rounds < 3:
+        rounds += 1
+        for idx in (held, SearchIndex.open(path)):  # and a fresh open each round
+            try:
+                stats = idx.stats()
+                results = idx.search(mark, limit=None, highlight=False)
+                per_article = {}
+                for hit in results:
+                    per_article.setdefault(hit.article, []).append(hit.paragraph)
+                record = {"stats": [stats.articles, stats.paragraphs], "total": results.total,
+                          "hits": per_article}
+            except Exception as error:
+                record = {"error": f"{type(error).__name__}: {error}"}
+            out.write(json.dumps(record) + "\\n")
+        time.sleep(0.02)
+    out.close()
+""")
+
+
+def test_readers_see_only_committed_states_while_a_writer_indexes(tmp_path: Path):
+    every, readers = 3, 3
+    source = write_corpus(tmp_path / "corpus", 30)
+    path = tmp_path / "index"
+    SearchIndex.create(path).close()
+    expected = Expected.of(source, SearchIndex.open(path).model)
+    states = expected.committed_prefixes(every)
+    stop = tmp_path / "stop"
+    outs = [tmp_path / f"reader{n}.jsonl" for n in range(readers)]
+    procs = [subprocess.Popen([sys.executable, "-c", READER, str(path), MARK, str(out), str(stop)]) for out in outs]
+    try:
+        writer = indexer(source, path, every, 1)
+        assert writer.wait(300) == 0
+    finally:
+        stop.touch()
+        for proc in procs:
+            proc.wait(60)
+    seen: set[int] = set()
+    rounds = 0
+    for out in outs:
+        for line in out.read_text().splitlines():
+            record = json.loads(line)
+            assert "error" not in record, record
+            articles, paragraphs = record["stats"]
+            assert states.get(articles) == paragraphs, f"not a committed state: {record['stats']}"
+            hits = record["hits"]
+            assert len(hits) in states and set(hits) == set(expected.order[:len(hits)])
+            assert record["total"] == states[len(hits)]
+            for article, numbers in hits.items():
+                assert sorted(numbers) == list(range(1, expected.paragraphs[article] + 1))
+            seen.add(articles)
+            rounds += 1
+    assert seen >= {len(expected.order)}, "the readers never saw the finished index"
+    assert len(seen) >= 3, f"the readers saw too few commits ({sorted(seen)}) to test anything"
+    print(f"\nreaders: {readers} processes, {rounds} searches, {len(seen)} committed states seen")
