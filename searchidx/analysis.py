@@ -93,13 +93,28 @@ def _collect(chunk: Sequence[Article], future: Future[list[list[tuple[str, str, 
 
 
 def _start_worker(model: str) -> None:
-    """Load the model once in a worker; Ctrl-C is the parent's to handle."""
+    """Load the model once in a worker; Ctrl-C is the parent's to handle, and the worker
+    ends when the parent does, even when it was killed (SIGKILL, out of memory)."""
     import signal
+    import threading
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    threading.Thread(target=_exit_with_parent, name="searchidx-parent-watch", daemon=True).start()
     from .entities import get_extractor
 
     get_extractor(model)
+
+
+def _exit_with_parent() -> None:
+    """Wait for the parent process to end, then end this worker. A process pool's workers
+    otherwise wait for work forever when their parent is killed."""
+    import multiprocessing
+    from multiprocessing.connection import wait
+
+    parent = multiprocessing.parent_process()
+    if parent is not None:
+        wait([parent.sentinel])
+        os._exit(1)
 
 
 def _extract(model: str, texts: list[str]) -> list[list[tuple[str, str, int, int]]]:

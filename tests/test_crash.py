@@ -147,9 +147,9 @@ def kill_and_resume(source: Path, path: Path, *, every: int, kills: int, seed: i
         if not finished:
             os.kill(process.pid, signal.SIGKILL)
         process.wait()
+        wait_group_gone(process.pid)  # before reading stderr: a worker left alive would hold it open
         stderr = process.stderr.read().decode() if process.stderr else ""
         assert "Traceback" not in stderr, stderr
-        wait_group_gone(process.pid)
         count = check_state(path, expected, every)
         assert count >= before, "a kill lost committed articles"
         figures["kills"] += not finished
@@ -169,6 +169,22 @@ def test_killed_indexer_leaves_a_committed_state_and_the_next_run_completes_it(t
     figures = kill_and_resume(source, tmp_path / "index", every=2, kills=4, seed=7)
     print(f"\ncrash figures: {figures}")
     assert figures["kills"] >= 3 and figures["kills_after_progress"] >= 1, figures
+
+
+def test_ner_workers_end_with_a_killed_indexer(tmp_path: Path):
+    source = write_corpus(tmp_path / "corpus", 200)
+    path = tmp_path / "index"
+    SearchIndex.create(path).close()
+    process = indexer(source, path, 10, 2)
+    first = generation(path)
+    deadline = time.monotonic() + 120
+    while generation(path) == first and process.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.05)  # the workers are up once the first batch is committed
+    assert process.poll() is None, "the run ended before it could be killed"
+    os.kill(process.pid, signal.SIGKILL)
+    process.wait()
+    wait_group_gone(process.pid)
+    check_state(path, Expected.of(source, SearchIndex.open(path).model), 10)
 
 
 @pytest.mark.reliability
