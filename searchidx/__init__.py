@@ -1,8 +1,10 @@
 """searchidx: full-text search of news paragraphs with named-entity fields, on Whoosh.
 
-The library API is :class:`SearchIndex` (open, create, add articles, search, stats)
-and :func:`extract_entities` (NER on one text). ``extract_entities`` is imported on
-first use, so that searching never loads spaCy.
+The library API is :class:`SearchIndex` (open, create, add and delete articles, search,
+explain, browse entities, stats, export), :class:`IndexWriter` (several changes in one
+commit) and :func:`extract_entities` (NER on one text). Results are plain dataclasses with
+``to_dict()`` for JSON. ``extract_entities`` is imported on first use, so that searching
+never loads spaCy. docs/api.md is the reference.
 """
 
 from __future__ import annotations
@@ -22,7 +24,8 @@ from .errors import (
     QueryError,
     SearchidxError,
 )
-from .index import SearchIndex, SearchResults
+from .export import ExportReport
+from .index import IndexWriter, SearchIndex, SearchResults
 from .models import (
     ENTITY_FIELDS,
     Article,
@@ -32,9 +35,11 @@ from .models import (
     EntityPage,
     Explanation,
     Hit,
+    HitExplanation,
     IndexingReport,
     IndexStats,
     NameCount,
+    TermScore,
 )
 
 if TYPE_CHECKING:
@@ -54,13 +59,16 @@ __all__ = [
     "EntityCount",
     "EntityPage",
     "Explanation",
+    "ExportReport",
     "Hit",
+    "HitExplanation",
     "IndexCorruptError",
     "IndexExistsError",
     "IndexLockedError",
     "IndexNotFoundError",
     "IndexStats",
     "IndexVersionError",
+    "IndexWriter",
     "IndexingReport",
     "InputError",
     "ModelError",
@@ -69,6 +77,7 @@ __all__ = [
     "SearchIndex",
     "SearchResults",
     "SearchidxError",
+    "TermScore",
     "extract_entities",
 ]
 

@@ -95,6 +95,14 @@ def build_parser() -> argparse.ArgumentParser:
                             f"(default: {LOCK_TIMEOUT:g})")
     index.add_argument("--quiet", "-q", action="store_true", help="print no progress or summary")
 
+    delete = commands.add_parser("delete", help="remove articles from an index",
+                                 description="Remove every paragraph of the articles given by id (as "
+                                             "search results show them), in one commit.")
+    delete.add_argument("articles", nargs="+", metavar="ARTICLE", help="article ids, e.g. business/001")
+    delete.add_argument("--index", metavar="DIR", help=index_help)
+    delete.add_argument("--wait", type=_seconds, default=LOCK_TIMEOUT, metavar="SECONDS",
+                        help=f"how long to wait for another process writing to the index (default: {LOCK_TIMEOUT:g})")
+
     search = commands.add_parser("search", help="search an index and print the hits",
                                  description="Search with words, \"phrases\", field:value, AND/OR/NOT, "
                                              "word~ (fuzzy), wild* cards and [a TO b] ranges. Words are "
@@ -302,6 +310,16 @@ def describe_report(report: IndexingReport, seconds: float, path: Path) -> str:
     return line
 
 
+def cmd_delete(args: argparse.Namespace, env: Env) -> int:
+    """``searchidx delete``: remove articles by id; exit 1 when none of them was indexed."""
+    path = default_index_path(args.index)
+    with SearchIndex.open(path) as idx:
+        report = idx.delete(args.articles, lock_timeout=args.wait)
+    env.info(f"deleted {report.articles_deleted} article{'s' * (report.articles_deleted != 1)} from {path}"
+             + (f"; {report.articles_missing} not in the index" if report.articles_missing else ""))
+    return ExitStatus.OK if report.articles_deleted else ExitStatus.ERROR
+
+
 def cmd_search(args: argparse.Namespace, env: Env) -> int:
     """``searchidx search``: print the best hits in the chosen format."""
     with SearchIndex.open(default_index_path(args.index)) as idx:
@@ -414,6 +432,7 @@ def cmd_repl(args: argparse.Namespace, env: Env) -> int:
 
 COMMANDS: dict[str, Callable[[argparse.Namespace, Env], int]] = {
     "index": cmd_index,
+    "delete": cmd_delete,
     "search": cmd_search,
     "stats": cmd_stats,
     "explain": cmd_explain,

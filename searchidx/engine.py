@@ -29,7 +29,7 @@ from itertools import islice
 from pathlib import Path
 from typing import Any
 
-from whoosh import collectors, matching, qparser, query
+from whoosh import collectors, matching, qparser, query, sorting
 from whoosh import index as whoosh_index
 from whoosh.analysis import STOP_WORDS, CharsetFilter, LowercaseFilter, RegexTokenizer, StemmingAnalyzer
 from whoosh.fields import DATETIME, ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
@@ -324,10 +324,11 @@ class Engine:
                 article, _, fingerprint = term.decode("utf-8").rpartition("\x1f")
                 found.setdefault(article, []).append(fingerprint)
             out = {}
+            deletions = reader.has_deletions()
             for article, fingerprints in found.items():
-                if len(fingerprints) > 1:
-                    # a replaced article's old term stays in the lexicon until its segment
-                    # is merged away; only the term with live (undeleted) documents counts
+                if deletions:
+                    # a replaced or deleted article's term stays in the lexicon until its
+                    # segment is merged away; only a term with live (undeleted) documents counts
                     fingerprints = [f for f in fingerprints
                                     if reader.postings("fingerprint", f"{article}\x1f{f}").is_active()]
                 if fingerprints:
@@ -547,11 +548,14 @@ class Engine:
         first = self.parse(text, strict)
         parsed, warnings = first.query, first.warnings
         searcher = self._searcher_now()
-        order = {} if sort == "score" else {"sortedby": "published", "reverse": sort == "newest"}
+        order = _ORDERS[sort]
         wanted = None if limit is None else offset + limit
         deadline = None if time_limit is None else started + time_limit
-        results = _ranked(searcher, parsed, wanted, order, deadline, warnings)
-        ranked = [results[i] for i in range(results.scored_length())]
+        if wanted == 0:  # only the count is wanted
+            ranked = []
+        else:
+            results = _ranked(searcher, parsed, wanted, order, deadline, warnings)
+            ranked = [results[i] for i in range(results.scored_length())]
         # The total is counted apart: Whoosh's count of a top-N search drops the matches of
         # sub-queries it pruned, and still calls itself exact (7,655 for 7,664 here).
         matched = matching_docs(parsed, searcher)
@@ -561,9 +565,10 @@ class Engine:
             # of the words, most first (the "last" matching strategy of Meilisearch).
             # The threshold does not depend on the page, so that paging is consistent.
             relaxed = self.parse(text, strict, any_word=True).query
-            more = _ranked(searcher, relaxed, wanted, order, deadline, warnings)
-            ranked += [hit for hit in more if hit.docnum not in matched][: None if wanted is None
-                                                                            else wanted - len(ranked)]
+            if wanted != 0:
+                more = _ranked(searcher, relaxed, wanted, order, deadline, warnings)
+                ranked += [hit for hit in more if hit.docnum not in matched][: None if wanted is None
+                                                                                else wanted - len(ranked)]
             everything = matching_docs(relaxed, searcher)
             if len(everything) > len(matched):
                 warnings.append(f"{len(matched):,} paragraph{'s' * (len(matched) != 1)} hold every word; "
@@ -906,6 +911,22 @@ class Engine:
         read from one snapshot of the index: later commits do not change what it yields."""
         with self._ix.reader() as reader:
             yield from reader.all_stored_fields()
+
+
+#: The sort key Whoosh gives a paragraph with no publication date (the largest there is).
+_UNDATED = 2**64 - 1
+
+
+def _undated_last(key: int) -> int:
+    return -1 if key == _UNDATED else key
+
+
+#: Whoosh's sort arguments for each of :data:`SORTS`; paragraphs without a date come last in both orders.
+_ORDERS: dict[str, dict[str, Any]] = {
+    "score": {},
+    "oldest": {"sortedby": "published"},
+    "newest": {"sortedby": sorting.TranslateFacet(_undated_last, sorting.FieldFacet("published")), "reverse": True},
+}
 
 
 def _ranked(searcher: Any, parsed: Any, limit: int | None, order: dict[str, Any], deadline: float | None,

@@ -121,15 +121,7 @@ def format_jsonl(results: SearchResults, out: TextIO, **_: object) -> None:
 def format_json(results: SearchResults, out: TextIO, **_: object) -> None:
     """One JSON document: the query, the total, the offset, the time, query warnings, the hits
     and the facets (when asked for)."""
-    document = {"query": results.query, "total": results.total, "offset": results.offset,
-                "seconds": round(results.seconds, 4), "warnings": results.warnings,
-                "hits": [hit.to_dict() for hit in results]}
-    if results.suggestion:
-        document["suggestion"] = results.suggestion
-    if results.facets:
-        document["facets"] = {name: [{"name": value, "count": count} for value, count in values]
-                              for name, values in results.facets.items()}
-    out.write(json.dumps(document, ensure_ascii=False, indent=2) + "\n")
+    out.write(json.dumps(results.to_dict(), ensure_ascii=False, indent=2) + "\n")
 
 
 def format_csv(results: SearchResults, out: TextIO, **_: object) -> None:

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from itertools import islice
 from pathlib import Path
 from types import TracebackType
+from typing import Any
 
 from . import export as exporting
 from .engine import SORTS, Engine, ParagraphWriter
@@ -74,6 +75,20 @@ class SearchResults:
 
     def __len__(self) -> int:
         return len(self.hits)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The results as JSON-ready data (the shape of ``searchidx search --format json``):
+        the query, the total, the offset, the time, the warnings and the hits, with the
+        suggestion and the facets when there are any."""
+        document: dict[str, Any] = {"query": self.query, "total": self.total, "offset": self.offset,
+                                    "seconds": round(self.seconds, 4), "warnings": self.warnings,
+                                    "hits": [hit.to_dict() for hit in self.hits]}
+        if self.suggestion:
+            document["suggestion"] = self.suggestion
+        if self.facets:
+            document["facets"] = {name: [{"name": value, "count": count} for value, count in values]
+                                  for name, values in self.facets.items()}
+        return document
 
 
 def fingerprint(article: Article, model: str) -> str:
@@ -318,7 +333,7 @@ class SearchIndex:
                sort: str = "score", whole: bool = False, facets: int = 0, highlight: bool = True,
                time_limit: float | None = TIME_LIMIT) -> SearchResults:
         """The best ``limit`` paragraphs for ``query`` after the first ``offset`` (all with
-        ``limit=None``). The query language is described in the README.
+        ``limit=None``, none but the total with ``limit=0``). The query language is described in the README.
 
         ``sort`` is ``"score"`` (relevance), ``"newest"`` or ``"oldest"`` (by publication
         date). Each hit's ``highlights`` is its best fragment, or the whole paragraph with
@@ -337,6 +352,8 @@ class SearchIndex:
         ``time_limit`` seconds (``None``: no limit) with the best hits found by then, a
         complete total, and a warning.
         """
+        if limit is not None and limit < 0 or offset < 0:
+            raise QueryError(f"limit and offset must be 0 or more (limit={limit}, offset={offset})")
         found = self._engine.search(query, limit=limit, offset=offset, strict=strict, sort=sort, whole=whole,
                                     facets=facets, highlight=highlight, time_limit=time_limit)
         suggestion = self._engine.suggest(query) if found.every_word < SUGGEST_BELOW else None

@@ -251,3 +251,38 @@ def test_opening_while_another_process_commits_is_retried(index_path: Path, monk
     else:
         with pytest.raises(IndexCorruptError, match="damaged"):
             SearchIndex.open(index_path)
+
+
+def test_delete_from_the_command_line(index_path: Path, capsys: pytest.CaptureFixture[str]):
+    with SearchIndex.open(index_path) as idx:
+        idx.add_articles([Article(id="business/001", paragraphs=("Ships in Porto.",)),
+                          Article(id="world/002", paragraphs=("Ships in Lisbon.",))], workers=1)
+    assert main(["delete", "business/001", "nope", "--index", str(index_path)]) == 0
+    assert capsys.readouterr().err == f"deleted 1 article from {index_path}; 1 not in the index\n"
+    assert main(["delete", "business/001", "--index", str(index_path)]) == 1
+    with SearchIndex.open(index_path) as idx:
+        assert ids(idx, "ships") == {"world/002"}
+
+
+def test_an_article_deleted_and_added_again_is_indexed_again(index_path: Path):
+    with SearchIndex.open(index_path) as idx:
+        idx.add_article(PORTO, id="porto")
+        idx.delete(["porto"])
+        report = idx.add_article(PORTO, id="porto")  # the same text: not "unchanged", it was deleted
+        assert (report.articles_added, report.articles_unchanged) == (1, 0)
+        assert ids(idx, "mayor") == {"porto"}
+
+
+def test_undated_articles_sort_last_and_limit_zero_counts(index_path: Path):
+    from searchidx import QueryError
+
+    with SearchIndex.open(index_path) as idx:
+        idx.add_article("Ships in Porto.", id="old", date="2001-01-01")
+        idx.add_article("Ships in Lisbon.", id="new", date="2024-01-01")
+        idx.add_article("Ships in Faro.", id="none")
+        assert [h.article for h in idx.search("ships", sort="newest")] == ["new", "old", "none"]
+        assert [h.article for h in idx.search("ships", sort="oldest")] == ["old", "new", "none"]
+        counted = idx.search("ships", limit=0)
+        assert (counted.total, counted.hits) == (3, [])
+        with pytest.raises(QueryError):
+            idx.search("ships", offset=-1)
