@@ -130,7 +130,7 @@ def kill_and_resume(source: Path, path: Path, *, every: int, kills: int, seed: i
     then let a run finish and check the index is complete. Returns figures for the report.
 
     A kill comes at a random time between half the time a run takes to its first commit
-    (the model is loading) and three batches after it, so that it lands anywhere: while the
+    (the model is loading) and a few batches after it, so that it lands anywhere: while the
     model loads, while entities are found, or while a commit is being written.
     """
     rng = random.Random(seed)
@@ -142,7 +142,7 @@ def kill_and_resume(source: Path, path: Path, *, every: int, kills: int, seed: i
     for _ in range(kills):
         process = indexer(source, path, every, rng.choice(workers))
         figures["runs"] += 1
-        time.sleep(rng.uniform(first / 2, first + 3 * period))
+        time.sleep(rng.uniform(first / 2, 1.5 * first + 4 * period))  # NER workers take longer to start
         finished = process.poll() is not None
         if not finished:
             os.kill(process.pid, signal.SIGKILL)
