@@ -281,6 +281,9 @@ class Engine:
         if not path.is_dir():
             raise IndexNotFoundError(f"{path} is a file, not an index folder; give the folder of an index")
         if not cls.exists(path):
+            if any(path.glob("MAIN_*.seg")):  # segments without their table of contents
+                raise IndexCorruptError(f"{path}: the index is damaged (its table of contents, _MAIN_*.toc, is "
+                                        f"missing); rebuild it with `searchidx index --rebuild --index {path}`")
             raise IndexNotFoundError(
                 f"{path} holds no index; build one with `searchidx index --index {path}`"
             )
