@@ -228,25 +228,25 @@ READER = textwrap.dedent("""
 """)
 
 
-def test_readers_see_only_committed_states_while_a_writer_indexes(tmp_path: Path):
-    every, readers = 3, 3
-    source = write_corpus(tmp_path / "corpus", 30)
-    path = tmp_path / "index"
+def readers_during_a_run(source: Path, path: Path, *, every: int, readers: int, query: str) -> dict[str, int]:
+    """Index ``source`` into a new index while ``readers`` processes search it; check that every
+    answer of every reader is a committed state. Returns figures for the report."""
     SearchIndex.create(path).close()
     expected = Expected.of(source, SearchIndex.open(path).model)
     states = expected.committed_prefixes(every)
-    stop = tmp_path / "stop"
-    outs = [tmp_path / f"reader{n}.jsonl" for n in range(readers)]
-    procs = [subprocess.Popen([sys.executable, "-c", READER, str(path), MARK, str(out), str(stop)]) for out in outs]
+    stop = path.with_name("stop")
+    outs = [path.with_name(f"reader{n}.jsonl") for n in range(readers)]
+    procs = [subprocess.Popen([sys.executable, "-c", READER, str(path), query, str(out), str(stop)])
+             for out in outs]
     try:
         writer = indexer(source, path, every, 1)
-        assert writer.wait(300) == 0
+        assert writer.wait(900) == 0
     finally:
         stop.touch()
         for proc in procs:
-            proc.wait(60)
+            proc.wait(120)
     seen: set[int] = set()
-    rounds = 0
+    searches = 0
     for out in outs:
         for line in out.read_text().splitlines():
             record = json.loads(line)
@@ -259,7 +259,25 @@ def test_readers_see_only_committed_states_while_a_writer_indexes(tmp_path: Path
             for article, numbers in hits.items():
                 assert sorted(numbers) == list(range(1, expected.paragraphs[article] + 1))
             seen.add(articles)
-            rounds += 1
+            searches += 1
     assert seen >= {len(expected.order)}, "the readers never saw the finished index"
-    assert len(seen) >= 3, f"the readers saw too few commits ({sorted(seen)}) to test anything"
-    print(f"\nreaders: {readers} processes, {rounds} searches, {len(seen)} committed states seen")
+    return {"readers": readers, "searches": searches, "states_seen": len(seen),
+            "commits": len(states) - 1}
+
+
+def test_readers_see_only_committed_states_while_a_writer_indexes(tmp_path: Path):
+    source = write_corpus(tmp_path / "corpus", 30)
+    figures = readers_during_a_run(source, tmp_path / "index", every=3, readers=3, query=MARK)
+    print(f"\nreader figures: {figures}")
+    assert figures["states_seen"] >= 3, f"the readers saw too few commits to test anything: {figures}"
+
+
+@pytest.mark.reliability
+def test_readers_during_a_real_corpus_run(tmp_path: Path, shared: Path):
+    source = tmp_path / "bbc"
+    source.mkdir()
+    for file in sorted((shared / "corpus" / "bbc" / "tech").glob("*.txt"))[:150]:
+        (source / file.name).symlink_to(file)
+    figures = readers_during_a_run(source, tmp_path / "index", every=10, readers=4, query="*")
+    print(f"\nreader figures: {figures}")
+    assert figures["states_seen"] >= 5, figures
