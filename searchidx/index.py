@@ -6,6 +6,7 @@ The CLI and the REPL are thin layers over this class. Writing loads the NER mode
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import logging
 import os
@@ -257,6 +258,7 @@ class SearchIndex:
                          f"seen before in this run {SKIPPED}")
                     continue
                 seen.add(article.id)
+                article = _limited(article, warn)
                 digest = fingerprint(article, model)
                 previous = known.get(article.id)
                 if previous == digest:
@@ -451,6 +453,7 @@ class IndexWriter:
 
         if not article.paragraphs:
             raise InputError(f"article {article.id!r} has no text")
+        article = _limited(article, log.warning)
         digest = fingerprint(article, self._model)
         previous = self._known.get(article.id)
         if previous == digest:
@@ -492,6 +495,17 @@ class IndexWriter:
             self.report.articles_added += 1
         self._known[article.id] = digest
         self.report.paragraphs_written += self._paragraphs.add_article(article, digest, mentions)
+
+
+def _limited(article: Article, warn: Warn) -> Article:
+    """``article`` with paragraphs over :data:`~searchidx.articles.MAX_PARAGRAPH_CHARS` split
+    (the files read are split already; articles given from code may not be)."""
+    from .articles import MAX_PARAGRAPH_CHARS, limit_paragraphs
+
+    if all(len(paragraph) <= MAX_PARAGRAPH_CHARS for paragraph in article.paragraphs):
+        return article
+    paragraphs = limit_paragraphs(article.paragraphs, article.source or article.id, warn)
+    return dataclasses.replace(article, paragraphs=paragraphs)
 
 
 def _entity_field(field: str) -> str:

@@ -286,3 +286,15 @@ def test_undated_articles_sort_last_and_limit_zero_counts(index_path: Path):
         assert (counted.total, counted.hits) == (3, [])
         with pytest.raises(QueryError):
             idx.search("ships", offset=-1)
+
+
+def test_long_paragraphs_given_from_code_are_split(index_path: Path, caplog: pytest.LogCaptureFixture):
+    from searchidx.articles import MAX_PARAGRAPH_CHARS
+
+    sentence = "The port of Lisbon handled more ships this year than ever before. "
+    text = sentence * (2 * MAX_PARAGRAPH_CHARS // len(sentence) + 1)
+    with SearchIndex.open(index_path) as idx:
+        report = idx.add_articles([Article(id="long", paragraphs=(text,))], workers=1)
+        assert report.paragraphs_written == 3
+        assert all(len(hit.text) <= MAX_PARAGRAPH_CHARS for hit in idx.article("long"))
+        assert any("split into 3" in message for message in report.warnings)
