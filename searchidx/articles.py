@@ -11,7 +11,8 @@ import json
 import logging
 import os
 import re
-from collections.abc import Callable, Iterable, Iterator
+import stat
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,6 +29,15 @@ JSONL_SUFFIXES = (".jsonl",)
 SUFFIXES = TEXT_SUFFIXES + JSONL_SUFFIXES
 #: How every warning about something passed over ends.
 SKIPPED = "(skipped)"
+#: Longer paragraphs are split (at line or sentence ends where there are some): a paragraph
+#: is what a search finds, and NER slows down on long texts. The longest of the 118,069
+#: paragraphs of the BBC and Reuters corpora has 3,191 characters.
+MAX_PARAGRAPH_CHARS = 10_000
+#: Longer articles (a text file, or the "text" of a JSON Lines record) are skipped: no news
+#: article is that long, and NER would take minutes. spaCy's own limit per text is the same.
+MAX_ARTICLE_CHARS = 1_000_000
+#: Of a text file, at most this many bytes are read (4 bytes a character at most in UTF-8).
+MAX_FILE_BYTES = 4 * MAX_ARTICLE_CHARS
 
 _BLANK_LINE = re.compile(r"\n[ \t\f\v]*\n")
 _SPACES = re.compile(r"\s+")
@@ -35,6 +45,8 @@ _HEADLINE_END = tuple(".!?:;,\"'”’»)")
 _MAX_HEADLINE_CHARS = 150
 _MAX_HEADLINE_WORDS = 20
 _CONTROL = re.compile(rb"[\x00-\x08\x0e-\x1f]")
+_CONTROL_BUT_NUL = re.compile(rb"[\x01-\x08\x0e-\x1f]")
+_SENTENCE_END = re.compile(r"[.!?][\"'”’»)\]]*\s")
 
 
 class UnreadableFile(Exception):
@@ -90,10 +102,27 @@ def _walk(root: Path, on_warning: Warn) -> Iterator[Source]:
 
     for folder, dirnames, filenames in os.walk(root, onerror=onerror):
         dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        for name in dirnames:
+            if os.path.islink(os.path.join(folder, name)):
+                on_warning(f"{Path(folder, name)}: symbolic link to a folder, not followed "
+                           f"(give it as a path to index it) {SKIPPED}")
         for name in sorted(filenames):
             if name.startswith(".") or not name.lower().endswith(SUFFIXES):
                 continue
-            yield Source(Path(folder, name), root)
+            path = Path(folder, name)
+            if _special(path):
+                on_warning(f"{path}: not a regular file {SKIPPED}")
+                continue
+            yield Source(path, root)
+
+
+def _special(path: Path) -> bool:
+    """True for a pipe, socket or device (reading a pipe would wait forever); False for a
+    regular file and for what cannot be looked at (reading it says why)."""
+    try:
+        return not stat.S_ISREG(path.stat().st_mode)
+    except OSError:
+        return False
 
 
 def count_articles(sources: Iterable[Source]) -> int:
@@ -115,10 +144,12 @@ def read_articles(sources: Iterable[Source], on_warning: Warn = _ignore) -> Iter
     """Every article in ``sources``; unreadable files and records are warned about and skipped."""
     for source in sources:
         try:
-            data = source.path.read_bytes()
+            data = _read(source)
             text = decode(data, str(source.path), on_warning)
+            if not source.is_jsonl and len(text) > MAX_ARTICLE_CHARS:
+                raise UnreadableFile(f"{len(text):,} characters, {_TOO_LONG}")
         except OSError as error:
-            on_warning(f"{source.path}: cannot read: {error.strerror} {SKIPPED}")
+            on_warning(f"{source.path}: cannot read: {error.strerror}{_link(source.path)} {SKIPPED}")
             continue
         except UnreadableFile as error:
             on_warning(f"{source.path}: {error} {SKIPPED}")
@@ -126,17 +157,43 @@ def read_articles(sources: Iterable[Source], on_warning: Warn = _ignore) -> Iter
         if source.is_jsonl:
             yield from parse_jsonl(text, source, on_warning)
         else:
-            article = parse_text(text, source.article_id(), str(source.path))
+            article = parse_text(text, source.article_id(), str(source.path), on_warning)
             if article is None:
                 on_warning(f"{source.path}: no paragraphs {SKIPPED}")
             else:
                 yield article
 
 
+_TOO_LONG = f"too long for one article (at most {MAX_ARTICLE_CHARS:,} characters); split it into smaller files"
+
+
+def _read(source: Source) -> bytes:
+    """The bytes of a file; :class:`UnreadableFile` for a text file over :data:`MAX_FILE_BYTES`
+    (of which no more is read)."""
+    if source.is_jsonl:
+        return source.path.read_bytes()
+    with source.path.open("rb") as handle:
+        data = handle.read(MAX_FILE_BYTES + 1)
+        if len(data) > MAX_FILE_BYTES:
+            size = os.fstat(handle.fileno()).st_size
+            raise UnreadableFile(f"{size / 1e6:,.1f} MB, {_TOO_LONG}")
+    return data
+
+
+def _link(path: Path) -> str:
+    """`` (symbolic link to TARGET)`` for a symbolic link, else nothing."""
+    try:
+        return f" (symbolic link to {os.readlink(path)})"
+    except OSError:
+        return ""
+
+
 def decode(data: bytes, name: str, on_warning: Warn = _ignore) -> str:
     """The text of a file's bytes: UTF-8 (with or without BOM), UTF-16 with a BOM, else cp1252.
 
-    Raises :class:`UnreadableFile` for binary data and for files with no text.
+    A few NUL characters in text (10, or 1 in 100, not counting a run that pads the end)
+    are removed with a warning. Raises :class:`UnreadableFile` for binary data and for
+    files with no text.
     """
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         try:
@@ -144,19 +201,32 @@ def decode(data: bytes, name: str, on_warning: Warn = _ignore) -> str:
         except UnicodeDecodeError as error:
             raise UnreadableFile("not valid UTF-16") from error
     else:
-        head = data[:8192]
-        if b"\x00" in head or len(_CONTROL.findall(head)) > len(head) // 10:
+        if _binary(data):
             raise UnreadableFile("binary file")
         try:
             text = data.decode("utf-8-sig")
         except UnicodeDecodeError as error:
             on_warning(f"{name}: not UTF-8 (byte {error.start}); read as Windows-1252")
             text = data.decode("cp1252", errors="replace")
-    if "\x00" in text:
-        raise UnreadableFile("binary file")
+    nuls = text.count("\x00")
+    if nuls:
+        if text.rstrip("\x00").count("\x00") > max(10, len(text) // 100):
+            raise UnreadableFile("binary file")
+        text = text.replace("\x00", "")
+        on_warning(f"{name}: {nuls:,} NUL character{'s' if nuls > 1 else ''} removed")
     if not text.strip():
-        raise UnreadableFile("empty file")
+        raise UnreadableFile("only whitespace" if text else "empty file")
     return text
+
+
+def _binary(data: bytes) -> bool:
+    """True when the start of ``data`` has many control characters (1 in 10), or when
+    ``data`` holds NUL bytes and other control characters (more than 1 in 100): text with
+    a stray NUL has hardly any others, compressed or random data 1 in 10."""
+    if b"\x00" in data:
+        return len(_CONTROL_BUT_NUL.findall(data)) > len(data) // 100
+    head = data[:8192]
+    return len(_CONTROL.findall(head)) > len(head) // 10
 
 
 def _raw_blocks(text: str) -> list[str]:
@@ -184,11 +254,12 @@ def looks_like_headline(block: str) -> bool:
     )
 
 
-def parse_text(text: str, article_id: str, source: str = "") -> Article | None:
+def parse_text(text: str, article_id: str, source: str = "", on_warning: Warn = _ignore) -> Article | None:
     """An article from plain text or Markdown; None when it has no paragraphs.
 
     The first block becomes the title when it looks like a headline (a Markdown
-    heading's ``#`` marks removed) and more blocks follow.
+    heading's ``#`` marks removed) and more blocks follow. Paragraphs longer than
+    :data:`MAX_PARAGRAPH_CHARS` are split, with a warning (:func:`limit_paragraphs`).
     """
     blocks = _raw_blocks(text)
     title = ""
@@ -199,10 +270,50 @@ def parse_text(text: str, article_id: str, source: str = "") -> Article | None:
         if looks_like_headline(first):
             title = first
             blocks = blocks[1:]
-    paragraphs = tuple(_join_lines(block) for block in blocks)
+    paragraphs = limit_paragraphs(blocks, source or article_id, on_warning)
     if not paragraphs:
         return None
     return Article(id=article_id, paragraphs=paragraphs, title=title, source=source)
+
+
+def limit_paragraphs(blocks: Sequence[str], name: str, on_warning: Warn = _ignore) -> tuple[str, ...]:
+    """The paragraphs of raw blocks (lines joined), those longer than :data:`MAX_PARAGRAPH_CHARS`
+    split into pieces (see :func:`split_long`), with one warning naming ``name`` if any is."""
+    paragraphs: list[str] = []
+    long: list[int] = []
+    for block in blocks:
+        paragraph = _join_lines(block)
+        if len(paragraph) <= MAX_PARAGRAPH_CHARS:
+            paragraphs.append(paragraph)
+            continue
+        long.append(len(paragraph))
+        paragraphs.extend(piece for piece in map(_join_lines, split_long(block)) if piece)
+    if long:
+        pieces = len(paragraphs) - (len(blocks) - len(long))
+        on_warning(f"{name}: {len(long)} paragraph{'s' if len(long) > 1 else ''} over {MAX_PARAGRAPH_CHARS:,} "
+                   f"characters (the longest has {max(long):,}) split into {pieces}")
+    return tuple(paragraphs)
+
+
+def split_long(text: str, limit: int | None = None) -> list[str]:
+    """``text`` cut into pieces of at most ``limit`` characters (default: :data:`MAX_PARAGRAPH_CHARS`),
+    each cut at the last line end of the piece's second half, else the last sentence end,
+    else the last space, else wherever the limit falls."""
+    limit = limit or MAX_PARAGRAPH_CHARS
+    pieces: list[str] = []
+    start = 0
+    while len(text) - start > limit:
+        low, high = start + limit // 2, start + limit
+        cut = text.rfind("\n", low, high) + 1
+        if not cut:
+            ends = [match.end() for match in _SENTENCE_END.finditer(text, low, high)]
+            cut = ends[-1] if ends else max(text.rfind(" ", low, high), text.rfind("\t", low, high)) + 1
+        if not cut:
+            cut = high
+        pieces.append(text[start:cut])
+        start = cut
+    pieces.append(text[start:])
+    return pieces
 
 
 def parse_jsonl(text: str, source: Source, on_warning: Warn = _ignore) -> Iterator[Article]:
@@ -223,17 +334,24 @@ def parse_jsonl(text: str, source: Source, on_warning: Warn = _ignore) -> Iterat
         if not isinstance(body, str) or not body.strip():
             on_warning(f"{name}:{lineno}: no \"text\" string {SKIPPED}")
             continue
+        if len(body) > MAX_ARTICLE_CHARS:
+            on_warning(f"{name}:{lineno}: \"text\" has {len(body):,} characters, {_TOO_LONG} {SKIPPED}")
+            continue
         raw_id = record.get("id")
         if isinstance(raw_id, (str, int)) and not isinstance(raw_id, bool) and str(raw_id).strip():
             article_id = str(raw_id).strip()
         else:
             article_id = f"{source.article_id()}:{lineno}"
             on_warning(f"{name}:{lineno}: no usable \"id\"; using {article_id}")
-        paragraphs = tuple(split_blocks(body))
+        paragraphs = limit_paragraphs(_raw_blocks(body), f"{name}:{lineno}", on_warning)
         title = record.get("title")
+        if title is not None and not isinstance(title, str):
+            on_warning(f"{name}:{lineno}: \"title\" {_short(title)} is not a string; ignored")
         date = record.get("date")
-        if date is not None and not (isinstance(date, str) and (not date.strip() or parse_date(date))):
-            on_warning(f"{name}:{lineno}: \"date\" {date!r} is not an ISO 8601 date; kept as written, "
+        if date is not None and not isinstance(date, str):
+            on_warning(f"{name}:{lineno}: \"date\" {_short(date)} is not a string; ignored")
+        elif date is not None and date.strip() and not parse_date(date):
+            on_warning(f"{name}:{lineno}: \"date\" {_short(date)} is not an ISO 8601 date; kept as written, "
                        "but published: ranges and date sorting will not find this article")
         metadata = {k: v for k, v in record.items() if k not in ("id", "title", "date", "text")}
         yield Article(
@@ -244,3 +362,9 @@ def parse_jsonl(text: str, source: Source, on_warning: Warn = _ignore) -> Iterat
             source=f"{name}:{lineno}",
             metadata=metadata,
         )
+
+
+def _short(value: object, limit: int = 60) -> str:
+    """``repr(value)``, cut to ``limit`` characters: a warning stays one short line."""
+    text = repr(value)
+    return text if len(text) <= limit else text[:limit - 3] + "..."

@@ -15,6 +15,7 @@ straight quotes in place of curly ones (same length, so offsets hold).
 
 from __future__ import annotations
 
+import bisect
 import functools
 import logging
 import re
@@ -297,16 +298,26 @@ def apply_gazetteer(doc: Doc, matcher: PhraseMatcher) -> Doc:
     names = filter_spans([Span(doc, start, end, label=label) for label, start, end in matcher(doc)])
     if not names:
         return doc
-    ents = list(doc.ents)
+    # the entities never overlap, so kept sorted by start they are found by bisection:
+    # linear in the text, where a scan per name took 10 minutes for a 900,000-character paragraph
+    ents = sorted(doc.ents, key=lambda span: span.start)
+    starts = [ent.start for ent in ents]
     for name in names:
-        overlapping = [ent for ent in ents if ent.start < name.end and name.start < ent.end]
+        first = last = bisect.bisect_left(starts, name.end)
+        while first > 0 and ents[first - 1].end > name.start:
+            first -= 1
+        overlapping = ents[first:last]
         if all(name.start <= ent.start and ent.end <= name.end for ent in overlapping) or (
                 len(overlapping) == 1 and _no_other_name(name, overlapping[0])):
-            ents = [ent for ent in ents if ent not in overlapping] + [name]
+            replacing = [name]
         elif len(overlapping) == 1 and _owns(name, overlapping[0]):
             ent = overlapping[0]
-            ents = [e for e in ents if e is not ent] + [name, Span(doc, name.end + 1, ent.end, label=ent.label_)]
-    doc.ents = sorted(ents, key=lambda span: span.start)
+            replacing = [name, Span(doc, name.end + 1, ent.end, label=ent.label_)]
+        else:
+            continue
+        ents[first:last] = replacing
+        starts[first:last] = [span.start for span in replacing]
+    doc.ents = ents
     return doc
 
 
@@ -410,6 +421,13 @@ def _abbreviations(doc: Doc, ents: list[Span]) -> list[Span]:
     return found
 
 
+#: Longer texts go to the model in pieces: spaCy refuses texts over its ``max_length``
+#: (1,000,000 characters) and is slower on long texts (the indexer splits paragraphs at
+#: 10,000 characters, :data:`searchidx.articles.MAX_PARAGRAPH_CHARS`, so only texts given
+#: to the API this long are cut here).
+MAX_TEXT_CHARS = 100_000
+
+
 class EntityExtractor:
     """A loaded NER pipeline; load it once per process and reuse it."""
 
@@ -433,22 +451,32 @@ class EntityExtractor:
         return next(self.extract_many([text]))
 
     def extract_many(self, texts: Iterable[str], batch_size: int = 128) -> Iterator[list[Entity]]:
-        """The entities of each text, in the order given, processed in batches."""
-        originals: deque[str] = deque()
+        """The entities of each text, in the order given, processed in batches. A text longer
+        than :data:`MAX_TEXT_CHARS` goes to the model in pieces (cut at line, sentence or
+        word ends), whose entities are put together with offsets in the whole text."""
+        from .articles import split_long
+
+        originals: deque[tuple[str, list[int]]] = deque()  # each text, with the lengths of its pieces
 
         def straightened() -> Iterator[str]:
             for text in texts:
-                originals.append(text)
-                yield straighten_quotes(text)
+                pieces = split_long(text, MAX_TEXT_CHARS) if len(text) > MAX_TEXT_CHARS else [text]
+                originals.append((text, [len(piece) for piece in pieces]))
+                for piece in pieces:
+                    yield straighten_quotes(piece)
 
-        for doc in self.nlp.pipe(straightened(), batch_size=batch_size):
-            original = originals.popleft()
-            yield [
-                Entity(original[ent.start_char:ent.end_char], LABEL_FIELDS[ent.label_],
-                       ent.start_char, ent.end_char)
-                for ent in doc.ents
-                if ent.label_ in LABEL_FIELDS
-            ]
+        docs = iter(self.nlp.pipe(straightened(), batch_size=batch_size))
+        for doc in docs:
+            original, lengths = originals.popleft()
+            found: list[Entity] = []
+            offset = 0
+            for i, length in enumerate(lengths):
+                doc = doc if i == 0 else next(docs)
+                found.extend(Entity(original[offset + ent.start_char:offset + ent.end_char], LABEL_FIELDS[ent.label_],
+                                    offset + ent.start_char, offset + ent.end_char)
+                             for ent in doc.ents if ent.label_ in LABEL_FIELDS)
+                offset += length
+            yield found
 
 
 def get_extractor(model: str | None = None) -> EntityExtractor:
