@@ -129,9 +129,9 @@ def kill_and_resume(source: Path, path: Path, *, every: int, kills: int, seed: i
     """Kill the indexer ``kills`` times at random moments, checking the index after each kill;
     then let a run finish and check the index is complete. Returns figures for the report.
 
-    A kill comes at a random time between half the time a run takes to its first commit
-    (the model is loading) and a few batches after it, so that it lands anywhere: while the
-    model loads, while entities are found, or while a commit is being written.
+    A kill comes at a random moment of a run: before its first commit (while Python and the
+    model load, or the first batch is analysed), or 1 to 3 commits into it at a random time
+    within a batch, so it may land while entities are found or while a commit is written.
     """
     rng = random.Random(seed)
     first, period = timed_run(source, path.with_name("timing"), every)
@@ -140,12 +140,17 @@ def kill_and_resume(source: Path, path: Path, *, every: int, kills: int, seed: i
     before = 0
     figures = {"kills": 0, "kills_after_progress": 0, "articles": len(expected.order), "runs": 0}
     for _ in range(kills):
-        chosen = rng.choice(workers)
-        process = indexer(source, path, every, chosen)
+        process = indexer(source, path, every, rng.choice(workers))
         figures["runs"] += 1
         batches_left = -(-(len(expected.order) - before) // every)
-        start_up = first * (1.5 if chosen > 1 else 1)  # NER workers take longer to start
-        time.sleep(rng.uniform(first / 2, start_up + max(0, min(4, batches_left - 1)) * period))
+        commits = rng.randint(0, max(0, min(3, batches_left - 1)))
+        if commits == 0:
+            time.sleep(rng.uniform(0, first))  # while Python and the model load, or the first batch
+        else:  # some commits into the run (timed by the run itself, so a slow machine is no matter)
+            target = generation(path) + commits
+            while process.poll() is None and generation(path) < target:
+                time.sleep(0.005)
+            time.sleep(rng.uniform(0, period))
         finished = process.poll() is not None
         if not finished:
             os.kill(process.pid, signal.SIGKILL)
