@@ -180,6 +180,13 @@ def build_parser() -> argparse.ArgumentParser:
                                            "index from seeds/ when there is none.")
     repl.add_argument("--index", metavar="DIR", help=index_help)
 
+    check = commands.add_parser("check", help="read a whole index and report any damage",
+                                description="Read every file, term, posting list, length table and "
+                                            "stored paragraph of an index, and compare its files with the "
+                                            "digests recorded when they were written. Exits 0 when the "
+                                            "index is sound, 3 when it is damaged (rebuild it).")
+    check.add_argument("--index", metavar="DIR", help=index_help)
+
     stats = commands.add_parser("stats", help="print an index's counts and size")
     stats.add_argument("--index", metavar="DIR", help=index_help)
     stats.add_argument("--format", "-f", choices=("table", "json"), default="table",
@@ -353,6 +360,22 @@ def cmd_similar(args: argparse.Namespace, env: Env) -> int:
     return ExitStatus.OK
 
 
+def cmd_check(args: argparse.Namespace, env: Env) -> int:
+    """``searchidx check``: one line per problem, then a summary; exit 3 when damaged."""
+    path = default_index_path(args.index)
+    with SearchIndex.open(path) as idx:
+        result = idx.check()
+    for problem in result.problems:
+        env.error(f"{path}: {problem}")
+    if result.problems:
+        env.error(f"{path} is damaged; rebuild it with `searchidx index --rebuild --index {path}`")
+        return ExitStatus.NO_INDEX
+    recorded = (f"{result.files_verified} files match their digests" if result.files_verified
+                else "no digests recorded (built by an older searchidx)")
+    env.info(f"{path} is sound: {result.paragraphs:,} paragraphs read, {recorded}")
+    return ExitStatus.OK
+
+
 def cmd_stats(args: argparse.Namespace, env: Env) -> int:
     """``searchidx stats``: counts of articles, paragraphs and entity names, and the size."""
     with SearchIndex.open(default_index_path(args.index)) as idx:
@@ -435,6 +458,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace, Env], int]] = {
     "delete": cmd_delete,
     "search": cmd_search,
     "stats": cmd_stats,
+    "check": cmd_check,
     "explain": cmd_explain,
     "similar": cmd_similar,
     "entities": cmd_entities,

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import bisect
 import functools
+import hashlib
 import json
 import pickle
 import re
@@ -67,6 +68,8 @@ from .snippets import MAX_CHARS, best_fragment
 #: Bumped whenever the schema changes in a way an old index cannot serve.
 SCHEMA_VERSION = 3
 META_FILE = "searchidx.json"
+#: Digests of the files of the last commit, so that ``check`` can tell damage from a change.
+SUMS_FILE = "searchidx-sums.json"
 #: Merge all segments after a write when deleted paragraphs make the index this much bigger.
 MERGE_DELETED_RATIO = 1.3
 
@@ -238,6 +241,23 @@ def _retry_if_committed(path: Path, opening: Callable[[], Any], generation: Call
     raise AssertionError("unreachable")
 
 
+def _digest(file: Path) -> str:
+    digest = hashlib.blake2b(digest_size=16)
+    with file.open("rb") as handle:
+        while block := handle.read(1 << 20):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _read_sums(path: Path) -> dict[str, list[Any]]:
+    """The recorded digests (file name -> [size, digest]); none when there are none or they are unreadable."""
+    try:
+        sums = json.loads((path / SUMS_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return sums if isinstance(sums, dict) else {}
+
+
 def _latest_generation(path: Path) -> int:
     """The number of an index folder's latest commit: Whoosh names its tables of contents by it."""
     found = (_TOC_NAME.fullmatch(entry.name) for entry in path.glob("_MAIN_*.toc"))
@@ -341,7 +361,7 @@ class Engine:
     @staticmethod
     def owns_file(name: str) -> bool:
         """True for the names of files an index keeps in its folder."""
-        return name == META_FILE or name.startswith(("_MAIN_", "MAIN_"))
+        return name in (META_FILE, SUMS_FILE) or name.startswith(("_MAIN_", "MAIN_"))
 
     @contextmanager
     def writer(self, timeout: float = 5.0, clear: bool = False) -> Iterator[ParagraphWriter]:
@@ -366,6 +386,66 @@ class Engine:
         if self._ix.doc_count_all() > MERGE_DELETED_RATIO * self._ix.doc_count() + 1000:
             # replaced paragraphs stay on disk until their segments merge: reclaim the space
             self._ix.optimize()
+        self._record_sums()
+
+    # -- integrity -----------------------------------------------------------------------
+
+    def _committed_files(self) -> list[Path]:
+        """The files the latest commit consists of: its table of contents and its segments'."""
+        generation = _latest_generation(self.path)
+        names = [f"_MAIN_{generation}.toc"]
+        for segment in self._ix._segments():  # Whoosh keeps no public list of a commit's files
+            names += sorted(entry.name for entry in self.path.glob(f"{segment.segment_id()}.*"))
+        return [self.path / name for name in names]
+
+    def _record_sums(self) -> None:
+        """Write the digests of the latest commit's files (segment files never change once
+        written, so only new ones are read)."""
+        old = _read_sums(self.path)
+        sums = {}
+        for file in self._committed_files():
+            size = file.stat().st_size
+            known = old.get(file.name)
+            keep = known and known[0] == size and not file.name.endswith(".toc")
+            sums[file.name] = known if keep else [size, _digest(file)]
+        tmp = self.path / (SUMS_FILE + ".tmp")
+        tmp.write_text(json.dumps(sums, indent=0) + "\n", encoding="utf-8")
+        tmp.replace(self.path / SUMS_FILE)
+
+    @_serialized
+    def verify(self) -> tuple[list[str], int, int]:
+        """Problems found by reading the whole index: files whose digests differ from those
+        recorded at their commit, and read errors in any term, posting list, length or stored
+        paragraph. Also the number of files checked against digests, and of paragraphs read."""
+        problems: list[str] = []
+        sums = _read_sums(self.path)
+        checked = 0
+        for file in self._committed_files():
+            recorded = sums.get(file.name)
+            if not file.exists():
+                problems.append(f"{file.name} is missing")
+            elif recorded is None:
+                continue  # written by a searchidx that kept no digests, or a commit cut short
+            elif file.stat().st_size != recorded[0] or _digest(file) != recorded[1]:
+                problems.append(f"{file.name} has changed since it was written (its digest differs)")
+            else:
+                checked += 1
+        paragraphs = 0
+        try:
+            reader = self._searcher_now().reader()
+            for fieldname in self._schema.names():
+                if self._schema[fieldname].indexed:
+                    for term in reader.lexicon(fieldname):
+                        for _ in reader.postings(fieldname, term).all_ids():
+                            pass
+                if self._schema[fieldname].scorable:
+                    for docnum in reader.all_doc_ids():
+                        reader.doc_field_length(docnum, fieldname)
+            for _ in reader.all_stored_fields():
+                paragraphs += 1
+        except Exception as error:  # any read error of damaged contents
+            problems.append(f"reading the index failed ({type(error).__name__}: {error})")
+        return problems, checked, paragraphs
 
     # -- reading -------------------------------------------------------------------------
 

@@ -31,6 +31,7 @@ from .models import (
     EntityPage,
     Explanation,
     Hit,
+    IndexCheck,
     IndexingReport,
     IndexStats,
 )
@@ -414,6 +415,14 @@ class SearchIndex:
             model=self.model,
             schema_version=self._engine.meta.schema_version,
         )
+
+    def check(self) -> IndexCheck:
+        """Read the whole index, as ``searchidx check`` does: every file of the last commit
+        against the digest recorded when it was written, and every term, posting, length and
+        stored paragraph. Damage that searches would not notice (a changed byte in a length
+        table alters scores silently) shows up here; the index is never written to."""
+        problems, verified, paragraphs = self._engine.verify()
+        return IndexCheck(path=str(self.path), problems=problems, files_verified=verified, paragraphs=paragraphs)
 
     def export(self, folder: str | os.PathLike[str], *, name: str = DEFAULT_NAME,
                max_bytes: int = DEFAULT_MAX_BYTES, overwrite: bool = False) -> ExportReport:

@@ -107,6 +107,26 @@ class IndexingReport:
 
 
 @dataclass(frozen=True)
+class IndexCheck:
+    """What reading a whole index found: ``problems`` (empty when it is sound), the files
+    whose digests matched those recorded when they were written, and the paragraphs read."""
+
+    path: str
+    problems: list[str]
+    files_verified: int
+    paragraphs: int
+
+    @property
+    def ok(self) -> bool:
+        """True when no problem was found."""
+        return not self.problems
+
+    def to_dict(self) -> dict[str, Any]:
+        """The check as JSON-ready data."""
+        return {**dataclasses.asdict(self), "ok": self.ok}
+
+
+@dataclass(frozen=True)
 class EntityCount:
     """An entity of one field by its canonical name, with the paragraphs and articles naming it."""
 
