@@ -90,9 +90,7 @@ def build_parser() -> argparse.ArgumentParser:
     index.add_argument("--commit-every", type=_positive_int, default=COMMIT_EVERY, metavar="N",
                        help=f"commit after about N new or changed articles, so that an interrupted run "
                             f"keeps its work and the next run skips it (default: {COMMIT_EVERY})")
-    index.add_argument("--wait", type=_seconds, default=LOCK_TIMEOUT, metavar="SECONDS",
-                       help=f"how long to wait for another process indexing the same index "
-                            f"(default: {LOCK_TIMEOUT:g})")
+    _add_wait(index)
     index.add_argument("--quiet", "-q", action="store_true", help="print no progress or summary")
 
     delete = commands.add_parser("delete", help="remove articles from an index",
@@ -100,8 +98,7 @@ def build_parser() -> argparse.ArgumentParser:
                                              "search results show them), in one commit.")
     delete.add_argument("articles", nargs="+", metavar="ARTICLE", help="article ids, e.g. business/001")
     delete.add_argument("--index", metavar="DIR", help=index_help)
-    delete.add_argument("--wait", type=_seconds, default=LOCK_TIMEOUT, metavar="SECONDS",
-                        help=f"how long to wait for another process writing to the index (default: {LOCK_TIMEOUT:g})")
+    _add_wait(delete)
 
     search = commands.add_parser("search", help="search an index and print the hits",
                                  description="Search with words, \"phrases\", field:value, AND/OR/NOT, "
@@ -228,6 +225,13 @@ _natural_int = _whole_number(0)
 _positive_int = _whole_number(1)
 
 
+def _add_wait(parser: argparse.ArgumentParser) -> None:
+    """The ``--wait`` option of the commands that write to an index."""
+    parser.add_argument("--wait", type=_seconds, default=LOCK_TIMEOUT, metavar="SECONDS",
+                        help=f"how long to wait for another process writing to the same index "
+                             f"(default: {LOCK_TIMEOUT:g})")
+
+
 def _seconds(text: str) -> float:
     """An argparse type: a duration in seconds, 0 or more."""
     try:
@@ -322,9 +326,12 @@ def cmd_delete(args: argparse.Namespace, env: Env) -> int:
     path = default_index_path(args.index)
     with SearchIndex.open(path) as idx:
         report = idx.delete(args.articles, lock_timeout=args.wait)
+    if not report.articles_deleted:
+        env.error(f"{path} holds no article {', '.join(map(repr, args.articles))}; nothing was deleted")
+        return ExitStatus.ERROR
     env.info(f"deleted {report.articles_deleted} article{'s' * (report.articles_deleted != 1)} from {path}"
              + (f"; {report.articles_missing} not in the index" if report.articles_missing else ""))
-    return ExitStatus.OK if report.articles_deleted else ExitStatus.ERROR
+    return ExitStatus.OK
 
 
 def cmd_search(args: argparse.Namespace, env: Env) -> int:

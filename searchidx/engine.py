@@ -230,15 +230,16 @@ def _retry_if_committed(path: Path, opening: Callable[[], Any], generation: Call
     """``opening()``, tried again when it failed because a commit of another process replaced
     the files it was opening (a merge deletes the segments it merged); an error without a
     new commit is damage."""
-    for attempt in range(OPEN_ATTEMPTS):
+    attempt = 0
+    while True:
         before = generation()
         try:
             return opening()
         except Exception as error:  # Whoosh raises many kinds for missing or damaged files
-            if attempt + 1 == OPEN_ATTEMPTS or generation() == before:
+            attempt += 1
+            if attempt == OPEN_ATTEMPTS or generation() == before:
                 raise _damaged(path, error) from error
-            time.sleep(0.01 * (attempt + 1))
-    raise AssertionError("unreachable")
+        time.sleep(0.01 * attempt)
 
 
 def _digest(file: Path) -> str:
@@ -368,6 +369,7 @@ class Engine:
         """A writer that commits when the block ends and discards everything if it raises.
 
         With ``clear``, the commit replaces the whole index with what was written, in one step.
+        A writer that changed nothing does not commit: readers keep their searchers.
         """
         try:
             writer = self._ix.writer(timeout=timeout, delay=0.1, limitmb=256)
@@ -376,11 +378,15 @@ class Engine:
                 f"{self.path} is locked: another process is indexing it (waited {timeout:g} s); "
                 "try again when it has finished"
             ) from None
+        paragraphs = ParagraphWriter(writer)
         try:
-            yield ParagraphWriter(writer)
+            yield paragraphs
         except BaseException:
             writer.cancel()
             raise
+        if not (clear or paragraphs.changed):
+            writer.cancel()
+            return
         writer.commit(mergetype=CLEAR) if clear else writer.commit()
         self.close()
         if self._ix.doc_count_all() > MERGE_DELETED_RATIO * self._ix.doc_count() + 1000:
@@ -1321,9 +1327,12 @@ class ParagraphWriter:
 
     def __init__(self, writer: SegmentWriter) -> None:
         self._writer = writer
+        #: True once anything was added or deleted
+        self.changed = False
 
     def delete_article(self, article_id: str) -> None:
         self._writer.delete_by_term("article", article_id)
+        self.changed = True
 
     def add_article(self, article: Article, fingerprint: str, entities: Iterable[Sequence[Entity]]) -> int:
         """Write one document per paragraph of ``article``; returns how many were written."""
@@ -1349,5 +1358,6 @@ class ParagraphWriter:
                     doc[name] = "\n".join(dict.fromkeys([*canonical, *as_written]))
                     doc[f"{name}_exact"] = ",".join(v.replace(",", " ") for v in canonical)
             self._writer.add_document(**doc)
+            self.changed = True
             written += 1
         return written

@@ -312,7 +312,7 @@ class SearchIndex:
         report = IndexingReport()
         with self._write(report, lock_timeout) as writer:
             yield writer
-        report.commits += 1
+        report.commits += writer.changed
 
     @contextmanager
     def _write(self, report: IndexingReport, lock_timeout: float, clear: bool = False,
@@ -355,7 +355,7 @@ class SearchIndex:
         ``time_limit`` seconds (``None``: no limit) with the best hits found by then, a
         complete total, and a warning.
         """
-        if limit is not None and limit < 0 or offset < 0:
+        if (limit is not None and limit < 0) or offset < 0:
             raise QueryError(f"limit and offset must be 0 or more (limit={limit}, offset={offset})")
         found = self._engine.search(query, limit=limit, offset=offset, strict=strict, sort=sort, whole=whole,
                                     facets=facets, highlight=highlight, time_limit=time_limit)
@@ -455,6 +455,11 @@ class IndexWriter:
         self._known = known
         self._touched: set[str] = set()
         self.report = report
+
+    @property
+    def changed(self) -> bool:
+        """True once this writer added or deleted anything (else it will not commit)."""
+        return self._paragraphs.changed
 
     def add(self, article: Article) -> bool:
         """Add or replace ``article``; False when the index already holds it unchanged."""

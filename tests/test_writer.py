@@ -298,3 +298,14 @@ def test_long_paragraphs_given_from_code_are_split(index_path: Path, caplog: pyt
         assert report.paragraphs_written == 3
         assert all(len(hit.text) <= MAX_PARAGRAPH_CHARS for hit in idx.article("long"))
         assert any("split into 3" in message for message in report.warnings)
+
+
+def test_a_writer_that_changes_nothing_does_not_commit(index_path: Path):
+    from test_crash import generation
+
+    with SearchIndex.open(index_path) as idx:
+        idx.add_article(PORTO, id="porto")
+        before = generation(index_path)
+        assert idx.add_article(PORTO, id="porto").commits == 0  # unchanged
+        assert idx.delete(["never-indexed"]).commits == 0
+        assert generation(index_path) == before  # readers keep their searchers
