@@ -382,10 +382,10 @@ class Engine:
         try:
             yield paragraphs
         except BaseException:
-            writer.cancel()
+            self._discard(writer)
             raise
         if not (clear or paragraphs.changed):
-            writer.cancel()
+            self._discard(writer)
             return
         writer.commit(mergetype=CLEAR) if clear else writer.commit()
         self.close()
@@ -393,6 +393,13 @@ class Engine:
             # replaced paragraphs stay on disk until their segments merge: reclaim the space
             self._ix.optimize()
         self._record_sums()
+
+    def _discard(self, writer: SegmentWriter) -> None:
+        """Cancel ``writer`` and remove the files of the segment it had begun (Whoosh leaves
+        them until a later commit cleans up)."""
+        writer.cancel()
+        for file in self.path.glob(f"{writer.newsegment.segment_id()}*"):
+            file.unlink(missing_ok=True)
 
     # -- integrity -----------------------------------------------------------------------
 

@@ -309,3 +309,8 @@ def test_a_writer_that_changes_nothing_does_not_commit(index_path: Path):
         assert idx.add_article(PORTO, id="porto").commits == 0  # unchanged
         assert idx.delete(["never-indexed"]).commits == 0
         assert generation(index_path) == before  # readers keep their searchers
+    files = sorted(p.name for p in index_path.iterdir())
+    with SearchIndex.open(index_path) as idx, pytest.raises(RuntimeError), idx.writer() as writer:
+        writer.add_article(LISBON, id="lisbon")
+        raise RuntimeError
+    assert sorted(p.name for p in index_path.iterdir()) == files  # a rollback leaves no files behind
