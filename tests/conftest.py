@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import io
 import os
 from pathlib import Path
 
 import pytest
 
 from searchidx import SearchIndex
+from searchidx.cli import Env, main
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"
@@ -37,3 +39,11 @@ def shared() -> Path:
     if not (SHARED / "corpus").is_dir():
         pytest.skip(f"shared data not found at {SHARED}")
     return SHARED
+
+
+def run_cli(*argv: str, tty: bool = False) -> tuple[int, str, str]:
+    """Run the ``searchidx`` command in-process; its exit status, stdout and stderr."""
+    out, err = io.StringIO(), io.StringIO()
+    env = Env(stdin=io.StringIO(), stdout=out, stderr=err, stdout_isatty=tty, stderr_isatty=False)
+    code = main(list(argv), env)
+    return code, out.getvalue(), err.getvalue()

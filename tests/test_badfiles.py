@@ -12,7 +12,6 @@ user that is not root: as root they are read in a forked child that becomes ``no
 
 from __future__ import annotations
 
-import io
 import json
 import os
 import random
@@ -26,10 +25,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from conftest import run_cli
 
 from searchidx import SearchIndex
 from searchidx.articles import MAX_ARTICLE_CHARS, MAX_PARAGRAPH_CHARS, SKIPPED
-from searchidx.cli import Env, main
 
 PREFIX = "searchidx: warning: "
 FIRST = ("Harbour talks open in Lisbon\n\n"
@@ -197,11 +196,8 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Run]]:
 
     cli_index = base / "cli-index"
     shutil.copytree(first, cli_index)
-    out, err = io.StringIO(), io.StringIO()
-    env = Env(stdin=io.StringIO(), stdout=out, stderr=err, stdout_isatty=False, stderr_isatty=False)
     with _deadline(120):
-        code = main(["index", str(folder), "--index", str(cli_index)], env)
-    stderr = err.getvalue()
+        code, _, stderr = run_cli("index", str(folder), "--index", str(cli_index))
     warnings = [line[len(PREFIX):] for line in stderr.splitlines() if line.startswith(PREFIX)]
     summary = stderr.splitlines()[-1]
     cli = Run("cli", folder, cli_index, warnings, _summary_count(summary, "skipped"),
@@ -321,10 +317,8 @@ def open_tmp() -> Iterator[Path]:
 
 
 def _cli(argv: list[str]) -> tuple[int, str]:
-    err = io.StringIO()
-    code = main(argv, Env(stdin=io.StringIO(), stdout=io.StringIO(), stderr=err, stdout_isatty=False,
-                          stderr_isatty=False))
-    return code, err.getvalue()
+    code, _, err = run_cli(*argv)
+    return code, err
 
 
 def _cli_as_nobody(argv: list[str]) -> tuple[int, str]:

@@ -11,15 +11,9 @@ from pathlib import Path
 
 import pytest
 from conftest import FIXTURES, SEED_ID
+from conftest import run_cli as run
 
-from searchidx.cli import Env, ExitStatus, build_parser, main
-
-
-def run(*argv: str, tty: bool = False) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    env = Env(stdin=io.StringIO(), stdout=out, stderr=err, stdout_isatty=tty, stderr_isatty=False)
-    code = main(list(argv), env)
-    return code, out.getvalue(), err.getvalue()
+from searchidx.cli import ExitStatus, build_parser
 
 
 def test_search_jsonl_has_the_documented_keys(seed_index_path: Path):

@@ -3,7 +3,6 @@ never a silent wrong answer. Each test damages its own copy of the session's see
 
 from __future__ import annotations
 
-import io
 import json
 import random
 import re
@@ -14,21 +13,15 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from conftest import SEEDS
+from conftest import run_cli as run
 from whoosh.filedb.compound import CompoundStorage
 from whoosh.filedb.filestore import FileStorage
 
 from searchidx import IndexCorruptError, IndexNotFoundError, IndexVersionError, SearchidxError, SearchIndex
-from searchidx.cli import Env, ExitStatus, main
+from searchidx.cli import ExitStatus
 
-SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 QUERY = "defence"
-
-
-def run(*argv: str) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    env = Env(stdin=io.StringIO(), stdout=out, stderr=err, stdout_isatty=False, stderr_isatty=False)
-    code = main(list(argv), env)
-    return code, out.getvalue(), err.getvalue()
 
 
 # -- ways to damage a copy of an index ---------------------------------------------------

@@ -11,17 +11,17 @@ same properties on thousands.
 
 from __future__ import annotations
 
-import io
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from conftest import run_cli
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from searchidx import QueryError, SearchIndex
-from searchidx.cli import Env, ExitStatus, main
+from searchidx.cli import ExitStatus
 from searchidx.syntax import FIELD_ALIASES, FIELDS
 
 # -- the queries -------------------------------------------------------------------------
@@ -99,13 +99,6 @@ def check_api(idx: SearchIndex, query: str) -> None:
         idx.explain(query)
     except QueryError as error:
         _check_query_error(error)
-
-
-def run_cli(*argv: str) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    env = Env(stdin=io.StringIO(), stdout=out, stderr=err, stdout_isatty=False, stderr_isatty=False)
-    code = main(list(argv), env)
-    return code, out.getvalue(), err.getvalue()
 
 
 def check_cli(index: Path, query: str) -> None:
