@@ -209,8 +209,14 @@ def main(argv: list[str] | None = None) -> int:
     except SearchidxError as error:
         print(f"server: {error}", file=sys.stderr)
         return 3
+    try:
+        server = SearchServer((args.host, args.port), index, args.allow_writes)
+    except OSError as error:  # the port is taken, or the host is not this machine's
+        print(f"server: cannot listen on {args.host}:{args.port}: {error.strerror}", file=sys.stderr)
+        index.close()
+        return 1
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))  # on `kill`, close the server and index below
-    with index, SearchServer((args.host, args.port), index, args.allow_writes) as server:
+    with index, server:
         host, port = server.server_address[:2]
         print(f"http://{host}:{port}/", flush=True)  # the first line: the address, for scripts
         try:

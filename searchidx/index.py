@@ -290,7 +290,7 @@ class SearchIndex:
                         break
                 else:
                     finished = True
-            if batch:
+            if batch or rebuild:  # (a writer that wrote nothing did not commit)
                 report.commits += 1
                 log.info("committed %d articles to %s", batch, self.path)
         return report

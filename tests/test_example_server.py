@@ -246,3 +246,11 @@ def test_read_only_server_and_a_vanished_index(server: Server, tmp_path: Path) -
         for path in ("health", "stats", "search?q=defence"):
             status, document = read_only.get_json(path)
             assert status == 503 and "rebuild" in document["error"], (path, document)
+
+
+def test_a_port_in_use_is_one_line(server: Server) -> None:
+    port = urllib.parse.urlsplit(server.url).port
+    done = subprocess.run([sys.executable, str(SERVER), "--index", str(server.index), "--port", str(port)],
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    assert done.stderr.count("\n") == 1 and f"cannot listen on 127.0.0.1:{port}" in done.stderr
