@@ -425,11 +425,12 @@ class Engine:
         tmp.write_text(json.dumps(sums, indent=0) + "\n", encoding="utf-8")
         tmp.replace(self.path / SUMS_FILE)
 
-    @_serialized
     def verify(self) -> tuple[list[str], int, int]:
         """Problems found by reading the whole index: files whose digests differ from those
         recorded at their commit, and read errors in any term, posting list, length or stored
-        paragraph. Also the number of files checked against digests, and of paragraphs read."""
+        paragraph. Also the number of files checked against digests, and of paragraphs read.
+
+        It reads through a reader of its own, so searches of other threads go on meanwhile."""
         problems: list[str] = []
         sums = _read_sums(self.path)
         checked = 0
@@ -445,20 +446,23 @@ class Engine:
                 checked += 1
         paragraphs = 0
         try:
-            reader = self._searcher_now().reader()
-            for fieldname in self._schema.names():
-                if self._schema[fieldname].indexed:
-                    for term in reader.lexicon(fieldname):
-                        for _ in reader.postings(fieldname, term).all_ids():
-                            pass
-                if self._schema[fieldname].scorable:
-                    for docnum in reader.all_doc_ids():
-                        reader.doc_field_length(docnum, fieldname)
-            for _ in reader.all_stored_fields():
-                paragraphs += 1
+            with self._ix.reader() as reader:
+                self._read_everything(reader)
+                paragraphs = sum(1 for _ in reader.all_stored_fields())
         except Exception as error:  # any read error of damaged contents
             problems.append(f"reading the index failed ({type(error).__name__}: {error})")
         return problems, checked, paragraphs
+
+    def _read_everything(self, reader: Any) -> None:
+        """Every term's postings and every paragraph's field lengths (what searches read)."""
+        for fieldname in self._schema.names():
+            if self._schema[fieldname].indexed:
+                for term in reader.lexicon(fieldname):
+                    for _ in reader.postings(fieldname, term).all_ids():
+                        pass
+            if self._schema[fieldname].scorable:
+                for docnum in reader.all_doc_ids():
+                    reader.doc_field_length(docnum, fieldname)
 
     # -- reading -------------------------------------------------------------------------
 
