@@ -18,8 +18,8 @@ from prompt_toolkit.completion import CompleteEvent
 from prompt_toolkit.document import Document
 
 from searchidx import SearchIndex
-from searchidx.completion import Catalog, QueryCompleter
-from searchidx.repl import COMMANDS
+from searchidx.console.commands import COMMANDS
+from searchidx.console.completion import Catalog, QueryCompleter
 
 #: What a user types; every prefix of each is one keystroke.
 TYPED = [

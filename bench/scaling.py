@@ -52,7 +52,7 @@ from typing import Any
 
 from searchidx import SearchIndex
 from searchidx.engine import Engine
-from searchidx.index import fingerprint
+from searchidx.indexing import fingerprint
 from searchidx.models import Article, Entity
 
 HERE = Path(__file__).resolve().parent

@@ -45,7 +45,7 @@ WHOOSH_IMPORTS = "import whoosh.index, whoosh.qparser, whoosh.highlight"
 HEAVY = ("spacy", "thinc", "en_core_web_sm", "torch", "searchidx.entities")
 #: Not needed to search either (indexing, the console); reported for information.
 OPTIONAL = ("numpy", "prompt_toolkit", "pygments", "tqdm", "multiprocessing", "concurrent", "searchidx.analysis",
-            "searchidx.repl", "searchidx.completion")
+            "searchidx.console", "searchidx.indexing", "searchidx.articles")
 
 CHECK = """
 import contextlib, io, json, sys, time

@@ -2,9 +2,10 @@
 
 The library API is :class:`SearchIndex` (open, create, add and delete articles, search,
 explain, browse entities, stats, export), :class:`IndexWriter` (several changes in one
-commit) and :func:`extract_entities` (NER on one text). Results are plain dataclasses with
-``to_dict()`` for JSON. ``extract_entities`` is imported on first use, so that searching
-never loads spaCy. docs/api.md is the reference.
+commit) and :func:`extract_entities` (NER on one text); :class:`SearchOptions` and
+:class:`IndexingOptions` hold the tunables. Results are plain dataclasses with
+``to_dict()`` for JSON. ``extract_entities`` and ``IndexWriter`` are imported on first use,
+so that searching never loads spaCy. docs/api.md is the reference.
 """
 
 from __future__ import annotations
@@ -13,7 +14,9 @@ import logging
 from typing import TYPE_CHECKING, Any
 
 from .errors import (
+    DiskFullError,
     EntityNotFoundError,
+    IndexAccessError,
     IndexCorruptError,
     IndexExistsError,
     IndexLockedError,
@@ -24,8 +27,7 @@ from .errors import (
     QueryError,
     SearchidxError,
 )
-from .export import ExportReport
-from .index import IndexWriter, SearchIndex, SearchResults
+from .index import SearchIndex
 from .models import (
     ENTITY_FIELDS,
     Article,
@@ -34,17 +36,21 @@ from .models import (
     EntityCount,
     EntityPage,
     Explanation,
+    ExportReport,
     Hit,
     HitExplanation,
     IndexCheck,
     IndexingReport,
     IndexStats,
     NameCount,
+    SearchResults,
     TermScore,
 )
+from .settings import IndexingOptions, SearchOptions
 
 if TYPE_CHECKING:
     from .entities import extract_entities
+    from .indexing import IndexWriter
 
 __version__ = "0.1.0"
 
@@ -53,16 +59,18 @@ logging.getLogger("searchidx").addHandler(logging.NullHandler())
 
 __all__ = [
     "ENTITY_FIELDS",
-    "EntityNotFoundError",
     "Article",
     "ArticleMentions",
+    "DiskFullError",
     "Entity",
     "EntityCount",
+    "EntityNotFoundError",
     "EntityPage",
     "Explanation",
     "ExportReport",
     "Hit",
     "HitExplanation",
+    "IndexAccessError",
     "IndexCheck",
     "IndexCorruptError",
     "IndexExistsError",
@@ -71,12 +79,14 @@ __all__ = [
     "IndexStats",
     "IndexVersionError",
     "IndexWriter",
+    "IndexingOptions",
     "IndexingReport",
     "InputError",
     "ModelError",
     "NameCount",
     "QueryError",
     "SearchIndex",
+    "SearchOptions",
     "SearchResults",
     "SearchidxError",
     "TermScore",
@@ -85,8 +95,13 @@ __all__ = [
 
 
 def __getattr__(name: str) -> Any:
+    # imported on first use: searching needs neither spaCy nor the indexing machinery
     if name == "extract_entities":
         from .entities import extract_entities
 
         return extract_entities
+    if name == "IndexWriter":
+        from .indexing import IndexWriter
+
+        return IndexWriter
     raise AttributeError(f"module 'searchidx' has no attribute {name!r}")

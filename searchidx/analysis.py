@@ -18,23 +18,7 @@ from .models import Article, Entity
 if TYPE_CHECKING:  # the process machinery is imported only when indexing in parallel
     from concurrent.futures import Future
 
-#: Environment variable setting the number of NER processes (1: NER in this process).
-WORKERS_ENV = "SEARCHIDX_WORKERS"
-#: Below this many articles, starting worker processes costs more than it saves.
-PARALLEL_MIN_ARTICLES = 300
-
 Mentions = list[list[Entity]]  # per paragraph, the entities found in it
-
-
-def default_workers(articles: int | None) -> int:
-    """``$SEARCHIDX_WORKERS``, else one NER process per core (at most 4) for large inputs
-    (at least :data:`PARALLEL_MIN_ARTICLES` articles), else 1."""
-    given = os.environ.get(WORKERS_ENV, "").strip()
-    if given.isdigit() and int(given) >= 1:
-        return int(given)
-    if articles is None or articles < PARALLEL_MIN_ARTICLES:
-        return 1
-    return max(1, min(4, os.cpu_count() or 1))
 
 
 def analyse(chunks: Iterable[Sequence[Article]], model: str, workers: int = 1

@@ -75,43 +75,69 @@ def _ignore(_message: str) -> None:
     return None
 
 
-def find_sources(paths: Iterable[str | os.PathLike[str]], on_warning: Warn = _ignore) -> list[Source]:
+class Notices:
+    """Where reading reports what it could not take as given: :meth:`warn` for a problem
+    worked around, :meth:`skip` for a file or record passed over (also a warning, ending
+    in "(skipped)"), which it counts."""
+
+    def __init__(self, on_warning: Warn | None = None) -> None:
+        self.on_warning = on_warning or _ignore
+        #: files and records passed over so far
+        self.skipped = 0
+
+    @classmethod
+    def of(cls, given: Notices | Warn | None) -> Notices:
+        """``given`` if it is a :class:`Notices`, else one passing warnings to the callback ``given``."""
+        return given if isinstance(given, Notices) else cls(given)
+
+    def warn(self, message: str) -> None:
+        """Report a problem that was worked around."""
+        self.on_warning(message)
+
+    def skip(self, message: str) -> None:
+        """Report a file or record passed over, and count it."""
+        self.skipped += 1
+        self.on_warning(f"{message} {SKIPPED}")
+
+
+def find_sources(paths: Iterable[str | os.PathLike[str]], on_warning: Notices | Warn | None = None) -> list[Source]:
     """The files to read under ``paths``, in a stable order.
 
     Folders are walked recursively (hidden entries and symlinked folders are not
     followed into); files are kept when their suffix is one of :data:`SUFFIXES`,
     case-insensitively. A path that does not exist raises :class:`InputError`.
     """
+    notices = Notices.of(on_warning)
     sources: list[Source] = []
     for given in paths:
         path = Path(given)
         if path.is_dir():
-            sources.extend(_walk(path, on_warning))
+            sources.extend(_walk(path, notices))
         elif path.is_file():
             sources.append(Source(path, None))
         elif not path.exists():
             raise InputError(f"{path}: no such file or directory")
         else:
-            on_warning(f"{path}: not a regular file {SKIPPED}")
+            notices.skip(f"{path}: not a regular file")
     return sources
 
 
-def _walk(root: Path, on_warning: Warn) -> Iterator[Source]:
+def _walk(root: Path, notices: Notices) -> Iterator[Source]:
     def onerror(error: OSError) -> None:
-        on_warning(f"{error.filename}: cannot read folder: {error.strerror} {SKIPPED}")
+        notices.skip(f"{error.filename}: cannot read folder: {error.strerror}")
 
     for folder, dirnames, filenames in os.walk(root, onerror=onerror):
         dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
         for name in dirnames:
             if os.path.islink(os.path.join(folder, name)):
-                on_warning(f"{Path(folder, name)}: symbolic link to a folder, not followed "
-                           f"(give it as a path to index it) {SKIPPED}")
+                notices.skip(f"{Path(folder, name)}: symbolic link to a folder, not followed "
+                             "(give it as a path to index it)")
         for name in sorted(filenames):
             if name.startswith(".") or not name.lower().endswith(SUFFIXES):
                 continue
             path = Path(folder, name)
             if _special(path):
-                on_warning(f"{path}: not a regular file {SKIPPED}")
+                notices.skip(f"{path}: not a regular file")
                 continue
             yield Source(path, root)
 
@@ -140,26 +166,27 @@ def count_articles(sources: Iterable[Source]) -> int:
     return total
 
 
-def read_articles(sources: Iterable[Source], on_warning: Warn = _ignore) -> Iterator[Article]:
+def read_articles(sources: Iterable[Source], on_warning: Notices | Warn | None = None) -> Iterator[Article]:
     """Every article in ``sources``; unreadable files and records are warned about and skipped."""
+    notices = Notices.of(on_warning)
     for source in sources:
         try:
             data = _read(source)
-            text = decode(data, str(source.path), on_warning)
+            text = decode(data, str(source.path), notices.warn)
             if not source.is_jsonl and len(text) > MAX_ARTICLE_CHARS:
                 raise UnreadableFile(f"{len(text):,} characters, {_TOO_LONG}")
         except OSError as error:
-            on_warning(f"{source.path}: cannot read: {error.strerror}{_link(source.path)} {SKIPPED}")
+            notices.skip(f"{source.path}: cannot read: {error.strerror}{_link(source.path)}")
             continue
         except UnreadableFile as error:
-            on_warning(f"{source.path}: {error} {SKIPPED}")
+            notices.skip(f"{source.path}: {error}")
             continue
         if source.is_jsonl:
-            yield from parse_jsonl(text, source, on_warning)
+            yield from parse_jsonl(text, source, notices)
         else:
-            article = parse_text(text, source.article_id(), str(source.path), on_warning)
+            article = parse_text(text, source.article_id(), str(source.path), notices.warn)
             if article is None:
-                on_warning(f"{source.path}: no paragraphs {SKIPPED}")
+                notices.skip(f"{source.path}: no paragraphs")
             else:
                 yield article
 
@@ -316,8 +343,9 @@ def split_long(text: str, limit: int | None = None) -> list[str]:
     return pieces
 
 
-def parse_jsonl(text: str, source: Source, on_warning: Warn = _ignore) -> Iterator[Article]:
+def parse_jsonl(text: str, source: Source, on_warning: Notices | Warn | None = None) -> Iterator[Article]:
     """Articles from JSON Lines: ``id``, ``title``, ``date``, ``text``; other keys become metadata."""
+    notices = Notices.of(on_warning)
     name = source.path
     for lineno, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
@@ -325,33 +353,33 @@ def parse_jsonl(text: str, source: Source, on_warning: Warn = _ignore) -> Iterat
         try:
             record = json.loads(line)
         except json.JSONDecodeError as error:
-            on_warning(f"{name}:{lineno}: not valid JSON: {error.msg} {SKIPPED}")
+            notices.skip(f"{name}:{lineno}: not valid JSON: {error.msg}")
             continue
         if not isinstance(record, dict):
-            on_warning(f"{name}:{lineno}: not a JSON object {SKIPPED}")
+            notices.skip(f"{name}:{lineno}: not a JSON object")
             continue
         body = record.get("text")
         if not isinstance(body, str) or not body.strip():
-            on_warning(f"{name}:{lineno}: no \"text\" string {SKIPPED}")
+            notices.skip(f"{name}:{lineno}: no \"text\" string")
             continue
         if len(body) > MAX_ARTICLE_CHARS:
-            on_warning(f"{name}:{lineno}: \"text\" has {len(body):,} characters, {_TOO_LONG} {SKIPPED}")
+            notices.skip(f"{name}:{lineno}: \"text\" has {len(body):,} characters, {_TOO_LONG}")
             continue
         raw_id = record.get("id")
         if isinstance(raw_id, (str, int)) and not isinstance(raw_id, bool) and str(raw_id).strip():
             article_id = str(raw_id).strip()
         else:
             article_id = f"{source.article_id()}:{lineno}"
-            on_warning(f"{name}:{lineno}: no usable \"id\"; using {article_id}")
-        paragraphs = limit_paragraphs(_raw_blocks(body), f"{name}:{lineno}", on_warning)
+            notices.warn(f"{name}:{lineno}: no usable \"id\"; using {article_id}")
+        paragraphs = limit_paragraphs(_raw_blocks(body), f"{name}:{lineno}", notices.warn)
         title = record.get("title")
         if title is not None and not isinstance(title, str):
-            on_warning(f"{name}:{lineno}: \"title\" {_short(title)} is not a string; ignored")
+            notices.warn(f"{name}:{lineno}: \"title\" {_short(title)} is not a string; ignored")
         date = record.get("date")
         if date is not None and not isinstance(date, str):
-            on_warning(f"{name}:{lineno}: \"date\" {_short(date)} is not a string; ignored")
+            notices.warn(f"{name}:{lineno}: \"date\" {_short(date)} is not a string; ignored")
         elif date is not None and date.strip() and not parse_date(date):
-            on_warning(f"{name}:{lineno}: \"date\" {_short(date)} is not an ISO 8601 date; kept as written, "
+            notices.warn(f"{name}:{lineno}: \"date\" {_short(date)} is not an ISO 8601 date; kept as written, "
                        "but published: ranges and date sorting will not find this article")
         metadata = {k: v for k, v in record.items() if k not in ("id", "title", "date", "text")}
         yield Article(

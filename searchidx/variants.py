@@ -8,14 +8,12 @@ The alias table is ``searchidx/data/aliases.tsv`` plus the user's own file, if a
 from __future__ import annotations
 
 import functools
-import os
 import re
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
-#: Environment variable naming a file of extra alias groups (same form as the bundled one).
-ALIASES_ENV = "SEARCHIDX_ALIASES"
+from .settings import user_aliases_path
 
 #: (British ending, American ending, shortest word it applies to), tried both ways.
 _SPELLINGS = (
@@ -99,16 +97,6 @@ def parse_aliases(text: str, table: AliasTable | None = None) -> AliasTable:
         if names:
             table.add(names, demonyms)
     return table
-
-
-def user_aliases_path() -> Path:
-    """``$SEARCHIDX_ALIASES``, else ``aliases.tsv`` in the user's searchidx config folder."""
-    given = os.environ.get(ALIASES_ENV, "").strip()
-    if given:
-        return Path(given)
-    from platformdirs import user_config_dir
-
-    return Path(user_config_dir("searchidx")) / "aliases.tsv"
 
 
 @functools.lru_cache(maxsize=4)

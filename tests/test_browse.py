@@ -13,7 +13,7 @@ from test_repl import catalog, complete, make_env  # noqa: F401  (catalog is a f
 
 from searchidx import EntityNotFoundError, InputError, SearchIndex
 from searchidx.cli import ExitStatus
-from searchidx.repl import Repl
+from searchidx.console import Repl
 
 #: Every person, place and organisation of the seed article under its canonical name, per paragraph.
 SEED_ENTITIES = {

@@ -24,7 +24,7 @@ from conftest import SEEDS
 
 from searchidx import SearchIndex
 from searchidx.articles import find_sources, read_articles, split_blocks
-from searchidx.index import fingerprint
+from searchidx.indexing import fingerprint
 
 MARK = "zebulon"  # a word in every generated paragraph, so that one query matches them all
 
@@ -67,9 +67,9 @@ def check_state(path: Path, expected: Expected, every: int) -> int:
     """Assert that the index at ``path`` opens and holds exactly a committed state; its article count."""
     with SearchIndex.open(path) as idx:
         found: dict[str, list[int]] = {}
-        for doc in idx._engine.documents():
-            found.setdefault(doc["article"], []).append(doc["paragraph"])
-        assert idx._engine.fingerprints() == {article: expected.fingerprints[article] for article in found}
+        for hit in idx.search("*", limit=None, highlight=False):
+            found.setdefault(hit.article, []).append(hit.paragraph)
+        assert idx.fingerprints() == {article: expected.fingerprints[article] for article in found}
         count = len(found)
         assert set(found) == set(expected.order[:count]), "the articles are not the run's first batches"
         assert count in expected.committed_prefixes(every), f"{count} articles is not a whole number of batches"

@@ -152,7 +152,7 @@ def test_every_analyzer_filter_and_normalizer_referenced_is_defined():
 def test_mapping_mirrors_the_whoosh_schema():
     from whoosh.analysis import STOP_WORDS as WHOOSH_STOP_WORDS
 
-    from searchidx.engine import build_schema
+    from searchidx.engine.schema import build_schema
 
     assert set(STOP_WORDS) == set(WHOOSH_STOP_WORDS)
     assert mapping()["settings"]["analysis"]["filter"]["searchidx_stop"]["stopwords"] == list(STOP_WORDS)

@@ -12,7 +12,7 @@ from searchidx import (
     IndexNotFoundError,
     QueryError,
     SearchIndex,
-    syntax,
+    SearchOptions,
 )
 from searchidx.articles import find_sources, read_articles
 
@@ -313,18 +313,17 @@ def test_user_alias_file_extends_the_table(seed_index: SearchIndex, tmp_path: Pa
     assert paragraphs(seed_index, 'place:"bangla land"') == paragraphs(seed_index, "place:bangladesh")
 
 
-def test_wide_wildcards_match_everything_they_stand_for(seed_index: SearchIndex, monkeypatch: pytest.MonkeyPatch):
-    import searchidx.engine as engine
-
+def test_wide_wildcards_match_everything_they_stand_for(seed_index: SearchIndex):
     scored = paragraphs(seed_index, "d*")
     assert seed_index.search("d*", limit=1).total == len(scored)
-    monkeypatch.setattr(engine, "MAX_SCORED_EXPANSIONS", 1)  # every expansion becomes a set
-    assert paragraphs(seed_index, "d*") == scored
-    assert seed_index.search("d*", limit=1).total == len(scored)
-    assert "unranked" in seed_index.explain("d*").parsed
-    monkeypatch.setattr(engine, "MAX_EXPANSIONS", 2)
-    results = seed_index.search("d*")
-    assert any("most frequent" in w for w in results.warnings)
+    assert "unranked" not in seed_index.explain("d*").parsed
+    with SearchIndex.open(seed_index.path, options=SearchOptions(max_scored_expansions=1)) as sets:
+        # every expansion becomes a set of paragraphs
+        assert paragraphs(sets, "d*") == scored
+        assert sets.search("d*", limit=1).total == len(scored)
+        assert "unranked" in sets.explain("d*").parsed
+    with SearchIndex.open(seed_index.path, options=SearchOptions(max_scored_expansions=1, max_expansions=2)) as cut:
+        assert any("most frequent" in w for w in cut.search("d*").warnings)
 
 
 def test_no_typo_tolerance_for_numbers(tmp_path: Path):
@@ -393,16 +392,26 @@ def test_short_aliases_in_a_field_take_any_case(tmp_path: Path):
         assert {h.paragraph for h in idx.search("place:usa", limit=None)} == {1, 2}
 
 
-def test_segment_files_are_read_in_place_not_copied():
+def test_segment_files_are_read_in_place_not_copied(tmp_path: Path):
     from whoosh.filedb.structfile import BufferFile
 
-    data = bytearray(b"first line\nsecond\n")
-    f = BufferFile(memoryview(data))
-    data[0:5] = b"FIRST"  # a view, not a copy: what the file reads is the buffer itself
+    from searchidx.engine.compat import MappedStorage
+
+    (tmp_path / "file").write_bytes(b"first line\nsecond\nthird part\n")
+    f = MappedStorage(str(tmp_path)).open_file("file")
+    part = f.subset(11, 7)
+    with open(tmp_path / "file", "r+b") as handle:  # the map is a view of the file, not a copy
+        handle.write(b"FIRST")
     assert f.read(5) == b"FIRST" and f.tell() == 5
-    assert f.file.readline() == b" line\n" and list(f.file) == [b"second\n"]
-    f.seek(-7, 2)
-    assert f.read() == b"second\n" and f.get(0, 5) == b"FIRST"
+    assert f.readline() == b" line\n" and list(f) == [b"second\n", b"third part\n"]
+    f.seek(-11, 2)
+    assert f.read() == b"third part\n" and f.get(0, 5) == b"FIRST"
+    assert part.read() == b"second\n"
+    # Whoosh itself is left as it is: a host application's other indexes are not changed
+    data = bytearray(b"first")
+    stock = BufferFile(memoryview(data))
+    data[0:5] = b"FIRST"
+    assert stock.read(5) == b"first"
 
 
 @pytest.mark.parametrize("query", [
@@ -411,21 +420,24 @@ def test_segment_files_are_read_in_place_not_copied():
     "turkish cooperation army", "person:gorgun AND (navy OR dhaka)",
 ])
 def test_counting_matches_by_sets_agrees_with_whoosh(tmp_path: Path, query: str):
-    from searchidx.engine import matching_docs
+    from searchidx.engine.matching import matching_docs
+    from searchidx.engine.parsing import QueryParser
+    from searchidx.engine.storage import open_folder
 
     with SearchIndex.create(tmp_path) as idx:
         idx.add_paths([SEEDS])
         idx.add_paths([FIXTURES / "corpus"])  # a second segment
         idx.add_article("Defence talks in Lisbon.\n\nThe navy met.", id="extra", date="2024-05-01")
         idx.add_article("Defence talks moved to Porto.", id="extra", date="2024-06-01")  # one deletion
-        engine = idx._engine
-        searcher = engine._searcher_now()
-        parsed = engine.parse(query).query
+        results = idx.search(query, limit=None, highlight=False)
+    ix, _ = open_folder(tmp_path)
+    parser = QueryParser(ix.schema, SearchOptions())
+    with ix.searcher() as searcher:
+        parsed = parser.parse(query, searcher).query
         assert matching_docs(parsed, searcher) == set(searcher.docs_for_query(parsed))
         # and the ranges and wildcards made sets of paragraphs match what Whoosh's own match
-        raw = engine._parser.parse(engine._with_variants(syntax.normalize(query)))
+        raw = parser.unbounded(query, searcher.reader())
         assert matching_docs(parsed, searcher) == set(searcher.docs_for_query(raw))
-        results = idx.search(query, limit=None, highlight=False)
         if not any("every word" in warning for warning in results.warnings):  # not widened to OR
             assert {(h.article, h.paragraph) for h in results} == {
                 (searcher.stored_fields(d)["article"], searcher.stored_fields(d)["paragraph"])

@@ -13,11 +13,12 @@ from prompt_toolkit.input import create_pipe_input
 from prompt_toolkit.output import DummyOutput
 
 from searchidx import SearchIndex
-from searchidx.completion import Catalog, QueryCompleter
-from searchidx.config import load_config
-from searchidx.environment import Env
-from searchidx.lexer import QueryLexer
-from searchidx.repl import COMMANDS, Repl
+from searchidx.console import Repl
+from searchidx.console.commands import COMMANDS
+from searchidx.console.completion import Catalog, QueryCompleter
+from searchidx.console.config import load_config
+from searchidx.console.lexer import QueryLexer
+from searchidx.terminal import Env
 
 
 def make_env(stdin: str = "", tty: bool = False) -> Env:

@@ -17,8 +17,8 @@ from prompt_toolkit.output import DummyOutput
 
 from searchidx import SearchIndex
 from searchidx.cli import main
-from searchidx.environment import Env
-from searchidx.repl import Repl
+from searchidx.console import Repl
+from searchidx.terminal import Env
 
 PACKAGE = ROOT / "searchidx"
 #: Names of files that the commands below would create if anything ran them in a shell or evaluated them.

@@ -228,10 +228,10 @@ def test_opening_while_another_process_commits_is_retried(index_path: Path, monk
                                                         committed: bool):
     """A commit may delete the segments an opening reader just read of in the table of contents
     (a merge): that is retried, while the same error with no new commit is damage."""
-    import searchidx.engine as engine
+    import searchidx.engine.storage as storage
     from searchidx import IndexCorruptError
 
-    real = engine.whoosh_index.open_dir
+    real = storage.FileIndex
     calls = []
 
     def open_dir(*args, **kwargs):
@@ -243,7 +243,7 @@ def test_opening_while_another_process_commits_is_retried(index_path: Path, monk
             raise FileNotFoundError(2, "No such file or directory", "_MAIN_x.seg")
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(engine.whoosh_index, "open_dir", open_dir)
+    monkeypatch.setattr(storage, "FileIndex", open_dir)
     if committed:
         with SearchIndex.open(index_path) as idx:
             assert ids(idx, "mayor") == {"porto2"}

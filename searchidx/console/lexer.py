@@ -8,7 +8,7 @@ from prompt_toolkit.document import Document
 from prompt_toolkit.formatted_text import StyleAndTextTuples
 from prompt_toolkit.lexers import Lexer
 
-from .syntax import tokenize
+from ..syntax import tokenize
 
 _STYLES = {
     "field": "class:field",

@@ -18,9 +18,9 @@ from pathlib import Path
 from prompt_toolkit.completion import CompleteEvent, Completer, Completion, PathCompleter
 from prompt_toolkit.document import Document
 
-from .index import SearchIndex
-from .models import ENTITY_FIELDS
-from .syntax import FIELD_NAMES, FIELDS, OPERATORS, field_name
+from ..index import SearchIndex
+from ..models import ENTITY_FIELDS
+from ..syntax import FIELD_NAMES, FIELDS, OPERATORS, field_name
 
 #: Most values offered for one keystroke.
 MAX_VALUES = 40
@@ -144,9 +144,9 @@ class QueryCompleter(Completer):
                 if field.startswith(rest):
                     yield Completion(field, start_position=-len(rest), display_meta=FIELDS[field])
         elif name == "\\format":
-            from .formatters import FORMATS
+            from ..formatters import FORMATS
 
-            for fmt in FORMATS:
+            for fmt in FORMATS["results"]:
                 if fmt.startswith(rest):
                     yield Completion(fmt, start_position=-len(rest))
 

@@ -1,4 +1,5 @@
-"""The outside world a front runs in: streams, terminal facts, and messages to the user.
+"""The terminal a front runs in: its streams, whether they are terminals, messages to the
+user and a progress bar.
 
 Tests replace :class:`Env` with one over string buffers; nothing in the CLI or the
 REPL reads ``sys.stdout`` or calls ``isatty`` directly.

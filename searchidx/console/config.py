@@ -1,4 +1,4 @@
-"""User settings for the interactive console, layered: built-in defaults, then the config
+"""The console's settings file, layered: built-in defaults, then the config
 file (``config.toml`` in the user's config folder, or ``$SEARCHIDX_CONFIG``).
 
 A broken config file never stops the console: each bad setting is reported once and
@@ -7,17 +7,12 @@ its default is kept.
 
 from __future__ import annotations
 
-import os
 import tomllib
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 
-from platformdirs import user_config_dir, user_data_dir
-
-from .formatters import FORMATS
-
-CONFIG_ENV = "SEARCHIDX_CONFIG"
-DATA_ENV = "SEARCHIDX_DATA_DIR"
+from ..formatters import FORMATS
+from ..settings import console_config_path
 
 #: Colours of the console, as prompt-toolkit style strings; the config's [colors] overrides them.
 DEFAULT_COLORS: dict[str, str] = {
@@ -58,22 +53,10 @@ class Config:
     colors: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_COLORS))
 
 
-def config_path() -> Path:
-    """``$SEARCHIDX_CONFIG``, else ``config.toml`` in the user's config folder."""
-    given = os.environ.get(CONFIG_ENV, "").strip()
-    return Path(given) if given else Path(user_config_dir("searchidx")) / "config.toml"
-
-
-def data_dir() -> Path:
-    """Where the console keeps its history: ``$SEARCHIDX_DATA_DIR``, else the user's data folder."""
-    given = os.environ.get(DATA_ENV, "").strip()
-    return Path(given) if given else Path(user_data_dir("searchidx"))
-
-
 def load_config(path: Path | None = None) -> tuple[Config, list[str]]:
-    """The settings from ``path`` (default :func:`config_path`) over the defaults, and a
+    """The settings from ``path`` (default: :func:`~searchidx.settings.console_config_path`) over the defaults, and a
     list of problems found in the file (empty when it is fine or absent)."""
-    path = path or config_path()
+    path = path or console_config_path()
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
@@ -99,8 +82,8 @@ def load_config(path: Path | None = None) -> tuple[Config, list[str]]:
 def _check(key: str, value: object) -> str | None:
     if key == "limit" and not (isinstance(value, int) and not isinstance(value, bool) and value >= 1):
         return "must be a whole number, 1 or more"
-    if key == "format" and value not in FORMATS:
-        return f"must be one of {', '.join(FORMATS)}"
+    if key == "format" and value not in FORMATS["results"]:
+        return f"must be one of {', '.join(FORMATS['results'])}"
     if key == "key_bindings" and value not in ("emacs", "vi"):
         return 'must be "emacs" or "vi"'
     if key == "pager" and not isinstance(value, str):

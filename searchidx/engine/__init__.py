@@ -1,0 +1,248 @@
+"""The search engine: everything that touches Whoosh, behind the small :class:`Engine` facade.
+
+No module outside this package imports ``whoosh``, so the search library could be swapped
+by rewriting the package. Its modules, one job each:
+
+- :mod:`.compat`: every use of Whoosh internals (reading segments in place, posting blocks);
+- :mod:`.schema`: the paragraph schema and the index's :class:`~.schema.Meta` record;
+- :mod:`.storage`: the index folder: opening it while others commit, damage, digests;
+- :mod:`.writing`: paragraphs in, by whole articles;
+- :mod:`.parsing`: query text to a Whoosh query (repairs, kinds, variants, bounds);
+- :mod:`.matching`: matches as sets of paragraphs (totals, facets, ranges, wildcards);
+- :mod:`.ranking`: top hits, the relaxed fallback, ``explain`` and ``similar``;
+- :mod:`.highlight`: hits with their matched words marked;
+- :mod:`.facets`, :mod:`.spelling` (did you mean) and :mod:`.browse` (entity lists and pages).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from whoosh.index import LockError
+from whoosh.writing import CLEAR
+
+from ..errors import IndexLockedError, access_error
+from ..models import ENTITY_FIELDS, EntityCount, EntityPage, Explanation, Hit, IndexCheck
+from ..settings import SearchOptions
+from . import browse, ranking, spelling, storage
+from .facets import FacetCounter
+from .highlight import HitMaker, stored_hit
+from .matching import live_terms
+from .parsing import Parsed, QueryParser
+from .ranking import SORTS, Found, SearchRequest
+from .schema import Meta
+from .writing import ParagraphWriter, discard, fingerprints
+
+__all__ = ["SORTS", "Engine", "Found", "ParagraphWriter", "SearchRequest"]
+
+#: Merge all segments after a write when deleted paragraphs make the index this much bigger.
+MERGE_DELETED_RATIO = 1.3
+
+
+class _Reading:
+    """One searcher (a view of one commit) and what is cached for it."""
+
+    def __init__(self, searcher: Any) -> None:
+        self.searcher = searcher
+        self.facets = FacetCounter(searcher)
+
+
+class Engine:
+    """A Whoosh index of paragraphs on disk, with one long-lived searcher for queries,
+    safe to share between threads (reads take turns; a write in progress blocks no read)."""
+
+    def __init__(self, path: Path, ix: Any, meta: Meta, options: SearchOptions | None = None) -> None:
+        self.path = path
+        self.meta = meta
+        self.options = options or SearchOptions()
+        self._ix = ix
+        schema = ix.schema  # Whoosh re-reads the table of contents for each ix.schema
+        self._parser = QueryParser(schema, self.options)
+        self._hits = HitMaker(schema)
+        self._reading: _Reading | None = None
+        self._lock = threading.RLock()
+
+    # -- opening -------------------------------------------------------------------------
+
+    exists = staticmethod(storage.exists)
+    owns_file = staticmethod(storage.owns_file)
+
+    @classmethod
+    def open(cls, path: Path, options: SearchOptions | None = None) -> Engine:
+        """Open the index at ``path``, checking that this version of searchidx can read it;
+        its segments are opened now, so that damage is found now, not at the first search."""
+        ix, meta = storage.open_folder(path)
+        engine = cls(path, ix, meta, options)
+        with engine._read():
+            pass
+        return engine
+
+    @classmethod
+    def create(cls, path: Path, model: str, options: SearchOptions | None = None) -> Engine:
+        """A new empty index at ``path`` (the folder is made when missing)."""
+        ix, meta = storage.create_folder(path, model)
+        return cls(path, ix, meta, options)
+
+    def close(self) -> None:
+        """Release the searcher's files; the engine can still be used (it reopens them)."""
+        with self._lock:
+            if self._reading is not None:
+                self._reading.searcher.close()
+                self._reading = None
+
+    @contextmanager
+    def _read(self) -> Iterator[_Reading]:
+        """The searcher of the latest commit, held alone by this thread: one searcher serves
+        every thread, and Whoosh's readers keep file positions that threads must not share
+        at once. Read errors of damaged segments become :class:`IndexCorruptError`."""
+        with self._lock:
+            try:
+                if self._reading is not None and not self._reading.searcher.up_to_date():
+                    # Another commit: open a new searcher. Whoosh's ``refresh()`` must not be
+                    # used: it adds the old searcher's segments to the new ones, so paragraphs of
+                    # segments merged since are counted twice, and a reused segment misses its
+                    # new deletions.
+                    self.close()
+                if self._reading is None:
+                    self._reading = _Reading(storage.retry_if_committed(self.path, self._ix.searcher,
+                                                                        self._ix.latest_generation))
+                yield self._reading
+            except storage.READ_ERRORS as error:  # damage found while reading a segment's contents
+                raise storage.damaged(self.path, error) from error
+
+    # -- writing -------------------------------------------------------------------------
+
+    @contextmanager
+    def writer(self, timeout: float = 5.0, clear: bool = False) -> Iterator[ParagraphWriter]:
+        """A writer that commits when the block ends and discards everything if it raises.
+
+        With ``clear``, the commit replaces the whole index with what was written, in one step.
+        A writer that changed nothing does not commit: readers keep their searchers.
+        """
+        try:
+            writer = self._ix.writer(timeout=timeout, delay=0.1, limitmb=256)
+        except LockError:
+            raise IndexLockedError(
+                f"{self.path} is locked: another process is indexing it (waited {timeout:g} s); "
+                "try again when it has finished"
+            ) from None
+        except OSError as error:
+            raise access_error(error, self.path, "write to the index at") or error
+        paragraphs = ParagraphWriter(writer)
+        try:
+            yield paragraphs
+        except BaseException:
+            discard(writer, self.path)
+            raise
+        if not (clear or paragraphs.changed):
+            discard(writer, self.path)
+            return
+        writer.commit(mergetype=CLEAR) if clear else writer.commit()
+        self.close()
+        if self._ix.doc_count_all() > MERGE_DELETED_RATIO * self._ix.doc_count() + 1000:
+            # replaced paragraphs stay on disk until their segments merge: reclaim the space
+            self._ix.optimize()
+        storage.record_sums(self.path, self._ix)
+
+    def fingerprints(self) -> dict[str, str]:
+        """Article id -> fingerprint of the text its live paragraphs were indexed from."""
+        with self._lock:
+            try:
+                with self._ix.reader() as reader:
+                    return fingerprints(reader)
+            except storage.READ_ERRORS as error:
+                raise storage.damaged(self.path, error) from error
+
+    # -- the index as a whole ------------------------------------------------------------
+
+    def counts(self) -> tuple[int, int, dict[str, int]]:
+        """Articles, paragraphs, and distinct whole names per entity field."""
+        with self._read() as reading:
+            reader = reading.searcher.reader()
+            articles = sum(1 for _ in live_terms(reader, "article"))
+            names = {name: sum(1 for _ in live_terms(reader, f"{name}_exact")) for name in ENTITY_FIELDS}
+            return articles, reading.searcher.doc_count(), names
+
+    def size_bytes(self) -> int:
+        """The size of the index folder's files."""
+        return sum(f.stat().st_size for f in self.path.iterdir() if f.is_file())
+
+    def verify(self) -> IndexCheck:
+        """Read the whole index and compare its files with their digests (see :func:`storage.verify`)."""
+        problems, checked, paragraphs = storage.verify(self.path, self._ix)
+        return IndexCheck(path=str(self.path), problems=problems, files_verified=checked, paragraphs=paragraphs)
+
+    def documents(self) -> Iterator[dict[str, Any]]:
+        """The stored fields of every live paragraph (deleted ones left out), in index order,
+        read from one snapshot of the index: later commits do not change what it yields."""
+        with self._ix.reader() as reader:
+            yield from reader.all_stored_fields()
+
+    # -- searching -----------------------------------------------------------------------
+
+    def parse(self, text: str, strict: bool = False, any_word: bool = False) -> Parsed:
+        """The Whoosh query for ``text`` (see :meth:`.parsing.QueryParser.parse`)."""
+        with self._read() as reading:
+            return self._parser.parse(text, reading.searcher, strict, any_word)
+
+    def search(self, request: SearchRequest) -> Found:
+        """Run one search (see :func:`.ranking.search`)."""
+        with self._read() as reading:
+            searcher = reading.searcher
+
+            def parse(text: str, strict: bool, any_word: bool) -> Parsed:
+                return self._parser.parse(text, searcher, strict, any_word)
+
+            return ranking.search(request, searcher, parse, self._hits, reading.facets.count, self.options)
+
+    def explain(self, text: str, limit: int = 3) -> Explanation:
+        """The query as parsed after repairs, and the scoring terms of its top ``limit`` hits."""
+        with self._read() as reading:
+            searcher = reading.searcher
+            return ranking.explain(text, limit, searcher,
+                                   lambda t, strict, any_word: self._parser.parse(t, searcher, strict, any_word),
+                                   self.options)
+
+    def similar(self, article_id: str, paragraph: int, limit: int = 10) -> tuple[list[Hit], float]:
+        """Paragraphs like one paragraph, best first, and the seconds it took."""
+        with self._read() as reading:
+            return ranking.similar(article_id, paragraph, limit, reading.searcher, self._hits)
+
+    def suggest(self, text: str) -> str | None:
+        """``text`` with its unknown words respelt from the index; None when nothing is respelt."""
+        with self._read() as reading:
+            return spelling.suggest(text, reading.searcher.reader(), self._parser)
+
+    def article(self, article_id: str) -> list[Hit]:
+        """Every paragraph of an article, in order (``rank`` is the paragraph number)."""
+        with self._read() as reading:
+            searcher = reading.searcher
+            stored = [searcher.stored_fields(n) for n in searcher.document_numbers(article=article_id)]
+        stored.sort(key=lambda fields: fields["paragraph"])
+        return [stored_hit(fields["paragraph"], fields, 0.0, "") for fields in stored]
+
+    # -- entities ------------------------------------------------------------------------
+
+    def entity_values(self, field: str) -> list[tuple[str, int]]:
+        """The whole names in an entity field with their paragraph counts, most first."""
+        with self._read() as reading:
+            return browse.entity_values(reading.searcher.reader(), field)
+
+    def entity_list(self, field: str, prefix: str = "", limit: int | None = 20) -> list[EntityCount]:
+        """The entities of a field by canonical name, most paragraphs first (see :func:`.browse.entity_list`)."""
+        with self._read() as reading:
+            return browse.entity_list(reading.searcher.reader(), field, prefix, limit)
+
+    def entity_page(self, field: str, typed: str, within: str | None = None, limit: int = 10,
+                    related: int = 10) -> EntityPage:
+        """One entity's page, within the paragraphs matching the query ``within`` if given."""
+        with self._read() as reading:
+            searcher = reading.searcher
+            query = (lambda: self._parser.parse(within, searcher).query) if within else None
+            page = browse.entity_page(searcher, field, typed, query, limit, related)
+        return dataclasses.replace(page, query=within or "")

@@ -1,0 +1,143 @@
+"""Every use of Whoosh's internals, in one place, checked against the Whoosh it was written for.
+
+searchidx works around a few Whoosh 2.7 limits by reaching past its public API: reading
+segment files in place instead of copying them, reading posting lists a block at a time,
+the words a wildcard stands for, a segment's offset in a multi-segment searcher and the
+segments of a commit. :func:`check_whoosh` says, once, whether the installed Whoosh has
+what this module uses; nothing here changes Whoosh itself, so a host application's other
+Whoosh indexes behave as Whoosh made them.
+"""
+
+from __future__ import annotations
+
+import functools
+import mmap
+import os
+from collections.abc import Iterator
+from typing import Any
+
+import whoosh
+from whoosh.codec import whoosh3
+from whoosh.filedb.filestore import FileStorage
+from whoosh.filedb.structfile import BufferFile, StructFile
+from whoosh.matching.wrappers import FilterMatcher
+from whoosh.searching import Searcher
+
+from ..errors import SearchidxError
+
+#: The Whoosh this module was written and tested for (whoosh-reloaded 2.7.5).
+TESTED_WHOOSH = (2, 7)
+
+
+@functools.lru_cache(maxsize=1)
+def check_whoosh() -> None:
+    """Raise :class:`SearchidxError` when the installed Whoosh lacks what this module
+    relies on (it was written for Whoosh 2.7); checked once per process."""
+    version = tuple(whoosh.__version__[:2])
+    needed = [(Searcher, "_offset_for_subsearcher"), (whoosh3.W3LeafMatcher, "_read_ids"),
+              (whoosh3.W3LeafMatcher, "_next_block"), (whoosh.index.FileIndex, "_segments")]
+    missing = [f"{owner.__name__}.{name}" for owner, name in needed if not hasattr(owner, name)]
+    if version != TESTED_WHOOSH or missing:
+        raise SearchidxError(f"searchidx needs Whoosh {'.'.join(map(str, TESTED_WHOOSH))} (whoosh-reloaded); "
+                             f"found {whoosh.versionstring()}" + (f" without {', '.join(missing)}" if missing else ""))
+
+
+class _MemoryFile:
+    """A read-only file over a memoryview, copying only what is read."""
+
+    def __init__(self, view: memoryview) -> None:
+        self._view, self._pos, self._size = view, 0, len(view)
+
+    def read(self, size: int | None = -1) -> bytes:
+        start = self._pos
+        self._pos = self._size if size is None or size < 0 else min(self._size, start + size)
+        return bytes(self._view[start:self._pos])
+
+    def readline(self, size: int | None = -1) -> bytes:
+        end = self._size if size is None or size < 0 else min(self._size, self._pos + size)
+        rest = bytes(self._view[self._pos:end])
+        newline = rest.find(b"\n")
+        line = rest if newline < 0 else rest[:newline + 1]
+        self._pos += len(line)
+        return line
+
+    def seek(self, offset: int, whence: int = 0) -> int:
+        self._pos = offset if whence == 0 else self._pos + offset if whence == 1 else self._size + offset
+        return self._pos
+
+    def tell(self) -> int:
+        return self._pos
+
+    def close(self) -> None:
+        pass
+
+    def __iter__(self) -> Iterator[bytes]:
+        while line := self.readline():
+            yield line
+
+
+class _MappedFile(BufferFile):  # type: ignore[misc]  # Whoosh has no type hints
+    """A segment file read in place from a memory map. Whoosh's own ``BufferFile`` wraps
+    the map in ``BytesIO(buf)``, which copies every file of a segment into memory (about
+    100 ms and 100 MB to open the Reuters index, for each new searcher), and its
+    ``subset`` copies each part again."""
+
+    def __init__(self, buf: memoryview, name: str | None = None, onclose: Any = None) -> None:
+        StructFile.__init__(self, _MemoryFile(buf), name=name, onclose=onclose)
+        self._buf = buf
+        self.is_real = False
+
+    def subset(self, position: int, length: int, name: str | None = None) -> _MappedFile:
+        return _MappedFile(self._buf[position:position + length], name=name or self._name)
+
+
+class MappedStorage(FileStorage):  # type: ignore[misc]
+    """Whoosh's file storage, reading files through memory maps without copying them.
+
+    Compound segment files are opened as one map; Whoosh's ``CompoundStorage`` then takes
+    each part with ``subset`` (it maps files itself only when ``supports_mmap`` is set,
+    which is why it is not). A file mapped stays readable after a merge deletes it, so a
+    reader keeps the commit it opened.
+    """
+
+    def __init__(self, path: str, readonly: bool = False) -> None:
+        super().__init__(path, supports_mmap=False, readonly=readonly)
+
+    def open_file(self, name: str, **kwargs: Any) -> StructFile:
+        with open(self._fpath(name), "rb") as handle:
+            if os.fstat(handle.fileno()).st_size == 0:  # an empty file cannot be mapped
+                return StructFile(open(self._fpath(name), "rb"), name=name, **kwargs)
+            mapped = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
+        return _MappedFile(memoryview(mapped), name=name, **kwargs)
+
+
+def expanded_words(node: Any, reader: Any) -> list[Any]:
+    """The words of the index a wildcard, prefix, fuzzy term or range stands for (Whoosh
+    keeps this behind ``MultiTerm._btexts``)."""
+    return list(node._btexts(reader))
+
+
+def segment_offset(searcher: Any) -> int:
+    """The number of the first document of a segment's searcher in its parent searcher."""
+    return int(searcher.get_parent()._offset_for_subsearcher(searcher)) if searcher.has_parent() else 0
+
+
+def posting_ids(postings: Any) -> tuple[set[int], set[int]]:
+    """The document numbers of a posting list, and those of them deleted; read a block at a
+    time where Whoosh's codec allows it (``all_ids`` steps one posting at a time)."""
+    deleted: set[int] = set()
+    if isinstance(postings, FilterMatcher):  # the segment has deleted documents
+        deleted, postings = set(postings._ids), postings.child
+    if isinstance(postings, whoosh3.W3LeafMatcher):
+        ids: set[int] = set()
+        while postings.is_active():
+            postings._read_ids()
+            ids.update(postings._ids)
+            postings._next_block()
+        return ids, deleted
+    return set(postings.all_ids()), deleted
+
+
+def segment_ids(ix: Any) -> list[str]:
+    """The ids of the segments of an index's latest commit (Whoosh lists no commit's files)."""
+    return [segment.segment_id() for segment in ix._segments()]

@@ -1,0 +1,220 @@
+"""From query text to a Whoosh query: repairs, the query's kind, other names and spellings,
+and every wildcard, fuzzy term and range expanded once and bounded.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from whoosh import qparser, query
+from whoosh.analysis import STOP_WORDS
+
+from .. import syntax, variants
+from ..errors import QueryError
+from ..models import ENTITY_FIELDS
+from ..settings import SearchOptions
+from . import compat
+from .matching import DocSet, matching_docs
+from .schema import DEFAULT_FIELDS
+
+#: The default operator between query terms. AND: every word must match, as in web search,
+#: so that adding a word narrows the results (write OR for the alternative).
+DEFAULT_OPERATOR = "AND"
+#: Letters at the start of a fuzzy term (``word~``) that must match as written (at least).
+FUZZY_PREFIX = 1
+#: Fields whose values get other names and spellings (None: no field named).
+VARIANT_FIELDS = frozenset({None, "text", "title", *ENTITY_FIELDS} - {"date"})
+
+
+@dataclass(frozen=True)
+class Parsed:
+    """A query ready to run: the Whoosh query, what was repaired, and its kind (:func:`query_kind`)."""
+
+    query: Any
+    warnings: list[str]
+    kind: str
+
+
+def long_query_operator(options: SearchOptions) -> str:
+    """How the words of a description (a long plain query) are joined, as ``explain`` says it."""
+    return f"OR (a query of {options.long_query_words} or more plain words; more words matched rank higher)"
+
+
+def is_shouted(text: str, options: SearchOptions) -> bool:
+    """True for a query of ``options.long_query_words`` or more words all in capitals."""
+    words = [t.text for t in syntax.tokenize(text) if t.kind == "word"]
+    return len(words) >= options.long_query_words and text == text.upper() and any(c.isalpha() for c in text)
+
+
+def query_kind(text: str, options: SearchOptions) -> str:
+    """``description``: ``options.long_query_words`` or more words (or phrases) with no field
+    name and no operator, a question rather than a structured query; ``keywords``: two or
+    more such words, fewer than that, and no brackets; else ``structured``."""
+    tokens = syntax.tokenize(text)
+    if any(t.kind in ("field", "operator", "range") for t in tokens):
+        return "structured"
+    words = sum(t.kind in ("word", "phrase") for t in tokens)
+    if words >= options.long_query_words:
+        return "description"
+    return "keywords" if words >= 2 and not any(t.kind == "paren" for t in tokens) else "structured"
+
+
+def field_before(tokens: list[syntax.Token], i: int) -> str | None:
+    """The field the token at ``i`` is the value of (``person`` in ``person:gorgun``), else None."""
+    before = tokens[i - 1] if i else None
+    return syntax.field_name(before.text.lstrip("+-")[:-1]) if before and before.kind == "field" else None
+
+
+class QueryParser:
+    """Parses query text against one index's schema (its readers are passed in per search)."""
+
+    def __init__(self, schema: Any, options: SearchOptions) -> None:
+        self.schema = schema
+        self.options = options
+        self._all_words = self._make_parser(qparser.AndGroup)
+        self._any_word = self._make_parser(qparser.OrGroup.factory(0.9))
+
+    def _make_parser(self, group: Any) -> qparser.QueryParser:
+        parser = qparser.MultifieldParser(list(DEFAULT_FIELDS), self.schema, group=group)
+        parser.add_plugin(qparser.FuzzyTermPlugin())
+        parser.add_plugin(qparser.GtLtPlugin())
+        # +must and -exclude only at the start of a word: "1987-04" is a date, not "1987 NOT 04"
+        parser.add_plugin(qparser.PlusMinusPlugin(plusexpr=r"(?<![^\s(])\+", minusexpr=r"(?<![^\s(])-"))
+        return parser
+
+    def parse(self, text: str, searcher: Any, strict: bool = False, any_word: bool = False) -> Parsed:
+        """The Whoosh query for ``text``, warnings about what was changed to make it run, and
+        the query's kind (see :func:`query_kind`); ``any_word`` joins the words with OR.
+
+        Bad syntax is repaired (see :func:`searchidx.syntax.repair`) unless ``strict``, when
+        the first mistake raises :class:`QueryError`. A query with nothing left to search
+        raises :class:`QueryError` either way.
+        """
+        if not text.strip():
+            raise QueryError("empty query")
+        repaired, warnings = syntax.repair(text)
+        if strict and warnings:
+            raise QueryError(warnings[0])
+        if is_shouted(repaired, self.options):  # caps lock on: AND, OR and NOT are words, not operators
+            repaired = repaired.lower()
+        kind = query_kind(repaired, self.options)
+        long_plain = kind == "description"
+        if long_plain:  # a description: "?" is punctuation, and stop words say nothing
+            repaired = re.sub(r"\?+(?=\s|$)", " ", repaired)
+            repaired = "".join(t.text for t in syntax.tokenize(repaired)
+                               if not (t.kind == "word" and t.text.lower() in STOP_WORDS))
+        normalized = self.with_variants(syntax.normalize(repaired), searcher.reader())
+        parser = self._any_word if long_plain or any_word else self._all_words
+        try:
+            parsed = parser.parse(normalized)
+        except Exception as error:  # Whoosh raises ValueErrors on ranges it cannot read
+            try:
+                parsed = parser.parse(syntax.without_ranges(normalized))
+            except Exception:
+                raise QueryError(f"cannot read the query: {error}") from error
+            if strict:
+                raise QueryError(f"cannot read a range in the query: {error}") from error
+            warnings.append(f"ignored a range that cannot be read ({error})")
+        if parsed is query.NullQuery or isinstance(parsed, type(query.NullQuery)):
+            raise QueryError("nothing to search: " + ("; ".join(warnings) or "the query has only stop words"))
+        return Parsed(self._bounded(parsed, searcher, warnings), warnings, kind)
+
+    def unbounded(self, text: str, reader: Any) -> Any:
+        """The query as Whoosh's own parser reads ``text`` (a well-formed query) with its
+        variants added, wildcards and ranges left to Whoosh: what :meth:`parse` must match
+        the same paragraphs as, for checks."""
+        return self._all_words.parse(self.with_variants(syntax.normalize(text), reader))
+
+    def _bounded(self, parsed: Any, searcher: Any, warnings: list[str]) -> Any:
+        """``parsed`` with every wildcard, prefix or fuzzy term expanded once into the words it
+        stands for; one that stands for more than ``max_scored_expansions`` words made a plain
+        set of matching paragraphs (all matches kept, no ranking by it): Whoosh would score a
+        union of thousands of terms for minutes. Beyond ``max_expansions`` words, only the
+        most frequent count. Date and number ranges become sets of paragraphs too."""
+        reader = searcher.reader()
+        options = self.options
+
+        def bound(node: Any) -> Any:
+            if isinstance(node, query.Or) and node.subqueries and all(
+                    isinstance(q, query.Every) for q in node.subqueries):
+                return query.Every()  # a bare * over every default field: all paragraphs, fast
+            if isinstance(node, query.NumericRange):
+                # a date range: Whoosh would list every paragraph in it for each matcher it
+                # builds; the set of them, found once from the terms, serves every step
+                return DocSet(node.fieldname, [], sorted(matching_docs(node, searcher)), str(node))
+            if not isinstance(node, query.MultiTerm) or isinstance(node, query.TermRange):
+                return node
+            if isinstance(node, query.FuzzyTerm) and node.prefixlength < FUZZY_PREFIX:
+                # typos seldom hit the first letter, and keeping it spares comparing the word
+                # with the whole vocabulary (7 s instead of 0.1 s at 300,000 paragraphs)
+                node = node.copy()
+                node.prefixlength = FUZZY_PREFIX
+            words = compat.expanded_words(node, reader)
+            fieldname = node.field()
+            if len(words) <= options.max_scored_expansions:
+                # the words it stands for, found once: Whoosh would search the vocabulary
+                # again for each step of a search (a dozen times for a fuzzy term)
+                field = self.schema[fieldname]
+                return query.Or([query.Term(fieldname, word if isinstance(word, str) else field.from_bytes(word),
+                                            boost=node.boost) for word in words]) if words else query.NullQuery
+            label = f"{fieldname}:{node.text}{'*' if isinstance(node, query.Prefix) else ''}"
+            if len(words) > options.max_expansions:
+                words.sort(key=lambda word: -reader.doc_frequency(fieldname, word))
+                warnings.append(f"{label} matches {len(words):,} words; searched the {options.max_expansions:,} "
+                                "most frequent")
+                words = words[:options.max_expansions]
+            docnums: set[int] = set()
+            for word in words:
+                docnums.update(reader.postings(fieldname, word).all_ids())
+            return DocSet(fieldname, words, sorted(docnums), label)
+
+        return parsed.accept(bound)
+
+    def with_variants(self, text: str, reader: Any) -> str:
+        """``text`` with each name or word that has other names or spellings in the index
+        replaced by an OR of them: ``place:turkey`` -> ``place:(turkey OR Türkiye OR ...)``."""
+        tokens = syntax.tokenize(text)
+        out = []
+        for i, token in enumerate(tokens):
+            fieldname = field_before(tokens, i)
+            if token.kind in ("word", "phrase") and fieldname in VARIANT_FIELDS:
+                out.append(self._alternatives(token, fieldname, reader))
+            else:
+                out.append(token.text)
+        return "".join(out)
+
+    def _alternatives(self, token: syntax.Token, fieldname: str | None, reader: Any) -> str:
+        written = token.text
+        if token.kind == "phrase":
+            if not written.endswith('"'):
+                return written  # a phrase with a slop keeps its meaning only as written
+            written = written[1:-1]
+        elif any(c in written for c in "*?~^[]{}") or any(c.isdigit() for c in written):
+            return token.text
+        table = variants.aliases()
+        others = table.names(written, any_case=fieldname in ENTITY_FIELDS)
+        if fieldname == "place" and not others:
+            others = table.place_of(written)
+        elif fieldname == "group":
+            others = table.demonyms_of(written) or table.demonyms_of((table.place_of(written) or [""])[0])
+        if token.kind == "word":
+            others += [v for v in variants.spellings(written) if self.holds(v, fieldname, reader)]
+        else:  # the phrase with every word that has another spelling in the index respelt
+            respelt = [next((v for v in variants.spellings(word) if self.holds(v, fieldname, reader)), word)
+                       for word in written.split()]
+            others.append(" ".join(respelt))
+        alternatives = [token.text] + [
+            f'"{name}"' if re.search(r"[^\w]", name) else name
+            for name in dict.fromkeys(others) if variants.fold(name) != variants.fold(written)
+        ]
+        if len(alternatives) == 1:
+            return token.text
+        return "(" + " OR ".join(alternatives) + ")"
+
+    def holds(self, word: str, fieldname: str | None, reader: Any) -> bool:
+        """True when the index holds ``word`` (as its field's analyzer writes it)."""
+        target = fieldname or "text"
+        return any((target, token.text.encode("utf-8")) in reader
+                   for token in self.schema[target].analyzer(word, mode="query"))

@@ -1,0 +1,181 @@
+"""Running a parsed query: the top hits in score or date order within a deadline, the
+exact total, the relaxed fallback of short keyword queries, ``explain`` and ``similar``.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from whoosh import collectors, sorting
+
+from ..errors import QueryError
+from ..models import Explanation, Hit, HitExplanation, TermScore
+from ..settings import SearchOptions
+from .highlight import HitMaker, Marks
+from .matching import existing_terms, matching_docs
+from .parsing import DEFAULT_OPERATOR, Parsed, long_query_operator
+
+#: Orders of search results: relevance, or the article's publication date.
+SORTS = ("score", "newest", "oldest")
+#: The sort key Whoosh gives a paragraph with no publication date (the largest there is).
+_UNDATED = 2**64 - 1
+
+
+def _undated_last(key: int) -> int:
+    return -1 if key == _UNDATED else key
+
+
+#: Whoosh's sort arguments for each of :data:`SORTS`; paragraphs without a date come last in both orders.
+_ORDERS: dict[str, dict[str, Any]] = {
+    "score": {},
+    "oldest": {"sortedby": "published"},
+    "newest": {"sortedby": sorting.TranslateFacet(_undated_last, sorting.FieldFacet("published")), "reverse": True},
+}
+
+Parse = Callable[[str, bool, bool], Parsed]  # text, strict, any_word -> Parsed
+Facets = Callable[[set[int], int], dict[str, list[tuple[str, int]]]]  # matches, top -> names per field
+
+
+@dataclass(frozen=True)
+class Found:
+    """What a search found: the page of hits, how many paragraphs match, how many of them
+    hold every word (fewer when a keyword query was relaxed), the time, the warnings about
+    the query, and the top entity names per field among all matches."""
+
+    hits: list[Hit]
+    total: int
+    every_word: int
+    seconds: float
+    warnings: list[str]
+    facets: dict[str, list[tuple[str, int]]]
+
+
+@dataclass(frozen=True)
+class SearchRequest:
+    """One search: the query and how to run and show it (see :meth:`SearchIndex.search`)."""
+
+    text: str
+    limit: int | None = 10
+    offset: int = 0
+    strict: bool = False
+    sort: str = "score"
+    whole: bool = False
+    facets: int = 0
+    highlight: bool = True
+    time_limit: float | None = None
+
+
+def search(request: SearchRequest, searcher: Any, parse: Parse, hits: HitMaker, facets: Facets,
+           options: SearchOptions) -> Found:
+    """The best paragraphs for the request's query after the first ``offset``, at most
+    ``limit`` of them, with the counts, warnings and facets (see :class:`Found`)."""
+    if request.sort not in SORTS:
+        raise QueryError(f"unknown sort order {request.sort!r}; choose one of: {', '.join(SORTS)}")
+    started = time.perf_counter()
+    first = parse(request.text, request.strict, False)
+    parsed, warnings = first.query, first.warnings
+    order = _ORDERS[request.sort]
+    wanted = None if request.limit is None else request.offset + request.limit
+    deadline = None if request.time_limit is None else started + request.time_limit
+    if wanted == 0:  # only the count is wanted
+        ranked = []
+    else:
+        results = _ranked(searcher, parsed, wanted, order, deadline, warnings)
+        ranked = [results[i] for i in range(results.scored_length())]
+    # The total is counted apart: Whoosh's count of a top-N search drops the matches of
+    # sub-queries it pruned, and still calls itself exact (7,655 for 7,664 here).
+    matched = matching_docs(parsed, searcher)
+    every_word = len(matched)
+    if len(matched) < options.relax_below and first.kind == "keywords":
+        # Too few paragraphs hold every word: after them come those holding some
+        # of the words, most first (the "last" matching strategy of Meilisearch).
+        # The threshold does not depend on the page, so that paging is consistent.
+        relaxed = parse(request.text, request.strict, True).query
+        if wanted != 0:
+            more = _ranked(searcher, relaxed, wanted, order, deadline, warnings)
+            ranked += [hit for hit in more if hit.docnum not in matched][: None if wanted is None
+                                                                            else wanted - len(ranked)]
+        everything = matching_docs(relaxed, searcher)
+        if len(everything) > len(matched):
+            warnings.append(f"{len(matched):,} paragraph{'s' * (len(matched) != 1)} hold every word; "
+                            "after them come paragraphs holding some of the words")
+        matched, parsed = everything, relaxed
+    marks = Marks.of(parsed, searcher.reader()) if request.highlight else None
+    page = [hits.hit(rank, ranked[rank - 1], marks, request.whole)
+            for rank in range(request.offset + 1, len(ranked) + 1)]
+    counted = facets(matched, request.facets) if request.facets else {}
+    return Found(page, len(matched), every_word, time.perf_counter() - started, warnings, counted)
+
+
+def _ranked(searcher: Any, parsed: Any, limit: int | None, order: dict[str, Any], deadline: float | None,
+            warnings: list[str]) -> Any:
+    """Whoosh's results for ``parsed``; ranking stops at ``deadline`` (``time.perf_counter``)
+    with the best hits found by then, and a warning."""
+    collector = searcher.collector(limit=limit, **order)
+    if deadline is None:
+        searcher.search_with_collector(parsed, collector)
+        return collector.results()
+    try:
+        searcher.search_with_collector(parsed, _Deadline(collector, deadline))
+    except collectors.TimeLimit:
+        message = ("the search ran out of time and was stopped: the hits are the best found until then, "
+                   "the total is complete")
+        if message not in warnings:
+            warnings.append(message)
+    return collector.results()
+
+
+class _Deadline(collectors.WrappingCollector):  # type: ignore[misc]  # Whoosh has no type hints
+    """A collector that stops at a deadline, keeping what it collected: unlike Whoosh's
+    ``TimeLimitCollector`` it needs no timer thread and no signal, so it works in any thread."""
+
+    def __init__(self, child: Any, deadline: float) -> None:
+        super().__init__(child)
+        self.deadline = deadline
+
+    def collect_matches(self) -> None:
+        child = self.child
+        for count, docnum in enumerate(child.matches()):
+            if count % 64 == 0 and time.perf_counter() > self.deadline:
+                raise collectors.TimeLimit
+            child.collect(docnum)
+
+
+def explain(text: str, limit: int, searcher: Any, parse: Parse, options: SearchOptions) -> Explanation:
+    """The query as parsed after repairs, and the scoring terms of its top ``limit`` hits."""
+    first = parse(text, False, False)
+    parsed = first.query
+    results = searcher.search(parsed, limit=limit)
+    terms = sorted(existing_terms(parsed, searcher.reader(), phrases=True))
+    explained = []
+    for hit in results:
+        found = []
+        for fieldname, term in terms:
+            postings = searcher.postings(fieldname, term)
+            postings.skip_to(hit.docnum)
+            if postings.is_active() and postings.id() == hit.docnum:
+                scorer = searcher.weighting.scorer(searcher, fieldname, term)
+                word = term.decode("utf-8") if isinstance(term, bytes) else str(term)
+                found.append(TermScore(fieldname, word, round(float(scorer.score(postings)), 4)))
+        found.sort(key=lambda t: -t.score)
+        explained.append(HitExplanation(hit["article"], hit["paragraph"], round(float(hit.score), 4), found))
+    operator = long_query_operator(options) if first.kind == "description" else DEFAULT_OPERATOR
+    return Explanation(text, str(parsed), operator, first.warnings, explained)
+
+
+def similar(article_id: str, paragraph: int, limit: int, searcher: Any, hits: HitMaker) -> tuple[list[Hit], float]:
+    """Paragraphs like one paragraph (by its most telling words), best first, itself left
+    out; and the seconds it took."""
+    started = time.perf_counter()
+    docnum = searcher.document_number(id=f"{article_id}#{paragraph}")
+    if docnum is None:
+        raise QueryError(f"no paragraph {paragraph} of article {article_id!r} in the index")
+    text = searcher.stored_fields(docnum).get("text", "")
+    words = [word for word, _ in searcher.key_terms_from_text("text", text, numterms=12)]
+    results = searcher.more_like(docnum, "text", text=text, top=limit, numterms=12)
+    marks = Marks({"text": set(words)}, [])
+    found = [hits.hit(rank, hit, marks, False) for rank, hit in enumerate(results, start=1)]
+    return found, time.perf_counter() - started

@@ -1,0 +1,201 @@
+"""Indexing: articles in, analysed and written in batches, unchanged ones skipped.
+
+An :class:`IndexingRun` is one run over many articles (``searchidx index``,
+:meth:`SearchIndex.add_paths`): it keeps its own state (what the index holds, what is
+pending, what was seen) and its counts in an :class:`~searchidx.models.IndexingReport`.
+An :class:`IndexWriter` adds, replaces and deletes articles one at a time in one commit.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import logging
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import AbstractContextManager
+from itertools import islice
+
+from .articles import MAX_PARAGRAPH_CHARS, SKIPPED, limit_paragraphs, split_blocks
+from .engine import ParagraphWriter
+from .errors import InputError
+from .models import Article, Entity, IndexingReport
+from .settings import IndexingOptions, default_workers
+
+log = logging.getLogger("searchidx")
+
+#: Bumped when entity extraction changes, so that re-indexing re-analyses every article.
+PIPELINE_VERSION = 3
+
+Progress = Callable[[int, "int | None"], None]
+Warn = Callable[[str], None]
+#: Opens a writer: (report, clear, known fingerprints or None) -> context manager of an IndexWriter.
+OpenWriter = Callable[[IndexingReport, bool, "dict[str, str] | None"], AbstractContextManager["IndexWriter"]]
+
+
+def fingerprint(article: Article, model: str) -> str:
+    """A digest of what an article's index documents are made from (text, title, date, model)."""
+    digest = hashlib.blake2b(digest_size=12)
+    for part in (str(PIPELINE_VERSION), model, article.title, article.date, *article.paragraphs):
+        digest.update(part.encode("utf-8"))
+        digest.update(b"\x00")
+    return digest.hexdigest()
+
+
+class IndexWriter:
+    """Adds, replaces and deletes articles inside one commit (from :meth:`SearchIndex.writer`).
+
+    Adding is idempotent as in :meth:`SearchIndex.add_paths`: an article already indexed
+    with the same text is skipped, one with changed text replaces the old one. Entities
+    are found in this process (the NER model loads once, at the first article added).
+    ``report`` counts what the writer did.
+    """
+
+    def __init__(self, model: str, paragraphs: ParagraphWriter, known: dict[str, str],
+                 report: IndexingReport) -> None:
+        self._model = model
+        self._paragraphs = paragraphs
+        self._known = known
+        self._touched: set[str] = set()
+        self.report = report
+
+    @property
+    def changed(self) -> bool:
+        """True once this writer added or deleted anything (else it will not commit)."""
+        return self._paragraphs.changed
+
+    def add(self, article: Article) -> bool:
+        """Add or replace ``article``; False when the index already holds it unchanged."""
+        from .analysis import analyse
+
+        if not article.paragraphs:
+            raise InputError(f"article {article.id!r} has no text")
+        article = limited(article, log.warning)
+        digest = fingerprint(article, self._model)
+        previous = self._known.get(article.id)
+        if previous == digest:
+            self.report.articles_unchanged += 1
+            return False
+        self._check_untouched(article.id)
+        [(_, [mentions])] = analyse([[article]], self._model, 1)
+        self.put(article, digest, mentions, previous is not None)
+        return True
+
+    def add_article(self, text: str, id: str, title: str = "", date: str = "") -> bool:
+        """Add or replace an article given as text (paragraphs separated by blank lines)."""
+        return self.add(Article(id=id, paragraphs=tuple(split_blocks(text)), title=title, date=date))
+
+    def delete(self, article_id: str) -> bool:
+        """Remove an article's paragraphs; False when the index does not hold it."""
+        if article_id not in self._known:
+            self.report.articles_missing += 1
+            return False
+        self._check_untouched(article_id)
+        self._paragraphs.delete_article(article_id)
+        del self._known[article_id]
+        self.report.articles_deleted += 1
+        return True
+
+    def _check_untouched(self, article_id: str) -> None:
+        # Whoosh cannot take back a document added before the commit: an id is written once per commit
+        if article_id in self._touched:
+            raise InputError(f"article {article_id!r} was already added or deleted in this commit")
+        self._touched.add(article_id)
+
+    def put(self, article: Article, digest: str, mentions: Sequence[Sequence[Entity]], replacing: bool) -> None:
+        """Write an analysed article (replacing its old paragraphs when ``replacing``)."""
+        if replacing:
+            self._paragraphs.delete_article(article.id)
+            self.report.articles_updated += 1
+        else:
+            self.report.articles_added += 1
+        self._known[article.id] = digest
+        self.report.paragraphs_written += self._paragraphs.add_article(article, digest, mentions)
+
+
+class IndexingRun:
+    """One run over many articles: new and changed ones are analysed (NER in worker
+    processes for large runs) and written, committed every ``options.commit_every`` articles;
+    unchanged ones and ids seen before in the run are skipped.
+
+    A ``rebuild`` is one commit that replaces the index, so that a failed one leaves the
+    old index whole; other runs commit in batches, so that a run killed half-way keeps what
+    it committed and the next run skips it.
+    """
+
+    def __init__(self, model: str, known: dict[str, str], report: IndexingReport, options: IndexingOptions,
+                 warn: Warn, on_progress: Progress | None = None, total: int | None = None,
+                 rebuild: bool = False) -> None:
+        if options.commit_every < 1:
+            raise InputError(f"commit_every must be at least 1, not {options.commit_every}")
+        self.model = model
+        self.known = known  #: article id -> fingerprint, of what the index holds
+        self.report = report
+        self.options = options
+        self.rebuild = rebuild
+        self.total = total
+        self._warn = warn
+        self._on_progress = on_progress
+        self._pending: dict[str, tuple[str, bool]] = {}  # article id -> (fingerprint, replaces an older one)
+        self._seen: set[str] = set()
+        self._done = 0
+
+    def run(self, articles: Iterable[Article], open_writer: OpenWriter) -> IndexingReport:
+        """Analyse and write ``articles`` through writers from ``open_writer``; the report."""
+        from .analysis import analyse
+
+        size = min(self.options.chunk_articles, self.options.commit_every)  # a batch ends with a chunk
+        changed = self._changed(articles)
+        chunks = iter(lambda: list(islice(changed, size)), [])
+        workers = self.options.workers or default_workers(self.total)
+        analysed = analyse(chunks, self.model, workers)
+        finished = False
+        while not finished:
+            with open_writer(self.report, self.rebuild, self.known) as writer:
+                batch = 0
+                for chunk, mentions in analysed:
+                    for article, found in zip(chunk, mentions):
+                        digest, replacing = self._pending.pop(article.id)
+                        writer.put(article, digest, found, replacing)
+                        self._progress()
+                    batch += len(chunk)
+                    if not self.rebuild and batch >= self.options.commit_every:
+                        break
+                else:
+                    finished = True
+            if batch or self.rebuild:  # (a writer that wrote nothing did not commit)
+                self.report.commits += 1
+                log.info("committed %d articles", batch)
+        return self.report
+
+    def _changed(self, articles: Iterable[Article]) -> Iterator[Article]:
+        """The articles to analyse: new or changed, each id once."""
+        for article in articles:
+            if article.id in self._seen:
+                self._warn(f"{article.source or article.id}: article id {article.id!r} "
+                           f"seen before in this run {SKIPPED}")
+                self.report.skipped += 1
+                continue
+            self._seen.add(article.id)
+            article = limited(article, self._warn)
+            digest = fingerprint(article, self.model)
+            previous = self.known.get(article.id)
+            if previous == digest:
+                self.report.articles_unchanged += 1
+                self._progress()
+                continue
+            self._pending[article.id] = (digest, previous is not None)
+            yield article
+
+    def _progress(self) -> None:
+        self._done += 1
+        if self._on_progress:
+            self._on_progress(self._done, self.total)
+
+
+def limited(article: Article, warn: Warn) -> Article:
+    """``article`` with paragraphs over :data:`~searchidx.articles.MAX_PARAGRAPH_CHARS` split
+    (the files read are split already; articles given from code may not be)."""
+    if all(len(paragraph) <= MAX_PARAGRAPH_CHARS for paragraph in article.paragraphs):
+        return article
+    paragraphs = limit_paragraphs(article.paragraphs, article.source or article.id, warn)
+    return dataclasses.replace(article, paragraphs=paragraphs)
