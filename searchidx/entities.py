@@ -242,7 +242,7 @@ def _place_led_names(doc: Doc) -> list[Span]:
             if doc[j - 1].text in ORG_HEADS or doc[j - 1].text in EVENT_HEADS:
                 end, label = j, "ORG" if doc[j - 1].text in ORG_HEADS else "EVENT"
         if end is not None:
-            found.append(Span(doc, ent.start, end, label=label))
+            found.append(Span(doc, ent.start, end, label=label or "ORG"))
     return found
 
 

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import copy
 import json
+import os
 import re
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
@@ -216,7 +217,7 @@ def bulk_lines(documents: Iterable[Mapping[str, Any]], name: str = DEFAULT_NAME)
     return (line for pair in _pairs(documents, name) for line in pair)
 
 
-def export(documents: Iterable[Mapping[str, Any]], folder: str | Path, *, name: str = DEFAULT_NAME,
+def export(documents: Iterable[Mapping[str, Any]], folder: str | os.PathLike[str], *, name: str = DEFAULT_NAME,
            max_bytes: int = DEFAULT_MAX_BYTES, overwrite: bool = False) -> ExportReport:
     """Write ``mapping.json`` and ``bulk-0001.ndjson``, ``bulk-0002.ndjson``, ... into ``folder``.
 

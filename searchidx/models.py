@@ -178,7 +178,7 @@ class EntityPage:
     mentions: list[ArticleMentions]
     hits: list[Hit]
     related: list[EntityCount]
-    also: list[str] = field(default_factory=list)
+    also: list[str] = dataclasses.field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         """The page as JSON-ready data."""

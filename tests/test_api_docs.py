@@ -3,6 +3,7 @@ without leaks over thousands of searches while the index changes."""
 
 from __future__ import annotations
 
+import dataclasses
 import gc
 import importlib.util
 import inspect
@@ -35,23 +36,28 @@ def test_the_api_reference_is_current():
 def test_public_classes_are_exported_from_the_package():
     defined = {name for module in (models, errors) for name, obj in vars(module).items()
                if inspect.isclass(obj) and obj.__module__ == module.__name__ and not name.startswith("_")}
-    defined |= set(searchidx.index.__all__) - {"SORTS"}
+    defined |= {"SearchIndex", "IndexWriter", "SearchOptions", "IndexingOptions"}
     assert defined - set(searchidx.__all__) == set()
     assert (Path(searchidx.__file__).parent / "py.typed").exists()
 
 
 def test_results_serialise_to_json(seed_index: SearchIndex):
-    things = [
-        seed_index.search("person:gorgun", facets=3),
-        seed_index.explain("defence cooperation"),
-        seed_index.entity("person", "gorgun"),
-        seed_index.stats(),
-        *seed_index.entities("place"),
-        *seed_index.article(seed_index.search("dhaka").hits[0].article),
-    ]
+    results = seed_index.search("person:gorgun", facets=3)
+    data = json.loads(json.dumps(results.to_dict()))
+    assert data["query"] == "person:gorgun" and data["total"] == results.total == 5 and data["offset"] == 0
+    assert [(h["article"], h["paragraph"], h["score"]) for h in data["hits"]] == [
+        (h.article, h.paragraph, h.score) for h in results]
+    assert data["hits"][0]["entities"]["person"] == results.hits[0].entities["person"]
+    assert data["facets"]["person"][0] == {"name": "Haluk Gorgun", "count": 5}
+    # every other result type: each of its fields, as JSON
+    page = seed_index.entity("person", "gorgun")
+    things = [seed_index.explain("defence cooperation"), page, seed_index.stats(), *seed_index.entities("place"),
+              *seed_index.article(seed_index.search("dhaka").hits[0].article)]
     for thing in things:
         data = json.loads(json.dumps(thing.to_dict()))
-        assert isinstance(data, dict) and data
+        assert data == json.loads(json.dumps(dataclasses.asdict(thing))), type(thing).__name__
+        assert set(data) >= {f.name for f in dataclasses.fields(thing)}
+    assert json.loads(json.dumps(page.to_dict()))["written"][0] == {"name": "Gorgun", "count": 4}
 
 
 def test_the_library_never_prints(tmp_path: Path, capsys: pytest.CaptureFixture[str],

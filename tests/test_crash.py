@@ -210,7 +210,7 @@ def test_many_kills_over_a_real_corpus(tmp_path: Path, shared: Path):
 # -- readers while a writer writes -----------------------------------------------------------------
 
 READER = textwrap.dedent("""
-    import json, sys, time
+    import json, sys, time, traceback
     from pathlib import Path
     from searchidx import SearchIndex
 
@@ -229,7 +229,7 @@ READER = textwrap.dedent("""
                 record = {"stats": [stats.articles, stats.paragraphs], "total": results.total,
                           "hits": per_article}
             except Exception as error:
-                record = {"error": f"{type(error).__name__}: {error}"}
+                record = {"error": f"{type(error).__name__}: {error}", "where": traceback.format_exc()}
             out.write(json.dumps(record) + "\\n")
         time.sleep(0.02)
     out.close()
@@ -258,7 +258,7 @@ def readers_during_a_run(source: Path, path: Path, *, every: int, readers: int, 
     for out in outs:
         for line in out.read_text().splitlines():
             record = json.loads(line)
-            assert "error" not in record, record
+            assert "error" not in record, record.get("where", record)
             articles, paragraphs = record["stats"]
             assert states.get(articles) == paragraphs, f"not a committed state: {record['stats']}"
             hits = record["hits"]

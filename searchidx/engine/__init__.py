@@ -17,6 +17,7 @@ by rewriting the package. Its modules, one job each:
 from __future__ import annotations
 
 import dataclasses
+import os
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -56,12 +57,11 @@ class Engine:
     """A Whoosh index of paragraphs on disk, with one long-lived searcher for queries,
     safe to share between threads (reads take turns; a write in progress blocks no read)."""
 
-    def __init__(self, path: Path, ix: Any, meta: Meta, options: SearchOptions | None = None) -> None:
+    def __init__(self, path: Path, ix: Any, schema: Any, meta: Meta, options: SearchOptions | None = None) -> None:
         self.path = path
         self.meta = meta
         self.options = options or SearchOptions()
         self._ix = ix
-        schema = ix.schema  # Whoosh re-reads the table of contents for each ix.schema
         self._parser = QueryParser(schema, self.options)
         self._hits = HitMaker(schema)
         self._reading: _Reading | None = None
@@ -76,8 +76,8 @@ class Engine:
     def open(cls, path: Path, options: SearchOptions | None = None) -> Engine:
         """Open the index at ``path``, checking that this version of searchidx can read it;
         its segments are opened now, so that damage is found now, not at the first search."""
-        ix, meta = storage.open_folder(path)
-        engine = cls(path, ix, meta, options)
+        ix, schema, meta = storage.open_folder(path)
+        engine = cls(path, ix, schema, meta, options)
         with engine._read():
             pass
         return engine
@@ -85,8 +85,8 @@ class Engine:
     @classmethod
     def create(cls, path: Path, model: str, options: SearchOptions | None = None) -> Engine:
         """A new empty index at ``path`` (the folder is made when missing)."""
-        ix, meta = storage.create_folder(path, model)
-        return cls(path, ix, meta, options)
+        ix, schema, meta = storage.create_folder(path, model)
+        return cls(path, ix, schema, meta, options)
 
     def close(self) -> None:
         """Release the searcher's files; the engine can still be used (it reopens them)."""
@@ -114,6 +114,11 @@ class Engine:
                 yield self._reading
             except storage.READ_ERRORS as error:  # damage found while reading a segment's contents
                 raise storage.damaged(self.path, error) from error
+
+    def _snapshot(self) -> Any:
+        """A reader of its own on the latest commit (a context manager), opened again when a
+        commit of another process replaced the files it was opening."""
+        return storage.retry_if_committed(self.path, self._ix.reader, self._ix.latest_generation)
 
     # -- writing -------------------------------------------------------------------------
 
@@ -153,7 +158,7 @@ class Engine:
         """Article id -> fingerprint of the text its live paragraphs were indexed from."""
         with self._lock:
             try:
-                with self._ix.reader() as reader:
+                with self._snapshot() as reader:
                     return fingerprints(reader)
             except storage.READ_ERRORS as error:
                 raise storage.damaged(self.path, error) from error
@@ -169,8 +174,15 @@ class Engine:
             return articles, reading.searcher.doc_count(), names
 
     def size_bytes(self) -> int:
-        """The size of the index folder's files."""
-        return sum(f.stat().st_size for f in self.path.iterdir() if f.is_file())
+        """The size of the index folder's files (a file a commit removes meanwhile counts nothing)."""
+        total = 0
+        for entry in os.scandir(self.path):
+            try:
+                if entry.is_file():
+                    total += entry.stat().st_size
+            except FileNotFoundError:
+                continue
+        return total
 
     def verify(self) -> IndexCheck:
         """Read the whole index and compare its files with their digests (see :func:`storage.verify`)."""
@@ -180,7 +192,7 @@ class Engine:
     def documents(self) -> Iterator[dict[str, Any]]:
         """The stored fields of every live paragraph (deleted ones left out), in index order,
         read from one snapshot of the index: later commits do not change what it yields."""
-        with self._ix.reader() as reader:
+        with self._snapshot() as reader:
             yield from reader.all_stored_fields()
 
     # -- searching -----------------------------------------------------------------------

@@ -11,7 +11,7 @@ from typing import Any
 
 from .. import names, variants
 from ..errors import EntityNotFoundError
-from ..models import ArticleMentions, Entity, EntityCount, EntityPage, NameCount
+from ..models import ArticleMentions, Entity, EntityCount, EntityPage, Hit, NameCount
 from .highlight import entity_hit
 from .matching import live_terms, matching_docs
 
@@ -126,7 +126,8 @@ def entity_page(searcher: Any, fieldname: str, typed: str, within: Callable[[], 
     # articles naming it most first, the newest first among equals
     order = sorted(sorted(articles, key=lambda a: stored_of[articles[a][0][1]].get("date_text", ""), reverse=True),
                    key=lambda a: -len(articles[a]))
-    mentions, hits = [], []
+    mentions: list[ArticleMentions] = []
+    hits: list[Hit] = []
     for article in order:
         numbered = sorted(articles[article])
         first = stored_of[numbered[0][1]]

@@ -58,7 +58,7 @@ def _nearest(word: str, fieldname: str | None, reader: Any, parser: QueryParser)
 
 def _surface(stem: str, typed: str, reader: Any, analyzer: Any) -> str | None:
     """How paragraphs write a stem ("economi": "economy"), the form nearest ``typed``."""
-    forms = set()
+    forms: set[str] = set()
     for docnum in islice(reader.postings("text", stem).all_ids(), 5):
         paragraph = reader.stored_fields(docnum).get("text", "")
         forms.update(paragraph[t.startchar:t.endchar].lower()

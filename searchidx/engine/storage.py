@@ -78,9 +78,9 @@ def retry_if_committed(path: Path, opening: Callable[[], T], generation: Callabl
         time.sleep(0.01 * attempt)
 
 
-def open_folder(path: Path) -> tuple[Any, Meta]:
-    """The Whoosh index at ``path`` and its :class:`Meta`, checking that this version of
-    searchidx can read it."""
+def open_folder(path: Path) -> tuple[Any, Any, Meta]:
+    """The Whoosh index at ``path``, its schema and its :class:`Meta`, checking that this
+    version of searchidx can read it."""
     compat.check_whoosh()
     if not path.exists():
         raise IndexNotFoundError(f"no index at {path}; build one with `searchidx index --index {path}`")
@@ -98,21 +98,29 @@ def open_folder(path: Path) -> tuple[Any, Meta]:
             f"this one reads {SCHEMA_VERSION}); rebuild it with `searchidx index --rebuild --index {path}`"
         )
     storage = compat.MappedStorage(str(path))
-    ix = retry_if_committed(path, lambda: FileIndex(storage, indexname="MAIN"), lambda: latest_generation(path))
-    return ix, meta
+    ix, schema = retry_if_committed(path, lambda: _index_and_schema(storage), lambda: latest_generation(path))
+    return ix, schema, meta
 
 
-def create_folder(path: Path, model: str) -> tuple[Any, Meta]:
+def _index_and_schema(storage: Any) -> tuple[Any, Any]:
+    # Whoosh reads the latest table of contents both when it opens an index and for each
+    # ``ix.schema``: a commit in between deletes the one it listed, so both are read together.
+    ix = FileIndex(storage, indexname="MAIN")
+    return ix, ix.schema
+
+
+def create_folder(path: Path, model: str) -> tuple[Any, Any, Meta]:
     """A new empty index at ``path`` (the folder is made when missing) and its :class:`Meta`."""
     compat.check_whoosh()
     try:
         path.mkdir(parents=True, exist_ok=True)
-        ix = compat.MappedStorage(str(path)).create_index(build_schema(), indexname="MAIN")
+        schema = build_schema()
+        ix = compat.MappedStorage(str(path)).create_index(schema, indexname="MAIN")
         meta = Meta(SCHEMA_VERSION, model)
         meta.write(path)
     except OSError as error:
         raise access_error(error, path, "create an index at") or error
-    return ix, meta
+    return ix, schema, meta
 
 
 def _digest(file: Path) -> str:
