@@ -236,8 +236,9 @@ def evaluate(documents: Sequence[list[Sentence]], predictions: Sequence[Sequence
 def article_step(harmonize_only: bool = False) -> Callable[[Sequence[str], Sequence[Sequence[Entity]]], list]:
     """What the indexer does to the model's mentions of one article: ``analysis.article_entities``
     where it exists (harmonize, then complete and name), else ``entities.harmonize``."""
-    from searchidx import analysis
     from searchidx.entities import harmonize
+
+    from searchidx import analysis
 
     step = None if harmonize_only else getattr(analysis, "article_entities", None)
     return step or harmonize

@@ -25,7 +25,7 @@ from pathlib import Path
 
 from searchidx import Article, SearchIndex
 from searchidx.articles import find_sources, read_articles
-from searchidx.entities import get_extractor
+from searchidx.ner.model import get_extractor
 
 
 def shared_default() -> Path:

@@ -42,7 +42,7 @@ from pathlib import Path
 
 WHOOSH_IMPORTS = "import whoosh.index, whoosh.qparser, whoosh.highlight"
 #: Modules a search must not import: spaCy and what it brings, and searchidx's NER module.
-HEAVY = ("spacy", "thinc", "en_core_web_sm", "torch", "searchidx.entities")
+HEAVY = ("spacy", "thinc", "en_core_web_sm", "torch", "searchidx.ner.model")
 #: Not needed to search either (indexing, the console); reported for information.
 OPTIONAL = ("numpy", "prompt_toolkit", "pygments", "tqdm", "multiprocessing", "concurrent", "searchidx.analysis",
             "searchidx.console", "searchidx.indexing", "searchidx.articles")
@@ -187,7 +187,7 @@ def main() -> int:
                        for m in modules if m.startswith(OPTIONAL)})
     print(f"after searchidx.cli.main(['search', ...]) in one process (exit {found['status']}, "
           f"{found['chars']:,} characters of output; searchidx from {found['searchidx']}):")
-    print("  spaCy or the NER module (searchidx.entities) imported: "
+    print("  spaCy or the NER module (searchidx.ner.model) imported: "
           + ("YES: " + ", ".join(heavy[:8]) if heavy else "no"))
     print(f"  {len(modules)} modules loaded; of those only needed to index or for the console: "
           f"{', '.join(optional) or 'none'}")

@@ -49,8 +49,8 @@ from .models import (
 from .settings import IndexingOptions, SearchOptions
 
 if TYPE_CHECKING:
-    from .entities import extract_entities
     from .indexing import IndexWriter
+    from .ner.model import extract_entities
 
 __version__ = "0.1.0"
 
@@ -97,7 +97,7 @@ __all__ = [
 def __getattr__(name: str) -> Any:
     # imported on first use: searching needs neither spaCy nor the indexing machinery
     if name == "extract_entities":
-        from .entities import extract_entities
+        from .ner.model import extract_entities
 
         return extract_entities
     if name == "IndexWriter":

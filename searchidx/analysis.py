@@ -33,16 +33,15 @@ def analyse(chunks: Iterable[Sequence[Article]], model: str, workers: int = 1
 
 def article_entities(paragraphs: Sequence[str], found: Sequence[Sequence[Entity]]) -> Mentions:
     """The model's mentions in an article's paragraphs made consistent within the article
-    (:func:`~searchidx.entities.harmonize`), completed and given canonical names
-    (:func:`~searchidx.names.resolve`): what the index stores."""
-    from .entities import harmonize
-    from .names import resolve
+    (:func:`~searchidx.ner.article.harmonize`), completed and given canonical names
+    (:func:`~searchidx.ner.article.resolve`): what the index stores."""
+    from .ner.article import harmonize, resolve
 
     return resolve(paragraphs, harmonize(paragraphs, found))
 
 
 def _in_process(chunks: Iterable[Sequence[Article]], model: str) -> Iterator[tuple[Sequence[Article], Mentions]]:
-    from .entities import get_extractor
+    from .ner.model import get_extractor
 
     extractor = get_extractor(model)
     for chunk in chunks:
@@ -84,7 +83,7 @@ def _start_worker(model: str) -> None:
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     threading.Thread(target=_exit_with_parent, name="searchidx-parent-watch", daemon=True).start()
-    from .entities import get_extractor
+    from .ner.model import get_extractor
 
     get_extractor(model)
 
@@ -103,6 +102,6 @@ def _exit_with_parent() -> None:
 
 def _extract(model: str, texts: list[str]) -> list[list[tuple[str, str, int, int]]]:
     """Entities of ``texts`` as plain tuples (cheap to send between processes)."""
-    from .entities import get_extractor
+    from .ner.model import get_extractor
 
     return [[(e.text, e.field, e.start, e.end) for e in found] for found in get_extractor(model).extract_many(texts)]

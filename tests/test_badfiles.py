@@ -414,7 +414,7 @@ def test_an_article_of_the_largest_size_is_indexed_in_pieces(tmp_path: Path):
 
 def test_a_text_too_long_for_the_model_goes_to_it_in_pieces(monkeypatch: pytest.MonkeyPatch):
     """What the API is given is not split into paragraphs; the model gets it in pieces."""
-    from searchidx import entities
+    from searchidx.ner import model as entities
 
     text = " ".join(f"{SENTENCE} Officials met in Lisbon on day {n}." for n in range(8))
     extractor = entities.get_extractor()

@@ -10,8 +10,9 @@ from conftest import ROOT, SEEDS
 
 from searchidx import extract_entities
 from searchidx.articles import find_sources, read_articles
-from searchidx.entities import get_extractor, harmonize
 from searchidx.models import Entity
+from searchidx.ner.article import harmonize
+from searchidx.ner.model import get_extractor
 
 
 @pytest.fixture(scope="module")

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from searchidx.models import Entity
-from searchidx.names import canonical_names, clean, display_name, find_missed_people, is_name, key, resolve
+from searchidx.ner.article import canonical_names, find_missed_people, resolve
+from searchidx.ner.forms import clean, display_name, is_name, key
 
 
 def mention(paragraph: str, text: str, field: str = "person", nth: int = 0) -> Entity:

@@ -9,9 +9,10 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from .. import names, variants
+from .. import variants
 from ..errors import EntityNotFoundError
 from ..models import ArticleMentions, Entity, EntityCount, EntityPage, Hit, NameCount
+from ..ner import forms as names
 from .highlight import entity_hit
 from .matching import live_terms, matching_docs
 

