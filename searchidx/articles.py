@@ -41,7 +41,11 @@ MAX_FILE_BYTES = 4 * MAX_ARTICLE_CHARS
 
 _BLANK_LINE = re.compile(r"\n[ \t\f\v]*\n")
 _SPACES = re.compile(r"\s+")
-_HEADLINE_END = tuple(".!?:;,\"'”’»)")
+#: How a sentence ends, after any closing quotes: a line ending so is no headline. A question
+#: mark or a closing quote alone does not: "Call centre users 'lose patience'", "Is Euro
+#: 2008 too soon?" are headlines, where '"We will win."' is a sentence.
+_HEADLINE_END = tuple(".!:;,)")
+_CLOSING_QUOTES = "\"'”’»"
 _MAX_HEADLINE_CHARS = 150
 _MAX_HEADLINE_WORDS = 20
 _CONTROL = re.compile(rb"[\x00-\x08\x0e-\x1f]")
@@ -271,13 +275,14 @@ def split_blocks(text: str) -> list[str]:
 
 
 def looks_like_headline(block: str) -> bool:
-    """True for one short line without closing punctuation, as news headlines are written."""
+    """True for one short line that does not end a sentence (:data:`_HEADLINE_END`), as
+    news headlines are written."""
     line = block.strip()
     return (
         "\n" not in line
         and 0 < len(line) <= _MAX_HEADLINE_CHARS
         and len(line.split()) <= _MAX_HEADLINE_WORDS
-        and not line.endswith(_HEADLINE_END)
+        and not line.rstrip(_CLOSING_QUOTES).endswith(_HEADLINE_END)
     )
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from conftest import FIXTURES, SEED_ID, SEEDS
 
 from searchidx.articles import decode, find_sources, parse_text, read_articles, split_blocks
@@ -101,3 +102,17 @@ def test_a_date_that_is_not_iso_is_kept_with_a_warning_naming_the_line(tmp_path)
     assert [a.date for a in articles] == ["1987-03-02T10:00:00", "31-FEB-1987 99:00", "", ""]
     assert len(warnings) == 2 and warnings[0].startswith(f"{data}:2: \"date\" '31-FEB-1987 99:00' is not")
     assert warnings[1].startswith(f"{data}:3: \"date\" 19870302 is not")
+
+
+@pytest.mark.parametrize("headline", ["Call centre users 'lose patience'", "What price for 'trusted PC security'?",
+                                      "Is Euro 2008 too soon?", "Apple laptop is \u2018greatest gadget\u2019"])
+def test_headline_ending_in_a_quote_or_question_mark_is_a_title(headline):
+    article = parse_text(f"{headline}\n\nThe first paragraph.\n\nThe second.", "x")
+    assert article is not None and article.title == headline
+    assert article.paragraphs == ("The first paragraph.", "The second.")
+
+
+@pytest.mark.parametrize("sentence", ['"We will win."', "He said: 'No comment.'", "Prices rose (again)."])
+def test_quoted_sentence_first_is_not_a_title(sentence):
+    article = parse_text(f"{sentence}\n\nMore.", "x")
+    assert article is not None and article.title == ""
