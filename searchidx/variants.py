@@ -2,7 +2,8 @@
 "Türkiye", "Burma" for "Myanmar") and British/American spellings ("defense", "defence").
 
 Pure text work: it proposes variants; the engine keeps the spellings that its index holds.
-The alias table is ``searchidx/data/aliases.tsv`` plus the user's own file, if any.
+The alias table is ``searchidx/data/aliases.tsv`` and ``standard_forms.tsv`` plus the user's
+own file, if any.
 """
 
 from __future__ import annotations
@@ -99,6 +100,11 @@ def parse_aliases(text: str, table: AliasTable | None = None) -> AliasTable:
     return table
 
 
+#: The bundled tables, in the order their groups win: places and peoples, then the standard
+#: forms of organisations and of news-style abbreviations of states ("Calif.", "N.J.").
+BUNDLED = ("aliases.tsv", "standard_forms.tsv")
+
+
 @functools.lru_cache(maxsize=4)
 def _load(user_path: Path) -> AliasTable:
     # the user's groups come first, so that they win where names overlap
@@ -107,8 +113,9 @@ def _load(user_path: Path) -> AliasTable:
         parse_aliases(user_path.read_text(encoding="utf-8"), table)
     except (OSError, UnicodeDecodeError):
         pass
-    bundled = (Path(__file__).parent / "data" / "aliases.tsv").read_text(encoding="utf-8")
-    return parse_aliases(bundled, table)
+    for bundled in BUNDLED:
+        parse_aliases((Path(__file__).parent / "data" / bundled).read_text(encoding="utf-8"), table)
+    return table
 
 
 def aliases() -> AliasTable:

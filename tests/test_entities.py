@@ -205,3 +205,20 @@ def test_the_model_is_loaded_once_by_name_or_by_default():
     from searchidx.settings import default_model
 
     assert get_extractor() is get_extractor(default_model())
+
+
+@pytest.mark.parametrize(("text", "name"), [
+    ("Sheikh Ali al-Khalifa al-Sabah arrived on Monday.", "Ali al-Khalifa al-Sabah"),
+    ("Prince Turki bin Faisal spoke to reporters.", "Turki bin Faisal"),
+    ("Mr van der Sar kept goal.", "van der Sar"),
+])
+def test_titled_names_keep_their_particles(text, name):
+    assert name in {e.text for e in extract_entities(text) if e.field == "person"}
+
+
+def test_parties_clubs_and_companies_are_organisations():
+    text = "Labour and the Lib Dems attacked Yukos, while Chelsea beat Manchester United, said Gordon Brown."
+    found = {e.text: e.field for e in extract_entities(text)}
+    for name in ("Labour", "Lib Dems", "Yukos", "Chelsea", "Manchester United"):
+        assert found.get(name) == "org", (name, found)
+    assert found.get("Gordon Brown") == "person"

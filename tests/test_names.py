@@ -110,3 +110,30 @@ def test_table_words_are_not_names_and_capitals_are_not_shown():
     paragraph = "Shr 1.20 dlrs vs 1.10 dlrs; Revs 12 mln, 5 cts."
     found = [[mention(paragraph, "Revs", "org"), mention(paragraph, "cts", "org")]]
     assert resolve([paragraph], found) == [[]]
+
+
+@pytest.mark.parametrize(("written", "field", "standard"), [
+    ("Organization of Petroleum Exporting Countries", "org", "OPEC"),
+    ("Opec", "org", "OPEC"),
+    ("Securities and Exchange Commission", "org", "SEC"),
+    ("World Health Organisation", "org", "WHO"),
+    ("European Economic Community", "org", "European Community"),
+    ("EC", "org", "European Community"),
+    ("Calif.", "place", "California"),
+    ("N.J.", "place", "New Jersey"),
+    ("Lib Dems", "org", "Liberal Democrats"),
+])
+def test_standard_forms_make_one_name_of_abbreviations_and_full_names(written, field, standard):
+    paragraph = f"On Monday {written} said so."
+    [[named]] = canonical_names([paragraph], [[mention(paragraph, written, field)]])
+    assert named.name == standard
+
+
+def test_a_query_for_one_standard_form_finds_the_others():
+    from searchidx import variants
+
+    table = variants.aliases()
+    assert "Organization of Petroleum Exporting Countries" in table.names("opec", any_case=True)
+    assert "OPEC" in table.names("Organization of Petroleum Exporting Countries")
+    assert "N.J." in table.names("New Jersey")
+    assert table.names("who") == []  # the word, unless a field is named: three letters count only in capitals

@@ -94,6 +94,9 @@ def _is_name_token(doc: Doc, i: int) -> bool:
         return True
     if len(word) == 2 and word[0].isupper() and word[1] == ".":  # an initial: "J."
         return True
+    if word.lower() in NAME_PARTICLES and i + 1 < len(doc):  # "al-Sabah", "bin Laden", "van der Sar"
+        after = doc[i + 1].text
+        return (after == "-" and not token.whitespace_) or after[:1].isupper() or after.lower() in NAME_PARTICLES
     # a hyphen inside a hyphenated name: "Waker-Uz-Zaman"
     return (
         word == "-"
