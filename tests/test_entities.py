@@ -222,3 +222,22 @@ def test_parties_clubs_and_companies_are_organisations():
     for name in ("Labour", "Lib Dems", "Yukos", "Chelsea", "Manchester United"):
         assert found.get(name) == "org", (name, found)
     assert found.get("Gordon Brown") == "person"
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("Sunday", True), ("Last year", True), ("Christmas Day", True), ("1996", True), ("the 1990s", True),
+    ("10:30", True), ("2004-05", True), ("three months to December", True), ("earlier this month", True),
+    ("Green Day", False), ("One Night", False), ("Gerrard", False), ("Olympic", False), ("28", False),
+    ("2-0", False),
+])
+def test_dates_are_time_expressions(text, expected):
+    from searchidx.ner.rules import is_time_expression
+
+    assert is_time_expression(text) is expected
+
+
+def test_names_and_scores_are_no_dates():
+    dates = {e.text for e in extract_entities("Gerrard and Biscan scored as Liverpool won 2-0 on Sunday, "
+                                              "a week after Green Day played.") if e.field == "date"}
+    assert "Sunday" in dates
+    assert not dates & {"Gerrard", "Biscan", "2-0", "Green Day"}

@@ -341,11 +341,46 @@ def entity_fixes(doc: Doc) -> Doc:
             continue
         for part in _split(ent):
             trimmed = _trimmed(part)
-            if trimmed is not None and trimmed.text not in TIME_ZONES:
+            if trimmed is not None and trimmed.text not in TIME_ZONES and (
+                    trimmed.label_ not in ("DATE", "TIME") or is_time_expression(trimmed.text)):
                 others.append(trimmed)
     others += _abbreviations(doc, others)
     doc.ents = sorted(fixed + others, key=lambda span: span.start)
     return doc
+
+
+#: Words that make a date or time of a phrase without a digit: names of days, months and
+#: feasts (any case), and generic time words (in lowercase unless they open the phrase:
+#: "Last year", but not "Green Day" or "One Night").
+_CALENDAR_NAMES = frozenset("""
+    monday tuesday wednesday thursday friday saturday sunday mondays tuesdays wednesdays thursdays fridays
+    saturdays sundays january february march april may june july august september october november december
+    jan feb mar apr jun jul aug sep sept oct nov dec christmas easter ramadan new-year hanukkah
+""".split())
+_TIME_WORDS = frozenset("""
+    year years week weeks month months day days decade decades century centuries quarter quarters season
+    seasons today tomorrow yesterday tonight ago morning mornings afternoon evening evenings night nights
+    weekend weekends hour hours minute minutes noon midnight dawn period spring summer autumn winter fall
+    earlier later recently annual annually overnight daily weekly monthly
+""".split())
+#: Numbers that are a date or time by their form: a year, a day and month, a clock time.
+_DATE_NUMBER = re.compile(r"^(?:1[5-9]\d\d|20\d\d|(?:1[5-9]|20)\d\d[-/]\d{2,4}|\d{1,4}s|'\d\ds"
+                          r"|\d{1,2}[/.]\d{1,2}(?:[/.]\d{2,4})?"
+                          r"|\d{1,2}[:.]\d\d(?:\s*[ap]\.?m\.?)?|\d{1,2}\s*[ap]\.?m\.?)$", re.IGNORECASE)
+
+
+def is_time_expression(text: str) -> bool:
+    """True for what can be a date or time: a phrase with a calendar name ("last Monday",
+    "Christmas Day"), a generic time word ("Last year", "three months"), or a number of a
+    date's form ("1996", "the 1990s", "10:30"). False for a name the model took for a date
+    ("Green Day", "Gerrard") or a bare number of another kind ("28", "2-0")."""
+    words = re.findall(r"[\w'-]+", text)
+    for i, word in enumerate(words):
+        lower = word.lower()
+        if lower in _CALENDAR_NAMES or (lower in _TIME_WORDS and (i == 0 or word.islower())):
+            return True
+    return any(_DATE_NUMBER.match(word) for word in [text.strip(), *words]) or bool(
+        re.search(r"\d", text) and re.search(r"[a-z]{3,}", text))
 
 
 def _split(ent: Span) -> list[Span]:
