@@ -49,6 +49,7 @@ intersection over union, or more).
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import os
 import sys
@@ -259,24 +260,24 @@ def article_step(harmonize_only: bool = False) -> Callable[[Sequence[str], Seque
     (harmonize, then complete and name), or harmonize alone."""
     from searchidx import analysis
 
-    try:
+    if importlib.util.find_spec("searchidx.entities"):  # searchidx before the ner package, for before/after runs
+        from searchidx.entities import harmonize
+    else:
         from searchidx.ner.article import harmonize
-    except ImportError:  # searchidx before the ner package, for before/after runs
-        from searchidx.entities import harmonize  # type: ignore[no-redef]
     step = None if harmonize_only else getattr(analysis, "article_entities", None)
     return step or harmonize
 
 
 def load_extractor(model: str | None, bare: bool = False) -> Any:
     """searchidx's extractor for ``model``; with ``bare``, the model without searchidx's rules."""
-    try:
-        from searchidx.ner.model import EntityExtractor, get_extractor
-    except ImportError:  # searchidx before the ner package, for before/after runs
+    if importlib.util.find_spec("searchidx.entities"):  # searchidx before the ner package, for before/after runs
         if bare:
-            raise SystemExit("--bare needs searchidx.ner.model") from None
-        from searchidx.entities import get_extractor  # type: ignore[no-redef]
+            raise SystemExit("--bare needs searchidx.ner.model")
+        from searchidx.entities import get_extractor
         return get_extractor(model)
-    return EntityExtractor(model, rules=False) if bare else get_extractor(model)
+    from searchidx.ner.model import EntityExtractor
+    from searchidx.ner.model import get_extractor as loaded
+    return EntityExtractor(model, rules=False) if bare else loaded(model)
 
 
 def extract(documents: Sequence[list[Sentence]], model: str | None, harmonize_only: bool = False,
@@ -415,8 +416,6 @@ def default_conll() -> Path:
 
 def installed_models() -> list[str]:
     """The English models to compare: the small one and, when installed, the medium one."""
-    import importlib.util
-
     from searchidx.settings import default_model
 
     models = [default_model()]

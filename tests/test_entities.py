@@ -241,3 +241,15 @@ def test_names_and_scores_are_no_dates():
                                               "a week after Green Day played.") if e.field == "date"}
     assert "Sunday" in dates
     assert not dates & {"Gerrard", "Biscan", "2-0", "Green Day"}
+
+
+def test_a_person_ending_in_a_particle_is_joined_to_the_rest_of_the_name():
+    people = {e.text for e in extract_entities("Barcelona coach Henk Ten Cate said the team played well.")
+              if e.field == "person"}
+    assert people == {"Henk Ten Cate"}
+
+
+def test_entities_are_split_at_words_no_name_holds():
+    found = {(e.text, e.field) for e in extract_entities("Labour attacked the Commons after Mr Brown spoke.")}
+    assert ("Brown", "person") in found
+    assert not any("after" in text for text, _ in found)

@@ -115,8 +115,9 @@ def _titled_people(doc: Doc) -> list[Span]:
     i = 0
     while i < len(doc):
         token = doc[i]
-        # A title inside another kind of entity ("President's Cup") is not a title here.
-        if token.text in TITLES and token.ent_type_ in ("", "PERSON"):
+        # A title inside another kind of entity ("President's Cup") is not a title here, unless a word no
+        # name holds comes before it ("Commons after Mr Brown").
+        if token.text in TITLES and (token.ent_type_ in ("", "PERSON") or i > 0 and doc[i - 1].lower_ in _BREAK_WORDS):
             j = i + 1
             if j < len(doc) and doc[j].text == "." and not token.whitespace_:
                 j += 1
@@ -336,10 +337,10 @@ def entity_fixes(doc: Doc) -> Doc:
             fixed.append(span)
             taken.update(range(span.start, span.end))
     others = []
-    for ent in doc.ents:
-        if taken.intersection(range(ent.start, ent.end)):
-            continue
+    for ent in _joined_at_particles(doc):
         for part in _split(ent):
+            if taken.intersection(range(part.start, part.end)):
+                continue
             trimmed = _trimmed(part)
             if trimmed is not None and trimmed.text not in TIME_ZONES and (
                     trimmed.label_ not in ("DATE", "TIME") or is_time_expression(trimmed.text)):
@@ -383,16 +384,38 @@ def is_time_expression(text: str) -> bool:
         re.search(r"\d", text) and re.search(r"[a-z]{3,}", text))
 
 
+#: Lowercase words that no name holds: an entity is split at them.
+_BREAK_WORDS = frozenset("""
+    after before said says told with when while than but against during since until because whereas
+""".split())
+
+
+def _joined_at_particles(doc: Doc) -> list[Span]:
+    """The model's entities, with a person ending in a name particle joined to the entity
+    right after it: "Henk Ten" + "Cate" is the person "Henk Ten Cate"."""
+    ents = sorted(doc.ents, key=lambda span: span.start)
+    joined: list[Span] = []
+    for ent in ents:
+        last = joined[-1] if joined else None
+        if (last is not None and last.label_ == "PERSON" and last.end == ent.start and len(last) > 1
+                and doc[last.end - 1].lower_ in NAME_PARTICLES and ent.text[:1].isupper()):
+            joined[-1] = Span(doc, last.start, ent.end, label="PERSON")
+        else:
+            joined.append(ent)
+    return joined
+
+
 def _split(ent: Span) -> list[Span]:
-    """A name cut at a bracket ("Halden (Norway" is "Halden") and split at commas and
-    "or" ("Fiat or Renault" is two names). Dates are left whole."""
+    """A name cut at a bracket ("Halden (Norway" is "Halden") and split at commas, "or" and
+    words no name holds ("Fiat or Renault" is two names, "Commons after Mr Brown" too).
+    Dates are left whole."""
     if ent.label_ in ("DATE", "TIME"):
         return [ent]
     doc = ent.doc
     end = next((t.i for t in ent if t.text in _BRACKETS), ent.end)
     parts, start = [], ent.start
     for i in range(ent.start, end + 1):
-        if i == end or doc[i].text in (",", ";", "or"):
+        if i == end or doc[i].text in (",", ";", "or") or doc[i].lower_ in _BREAK_WORDS:
             if i > start:
                 parts.append(Span(doc, start, i, label=ent.label_))
             start = i + 1
