@@ -4,10 +4,13 @@ Whoosh writer, over the same paragraphs, in one run.
     python bench/indexing.py                      # the BBC corpus under $SEARCHIDX_SHARED (../shared)
     python bench/indexing.py PATH --repeat 3      # any file or folder searchidx can index
     python bench/indexing.py --limit 500          # the first 500 articles only
+    python bench/indexing.py --cluster 2          # also on a local Dask cluster of 2 worker processes
 
 Prints paragraphs per second for each (median of --repeat runs) and the ratios: the
-pipeline in one process, and with NER in worker processes (--workers). The
-machines this runs on are noisy: compare the ratios, which come from the same run.
+pipeline in one process, with NER in worker processes (--workers), and on a local Dask
+cluster (--cluster N: a scheduler and N worker processes on this machine). Then where the
+time of one process goes: reading, the model, the rules and names, writing and committing.
+The machines this runs on are noisy: compare the ratios, which come from the same run.
 """
 
 from __future__ import annotations
@@ -63,9 +66,38 @@ def plain_whoosh(articles: list[Article]) -> None:
                     writer.add_document(id=f"{article.id}#{number}", text=paragraph)
 
 
-def pipeline(articles: list[Article], workers: int) -> None:
+def pipeline(articles: list[Article], workers: int, cluster: str | None = None) -> None:
     with tempfile.TemporaryDirectory() as folder, SearchIndex.create(folder) as idx:
-        idx.add_articles(articles, workers=workers)
+        idx.add_articles(articles, workers=workers, cluster=cluster)
+
+
+def stages(path: Path, articles: list[Article]) -> list[tuple[str, float]]:
+    """Seconds of each stage of a one-process run, measured apart: reading the files, the
+    model (distinct paragraphs only, as the pipeline does), the rules and names over the
+    model's output, and writing and committing the analysed articles."""
+    from searchidx.analysis import Remembered, _extract, article_entities
+    from searchidx.models import Entity
+
+    started = time.perf_counter()
+    list(islice(read_articles(find_sources([path])), len(articles)))
+    reading = time.perf_counter() - started
+    memory = Remembered()
+    texts = [p for a in articles for p in a.paragraphs]
+    _, distinct = memory.plan(texts, set())
+    started = time.perf_counter()
+    found = dict(zip(distinct, _extract(get_extractor().model, distinct)))
+    model = time.perf_counter() - started
+    started = time.perf_counter()
+    analysed = [article_entities(a.paragraphs, [[Entity(*e) for e in found[p]] for p in a.paragraphs])
+                for a in articles]
+    rules = time.perf_counter() - started
+    started = time.perf_counter()
+    with tempfile.TemporaryDirectory() as folder, SearchIndex.create(folder) as idx, idx.writer() as writer:
+        for article, mentions in zip(articles, analysed):
+            writer.put(article, article.id, mentions, False)
+    writing = time.perf_counter() - started
+    return [("reading files", reading), (f"NER model ({len(distinct):,} distinct paragraphs)", model),
+            ("rules and canonical names", rules), ("writing and commit", writing)]
 
 
 def main() -> int:
@@ -75,6 +107,8 @@ def main() -> int:
     parser.add_argument("--repeat", type=int, default=3, help="runs per measurement (median reported)")
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1,
                         help="NER processes of the parallel pipeline (default: one per core)")
+    parser.add_argument("--cluster", type=int, default=0, metavar="N",
+                        help="also index on a local Dask cluster of N worker processes")
     args = parser.parse_args()
     if not args.path.exists():
         print(f"no corpus at {args.path}; give a path or set SEARCHIDX_SHARED", file=sys.stderr)
@@ -90,10 +124,21 @@ def main() -> int:
             ("searchidx pipeline, 1 process", time_it(lambda: pipeline(articles, 1), args.repeat)),
             (f"searchidx pipeline, {args.workers} NER workers",
              time_it(lambda: pipeline(articles, args.workers), args.repeat))]
+    if args.cluster:
+        from distributed import LocalCluster
+
+        with LocalCluster(n_workers=args.cluster, threads_per_worker=1, processes=True,
+                          dashboard_address=None) as cluster:
+            pipeline(articles[:20], 1, cluster.scheduler_address)  # the workers load the model first
+            rows.append((f"searchidx on a local Dask cluster, {args.cluster} workers",
+                         time_it(lambda: pipeline(articles, 1, cluster.scheduler_address), args.repeat)))
     ner_seconds = rows[0][1]
     print(f"{'':36} {'seconds':>8} {'paragraphs/s':>13} {'vs NER alone':>13}")
     for name, seconds in rows:
         print(f"{name:36} {seconds:8.1f} {paragraphs / seconds:13.0f} {ner_seconds / seconds:12.2f}x")
+    print("\nwhere one process's time goes (each stage measured apart):")
+    for name, seconds in stages(args.path, articles):
+        print(f"  {name:50} {seconds:7.1f} s {1000 * seconds / paragraphs:6.2f} ms/paragraph")
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     workers_peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     print(f"peak memory: {peak:.0f} MB in this process, {workers_peak:.0f} MB in the largest worker")

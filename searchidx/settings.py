@@ -65,6 +65,8 @@ class IndexingOptions:
     lock_timeout: float = 10.0
     #: Articles analysed together: their paragraphs go to the NER model in one stream.
     chunk_articles: int = 64
+    #: The address of a Dask scheduler whose workers run NER (None: this machine).
+    cluster: str | None = None
 
 
 #: Below this many articles, starting NER worker processes costs more than it saves.
