@@ -125,17 +125,20 @@ def main() -> int:
             (f"searchidx pipeline, {args.workers} NER workers",
              time_it(lambda: pipeline(articles, args.workers), args.repeat))]
     if args.cluster:
+        import logging
+
         from distributed import LocalCluster
 
+        logging.getLogger("distributed").setLevel(logging.ERROR)  # its shutdown notices are not results
         with LocalCluster(n_workers=args.cluster, threads_per_worker=1, processes=True,
                           dashboard_address=None) as cluster:
             pipeline(articles[:20], 1, cluster.scheduler_address)  # the workers load the model first
             rows.append((f"searchidx on a local Dask cluster, {args.cluster} workers",
                          time_it(lambda: pipeline(articles, 1, cluster.scheduler_address), args.repeat)))
     ner_seconds = rows[0][1]
-    print(f"{'':36} {'seconds':>8} {'paragraphs/s':>13} {'vs NER alone':>13}")
+    print(f"{'':50} {'seconds':>8} {'paragraphs/s':>13} {'vs NER alone':>13}")
     for name, seconds in rows:
-        print(f"{name:36} {seconds:8.1f} {paragraphs / seconds:13.0f} {ner_seconds / seconds:12.2f}x")
+        print(f"{name:50} {seconds:8.1f} {paragraphs / seconds:13.0f} {ner_seconds / seconds:12.2f}x")
     print("\nwhere one process's time goes (each stage measured apart):")
     for name, seconds in stages(args.path, articles):
         print(f"  {name:50} {seconds:7.1f} s {1000 * seconds / paragraphs:6.2f} ms/paragraph")
