@@ -144,3 +144,8 @@ def data_dir() -> Path:
     from platformdirs import user_data_dir
 
     return Path(user_data_dir("searchidx"))
+
+
+def color_refused() -> bool:
+    """True when ``$NO_COLOR`` is set (https://no-color.org): no colour, even on a terminal."""
+    return bool(os.environ.get("NO_COLOR"))
