@@ -86,7 +86,7 @@ def find_missed_names(paragraphs: Sequence[str], paragraph_entities: Sequence[Se
     A name counts only as written: capitalised, whole words, not a stop word nor a plural
     abbreviation ("MPs"), given that field more often than any other in the article, and
     not run together with another capitalised word (which would make it part of another
-    name). Places proved no gain; people the model missed are found by :mod:`searchidx.names`.
+    name). Places proved no gain; people the model missed are found by :func:`find_missed_people`.
     """
     votes: dict[str, Counter[str]] = defaultdict(Counter)
     for mentions in paragraph_entities:
