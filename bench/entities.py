@@ -43,7 +43,8 @@ group, misc, date or none; written by reading the paragraphs that name it) and
 It prints, per field, the precision of the top 100 names of ``searchidx entities FIELD``
 (names the list does not judge are listed apart, not counted), and which pairs resolve:
 the fielded queries ``FIELD:"NAME"`` of both names find the same paragraphs (95% overlap,
-intersection over union, or more).
+intersection over union, or more). A pair one of whose names finds nothing in the index
+is listed apart and not counted.
 """
 
 from __future__ import annotations
@@ -387,9 +388,14 @@ def judged_table(name: str, figures: dict[str, Any]) -> str:
             lines.append("          wrong: " + ", ".join(row["wrong"]))
         if row["unjudged"]:
             lines.append("          unjudged: " + ", ".join(row["unjudged"]))
-    pairs = figures["pairs"]
+    pairs = [pair for pair in figures["pairs"] if min(pair["paragraphs"])]
     resolved = sum(pair["resolved"] for pair in pairs)
     lines.append(f"  pairs resolved (>= {PAIR_OVERLAP:.0%} paragraph overlap): {resolved}/{len(pairs)}")
+    untestable = [pair for pair in figures["pairs"] if not min(pair["paragraphs"])]
+    if untestable:
+        lines.append("          not counted (a name finds nothing): " + ", ".join(
+            f"{pair['names'][0]!r} {pair['paragraphs'][0]} / {pair['names'][1]!r} {pair['paragraphs'][1]}"
+            for pair in untestable))
     for pair in pairs:
         if not pair["resolved"]:
             lines.append(f"          apart: {pair['field']}: {pair['names'][0]!r} {pair['paragraphs'][0]} / "
