@@ -42,9 +42,10 @@ MAX_FILE_BYTES = 4 * MAX_ARTICLE_CHARS
 _BLANK_LINE = re.compile(r"\n[ \t\f\v]*\n")
 _SPACES = re.compile(r"\s+")
 #: How a sentence ends, after any closing quotes: a line ending so is no headline. A question
-#: mark or a closing quote alone does not: "Call centre users 'lose patience'", "Is Euro
-#: 2008 too soon?" are headlines, where '"We will win."' is a sentence.
-_HEADLINE_END = tuple(".!:;,)")
+#: mark, a closing quote or bracket, or an ellipsis does not: "Call centre users 'lose
+#: patience'", "Is Euro 2008 too soon?", "Ireland v USA (Sat)" and "Rivals of the Apple..."
+#: are headlines, where '"We will win."' is a sentence.
+_HEADLINE_END = tuple(".!:;,")
 _CLOSING_QUOTES = "\"'”’»"
 _MAX_HEADLINE_CHARS = 150
 _MAX_HEADLINE_WORDS = 20
@@ -282,7 +283,8 @@ def looks_like_headline(block: str) -> bool:
         "\n" not in line
         and 0 < len(line) <= _MAX_HEADLINE_CHARS
         and len(line.split()) <= _MAX_HEADLINE_WORDS
-        and not line.rstrip(_CLOSING_QUOTES).endswith(_HEADLINE_END)
+        and (not line.rstrip(_CLOSING_QUOTES).endswith(_HEADLINE_END) or line.rstrip(_CLOSING_QUOTES).endswith(
+            ("...", "\u2026")))
     )
 
 

@@ -105,8 +105,10 @@ def test_a_date_that_is_not_iso_is_kept_with_a_warning_naming_the_line(tmp_path)
 
 
 @pytest.mark.parametrize("headline", ["Call centre users 'lose patience'", "What price for 'trusted PC security'?",
-                                      "Is Euro 2008 too soon?", "Apple laptop is \u2018greatest gadget\u2019"])
-def test_headline_ending_in_a_quote_or_question_mark_is_a_title(headline):
+                                      "Is Euro 2008 too soon?", "Apple laptop is \u2018greatest gadget\u2019",
+                                      "Ireland v USA (Sat)", "Rivals of the \u00a3400 Apple...",
+                                      "'My memories of Marley...'"])
+def test_headline_ending_in_a_quote_question_mark_bracket_or_ellipsis_is_a_title(headline):
     article = parse_text(f"{headline}\n\nThe first paragraph.\n\nThe second.", "x")
     assert article is not None and article.title == headline
     assert article.paragraphs == ("The first paragraph.", "The second.")

@@ -64,3 +64,9 @@ def test_reuters_records_with_dates_and_a_malformed_date(shared: Path, tmp_path:
         assert "United States" in places and "U.S." not in places
         assert idx.entity("place", "U.S.").name == "United States"
         assert idx.search("place:usa").total == idx.search('place:"united states"').total
+
+
+def test_every_bbc_article_has_its_headline_as_title(shared: Path):
+    articles = [a for a in read_articles(find_sources([shared / "corpus" / "bbc"])) if a.id != "README"]
+    assert len(articles) == 2225
+    assert [a.id for a in articles if not a.title] == []
