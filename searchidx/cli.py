@@ -417,13 +417,12 @@ def cmd_serve(args: argparse.Namespace, env: Env) -> int:
     except OSError as error:
         env.error(f"cannot listen on {args.host}:{args.port}: {error.strerror or error}")
         return ExitStatus.ERROR
-    with sock:
-        env.stdout.write(address_of(sock) + "\n")  # the first line: the address, for scripts
-        env.stdout.flush()
-        env.info(f"serving {path} ({paragraphs:,} paragraphs) with {args.workers or 'one per core'} workers; "
-                 f"writing {'on' if token else 'off'}; Ctrl-C stops")
-        status = serve(path, sock, workers=args.workers, write_token=token, time_limit=args.time_limit,
-                       quiet=not args.verbose)
+    env.stdout.write(address_of(sock) + "\n")  # the first line: the address, for scripts
+    env.stdout.flush()
+    env.info(f"serving {path} ({paragraphs:,} paragraphs) with {args.workers or 'one per core'} workers; "
+             f"writing {'on' if token else 'off'}; Ctrl-C stops")
+    status = serve(path, sock, workers=args.workers, write_token=token, time_limit=args.time_limit,
+                   quiet=not args.verbose)
     env.info("stopped")
     return ExitStatus.OK if status == 0 else ExitStatus.ERROR
 

@@ -13,12 +13,14 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import signal
 import socket
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from gunicorn.app.base import BaseApplication
+from gunicorn.arbiter import Arbiter
 
 from ..index import TIME_LIMIT
 from .app import LOOPBACK_NAMES, create_app
@@ -64,8 +66,24 @@ def address_of(sock: socket.socket) -> str:
     return f"http://{'[' + host + ']' if ':' in host else host}:{port}/"
 
 
+class _Arbiter(Arbiter):  # type: ignore[misc]
+    """gunicorn's master, for whom Ctrl-C is a graceful stop: the workers finish the
+    requests they are answering (for up to ``graceful_timeout``) instead of dropping them."""
+
+    def handle_int(self) -> None:
+        self.handle_term()
+
+
+def _ignore_ctrl_c(worker: Any) -> None:
+    """In each worker: Ctrl-C (sent by a terminal to every process) is left to the master."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 class _Gunicorn(BaseApplication):  # type: ignore[misc]  # gunicorn has no type hints
     """gunicorn run from code: these settings, and a new app in each worker."""
+
+    def run(self) -> None:
+        _Arbiter(self).run()
 
     def __init__(self, settings: dict[str, Any], factory: Callable[[], Any]) -> None:
         self._settings = settings
@@ -82,7 +100,9 @@ class _Gunicorn(BaseApplication):  # type: ignore[misc]  # gunicorn has no type 
 
 def serve(index_path: str | os.PathLike[str], sock: socket.socket, *, workers: int | None = None,
           write_token: str | None = None, time_limit: float = TIME_LIMIT, quiet: bool = True) -> int:
-    """Serve the index on the bound ``sock`` until SIGINT or SIGTERM; gunicorn's exit status."""
+    """Serve the index on the bound ``sock`` until SIGINT or SIGTERM; gunicorn's exit status.
+
+    gunicorn takes the socket over (and closes it when it stops)."""
     host = sock.getsockname()[0]
     allowed = frozenset(LOOPBACK_NAMES | {host}) if is_loopback(host) else None
     path = Path(index_path)
@@ -91,7 +111,7 @@ def serve(index_path: str | os.PathLike[str], sock: socket.socket, *, workers: i
         return create_app(path, write_token=write_token, time_limit=time_limit, allowed_hosts=allowed)
 
     settings: dict[str, Any] = {
-        "bind": [f"fd://{sock.fileno()}"],
+        "bind": [f"fd://{sock.detach()}"],
         "workers": workers or default_workers(),
         "worker_class": "sync",
         "timeout": int(time_limit + TIMEOUT_MARGIN),
@@ -100,10 +120,14 @@ def serve(index_path: str | os.PathLike[str], sock: socket.socket, *, workers: i
         "accesslog": None if quiet else "-",
         "errorlog": "-",
         "proc_name": "searchidx-serve",
+        "post_worker_init": _ignore_ctrl_c,
         **LIMITS,
     }
+    master = os.getpid()
     try:
         _Gunicorn(settings, factory).run()
     except SystemExit as stop:
+        if os.getpid() != master:
+            raise  # a worker's exit: it must leave the process, not return into the command
         return stop.code if isinstance(stop.code, int) else 0
     return 0
