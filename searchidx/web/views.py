@@ -167,21 +167,23 @@ class Chart:
     bars: list[Bar]
 
 
+#: Room for one axis label ("2023-01"), in the chart's units.
+LABEL_WIDTH = 52
+
+
 def chart(line: Timeline, width: int = 640, height: int = 180) -> Chart:
     """Bars for ``line``: heights in proportion to paragraphs, a label every few bars."""
     base, room = height - 24.0, height - 40.0
     top = max((b.paragraphs for b in line.buckets), default=0)
     count = max(1, len(line.buckets))
     step = (width - 8) / count
-    every = max(1, round(count / 12))
+    every = max(1, -(-count * LABEL_WIDTH // width))  # labels far enough apart not to overlap
     bars = []
     for i, bucket in enumerate(line.buckets):
         tall = room * bucket.paragraphs / top if top else 0.0
         if bucket.paragraphs and tall < 2:
             tall = 2.0
         label = bucket.period if i % every == 0 else ""
-        if line.by == "month" and label and every > 1:
-            label = label if label.endswith("-01") or i == 0 else label[2:]
         bars.append(Bar(bucket, round(4 + i * step + step * 0.1, 2), round(base - tall, 2),
                         round(step * 0.8, 2), round(tall, 2), label))
     return Chart(width, height, base, top, bars)
