@@ -8,8 +8,11 @@ so that the machine's noise falls on all alike) for ``--seconds``, from ``--clie
 processes of ``--threads`` threads, each thread sending ``GET /api/search`` (``/search`` to
 the example) over one keep-alive connection, cycling through a fixed mix of queries.
 Prints, per server, the median over rounds of searches per second and of p50/p95 latency,
-and the ratio to the example. The load comes from the same machine: on a small one it takes
-a share of the cores the servers would use.
+the ratio to the example, and the CPU the server's processes spent: milliseconds per search
+and cores used (CPU seconds over wall seconds). One process is held to one core by Python's
+GIL, N workers are not; on a machine busy with other work, cores used and CPU per search
+tell more than searches per second. The load comes from the same machine and takes a share
+of its cores; the machine's load average is printed with the figures.
 """
 
 from __future__ import annotations
@@ -32,6 +35,25 @@ ROOT = Path(__file__).resolve().parent.parent
 QUERIES = ["oil prices", "person:blair", "election -place:london", '"interest rates"', "org:microsoft",
            "mobile phone*", "place:china trade", "government OR minister", "football", "profit* AND shares",
            "defence", "place:u.s. dollar"]
+
+
+def cpu_seconds(pid: int) -> float:
+    """CPU seconds (user and system) of a process and its children, from /proc (Linux)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    pids = [pid]
+    try:
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    except OSError:
+        children = []
+    pids += [int(child) for child in children]
+    for each in pids:
+        try:
+            fields = Path(f"/proc/{each}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / tick  # utime, stime
+    return total
 
 
 def start(command: list[str]) -> tuple[subprocess.Popen[str], str]:
@@ -117,20 +139,24 @@ def main(argv: list[str] | None = None) -> int:
                                              "0", "--workers", str(args.workers)], "/api/search"),
     }
     running = {name: (*start(command), path) for name, (command, path) in servers.items()}
-    figures: dict[str, dict[str, list[float]]] = {name: {"rate": [], "p50": [], "p95": [], "errors": []}
-                                                  for name in servers}
+    figures: dict[str, dict[str, list[float]]] = {
+        name: {"rate": [], "p50": [], "p95": [], "errors": [], "cpu_ms": [], "cores": []} for name in servers}
     try:
         for name, (_, url, path) in running.items():  # warm up: caches, first searcher
             load(url, path, 1, 2, 1.0)
         for round_number in range(args.rounds):
-            for name, (_, url, path) in running.items():
+            for name, (process, url, path) in running.items():
+                cpu_before, wall_before = cpu_seconds(process.pid), time.monotonic()
                 rate, latencies, errors = load(url, path, args.clients, args.threads, args.seconds)
+                cpu, wall = cpu_seconds(process.pid) - cpu_before, time.monotonic() - wall_before
                 cuts = statistics.quantiles(latencies, n=100) if len(latencies) > 1 else [0.0] * 99
                 for key, value in (("rate", rate), ("p50", cuts[49] * 1000), ("p95", cuts[94] * 1000),
-                                   ("errors", errors)):
+                                   ("errors", errors), ("cpu_ms", 1000 * cpu / max(1, len(latencies))),
+                                   ("cores", cpu / wall)):
                     figures[name][key].append(value)
                 print(f"round {round_number + 1} {name}: {rate:.1f} searches/s, p50 {cuts[49] * 1000:.1f} ms, "
-                      f"p95 {cuts[94] * 1000:.1f} ms, errors {errors}", file=sys.stderr)
+                      f"p95 {cuts[94] * 1000:.1f} ms, {1000 * cpu / max(1, len(latencies)):.1f} CPU ms/search, "
+                      f"{cpu / wall:.2f} cores, errors {errors}", file=sys.stderr)
     finally:
         for process, _, _ in running.values():
             os.killpg(process.pid, signal.SIGINT)
@@ -139,16 +165,19 @@ def main(argv: list[str] | None = None) -> int:
     summary = {name: {key: statistics.median(values) for key, values in found.items()}
                for name, found in figures.items()}
     base = summary["examples/server.py"]["rate"] or 1.0
+    busy = os.getloadavg()[0]
     if args.json:
         print(json.dumps({"index": args.index, "cores": os.cpu_count(), "load": f"{args.clients}x{args.threads}",
-                          "seconds": args.seconds, "rounds": args.rounds, "servers": summary}, indent=2))
+                          "load_average": busy, "seconds": args.seconds, "rounds": args.rounds,
+                          "servers": summary}, indent=2))
         return 0
-    print(f"index {args.index}, {os.cpu_count()} cores, load {args.clients} processes x {args.threads} connections, "
-          f"{args.rounds} rounds of {args.seconds:g} s (medians)")
-    print(f"{'server':<22} {'searches/s':>11} {'vs example':>11} {'p50 ms':>8} {'p95 ms':>8} {'errors':>7}")
+    print(f"index {args.index}, {os.cpu_count()} cores (load average {busy:.1f}), load {args.clients} processes x "
+          f"{args.threads} connections, {args.rounds} rounds of {args.seconds:g} s (medians)")
+    print(f"{'server':<22} {'searches/s':>11} {'vs example':>11} {'p50 ms':>8} {'p95 ms':>8} {'CPU ms/search':>14} "
+          f"{'cores used':>11} {'errors':>7}")
     for name, found in summary.items():
         print(f"{name:<22} {found['rate']:>11.1f} {found['rate'] / base:>10.2f}x {found['p50']:>8.1f} "
-              f"{found['p95']:>8.1f} {found['errors']:>7.0f}")
+              f"{found['p95']:>8.1f} {found['cpu_ms']:>14.1f} {found['cores']:>11.2f} {found['errors']:>7.0f}")
     return 0
 
 
