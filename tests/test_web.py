@@ -167,6 +167,8 @@ def test_search_page_paging_sorting_and_suggestion(server: Served) -> None:
     assert "sort=newest" in nxt
     _, page2 = server.html(nxt.split("?")[0] or "/", **{k: v[0] for k, v in parse_qs(urlsplit(nxt).query).items()})
     assert 'rel="prev"' in page2 and 'aria-current="page"' in page2
+    _, page = server.html("/", q="rotterdam", limit=3, whole=1)
+    assert any("page=2" in h and "limit=3" in h and "whole=1" in h for h in links(page))
     _, page = server.html("/", q="rotterdma")
     assert 'id="did-you-mean"' in page
     _, page = server.html("/", q='"port of rotterdam')
@@ -179,6 +181,8 @@ def test_home_entity_article_similar_entities_pages(server: Served) -> None:
     status, page = server.html("/entity/person/Maria Jansen")
     assert status == 200 and "<svg" in page and page.count('class="bar"') == 16 and "Rotterdam" in page
     assert 'role="img"' in page and "<table>" in page  # the chart has a text equivalent
+    bar = next(h for h in links(page) if "published%3A2023-01" in h)
+    assert server.json("/api/search", q=parse_qs(urlsplit(bar).query)["q"][0])[1]["total"] == 2
     status, page = server.html("/entity/person/Maria Jansen", by="year")
     assert page.count('class="bar"') == 2
     status, page = server.html("/article/council-01", p=2)
