@@ -27,6 +27,7 @@ from .errors import (
 from .export import DEFAULT_MAX_BYTES, DEFAULT_NAME, MB
 from .formatters import (
     FORMATS,
+    HUMAN_FORMATS,
     describe_check,
     describe_deletion,
     describe_export,
@@ -117,9 +118,11 @@ def build_parser() -> argparse.ArgumentParser:
     search = command("search", "search an index and print the hits",
                      "Search with words, \"phrases\", field:value, AND/OR/NOT, word~ (fuzzy), wild* cards and "
                      "[a TO b] ranges. Words are joined with AND unless you write OR.", output="results")
-    search.add_argument("query", metavar="QUERY", help="the query, e.g. 'person:yunus defence'")
-    search.add_argument("--limit", "-n", type=_positive_int, default=10, metavar="N",
-                        help="how many hits to print (default: 10)")
+    search.add_argument("query", nargs="+", metavar="QUERY",
+                        help="the query, e.g. 'person:yunus defence' (several words are joined: "
+                             "searchidx search tony blair iraq); - reads queries from standard input, one a line")
+    search.add_argument("--limit", "-n", type=_natural_int, default=10, metavar="N",
+                        help="how many hits to print (default: 10; 0 prints only the count)")
     search.add_argument("--offset", type=_natural_int, default=0, metavar="N",
                         help="skip the first N hits (for paging)")
     search.add_argument("--page", "-p", type=_positive_int, metavar="P",
@@ -305,17 +308,36 @@ def cmd_delete(args: argparse.Namespace, env: Env) -> int:
 
 
 def cmd_search(args: argparse.Namespace, env: Env) -> int:
-    """``searchidx search``: print the best hits in the chosen format."""
+    """``searchidx search``: print the best hits in the chosen format; with ``-``, do so for
+    each line of standard input (exit 2 when any of them was a bad query)."""
+    if args.query == ["-"]:
+        status, many = ExitStatus.OK, 0
+        with SearchIndex.open(default_index_path(args.index)) as idx:
+            for line in env.stdin:
+                if line.strip():
+                    try:
+                        _search_one(idx, line.strip(), args, env, many + 1)
+                        many += 1
+                    except QueryError as error:
+                        env.error(f"bad query {printable(line.strip())!r}: {error}")
+                        status = ExitStatus.USAGE
+        return status
     with SearchIndex.open(default_index_path(args.index)) as idx:
-        offset = (args.page - 1) * args.limit if args.page else args.offset
-        results = idx.search(args.query, limit=args.limit, offset=offset, sort=args.sort, whole=args.whole,
-                             facets=args.facets, time_limit=args.time_limit)
+        _search_one(idx, " ".join(args.query), args, env)
+    return ExitStatus.OK
+
+
+def _search_one(idx: SearchIndex, query: str, args: argparse.Namespace, env: Env, many: int = 0) -> None:
+    """One query of ``searchidx search``: warnings on stderr, results on stdout (with "did
+    you mean" in the formats people read, and on stderr beside the others)."""
+    offset = (args.page - 1) * args.limit if args.page else args.offset
+    results = idx.search(query, limit=args.limit, offset=offset, sort=args.sort, whole=args.whole,
+                         facets=args.facets, time_limit=args.time_limit)
     for warning in results.warnings:
         env.warn(f"query: {warning}")
-    if results.suggestion:
+    if results.suggestion and args.format not in HUMAN_FORMATS:
         env.info(f"did you mean: {printable(results.suggestion)}")
-    write_results(results, env.stdout, args.format, width=env.width, color=env.color)
-    return ExitStatus.OK
+    write_results(results, env.stdout, args.format, width=env.width, color=env.color, many=many)
 
 
 def cmd_explain(args: argparse.Namespace, env: Env) -> int:

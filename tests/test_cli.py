@@ -56,7 +56,7 @@ def test_limit(seed_index_path: Path):
     ("argv", "status", "message"),
     [
         (["search", "AND"], ExitStatus.USAGE, "nothing to search"),
-        (["search", "x", "--limit", "0"], ExitStatus.USAGE, "must be 1 or more"),
+        (["search", "x", "--limit", "-1"], ExitStatus.USAGE, "must be 0 or more"),
         (["search", "x", "--format", "xml"], ExitStatus.USAGE, "invalid choice"),
         (["frobnicate"], ExitStatus.USAGE, "invalid choice"),
     ],

@@ -17,6 +17,8 @@ from pathlib import Path
 
 from prompt_toolkit.completion import CompleteEvent, Completer, Completion, PathCompleter
 from prompt_toolkit.document import Document
+from rapidfuzz import process
+from rapidfuzz.distance import DamerauLevenshtein
 
 from ..index import SearchIndex
 from ..models import ENTITY_FIELDS
@@ -24,6 +26,8 @@ from ..syntax import FIELD_NAMES, FIELDS, OPERATORS, field_name
 
 #: Most values offered for one keystroke.
 MAX_VALUES = 40
+#: Fewest letters typed before names a typo away are offered too.
+MIN_FUZZY = 4
 
 _VALUE_CONTEXT = re.compile(r'(?:^|[\s(])(?P<field>[A-Za-z_]\w*):(?P<quote>"?)(?P<partial>[^"\s]*(?:\s[^"\s]*)*)$')
 _WORD_CONTEXT = re.compile(r"(?:^|[\s(])(?P<partial>[-+]?[A-Za-z_]\w*)$")
@@ -44,11 +48,20 @@ class Value:
     spaced: str  # " " + folded name, so " " + partial finds word starts
 
 
+def typo_edits(typed: str) -> int:
+    """Edits allowed between what was typed and the start of a name it completes to."""
+    return 1 if len(typed) <= 6 else 2
+
+
 @dataclass
 class Catalog:
     """Entity names per field, most frequent first."""
 
     values: dict[str, list[Value]] = field(default_factory=dict)
+    #: per field, each word start of each name ("muhammad yunus", "yunus") and its value's position
+    _starts: dict[str, tuple[list[str], list[int]]] = field(default_factory=dict, repr=False)
+    #: per field and length, those word starts cut to that length (what a typed prefix is compared with)
+    _cut: dict[tuple[str, int], list[str]] = field(default_factory=dict, repr=False)
 
     @classmethod
     def from_index(cls, index: SearchIndex) -> Catalog:
@@ -60,10 +73,40 @@ class Catalog:
             ]
         return catalog
 
+    def near(self, field_: str, typed: str, limit: int) -> list[Value]:
+        """Values of ``field_`` with a word whose start is a typo or two away from ``typed``
+        (folded; "abramovitc" finds "Roman Abramovich"), the closest first, then the most frequent."""
+        values = self.values.get(field_, [])
+        if limit <= 0 or not values:
+            return []
+        if field_ not in self._starts:
+            keys, owners = [], []
+            for position, value in enumerate(values):
+                spaced = value.spaced
+                for start in (i + 1 for i, c in enumerate(spaced) if c == " "):
+                    keys.append(spaced[start:])
+                    owners.append(position)
+            self._starts[field_] = (keys, owners)
+        keys, owners = self._starts[field_]
+        cut = self._cut.get((field_, len(typed)))
+        if cut is None:
+            if len(self._cut) >= 6:  # typing moves a letter at a time: keep the last few lengths only
+                del self._cut[next(iter(self._cut))]
+            cut = self._cut[(field_, len(typed))] = [key[:len(typed)] for key in keys]
+        found = process.extract(typed, cut, scorer=DamerauLevenshtein.distance, processor=None,
+                                score_cutoff=typo_edits(typed), limit=None)
+        best: dict[int, int] = {}
+        for _, distance, i in found:
+            owner = owners[i]
+            best[owner] = min(distance, best.get(owner, distance))
+        return [values[owner] for owner in sorted(best, key=lambda o: (best[o], o))[:limit]]
+
     def matches(self, field_: str, partial: str, limit: int = MAX_VALUES) -> list[Value]:
         """Values of ``field_`` for ``partial``, most frequent first: names with a word that
-        starts with it ("yun" finds "Muhammad Yunus"), then, when those are few, names with
-        a word holding its letters in order ("nvy" finds "Bangladesh Navy")."""
+        starts with it ("yun" finds "Muhammad Yunus"); then, when those are few, names with
+        a word that starts a typo or two away ("abramovitc": "Roman Abramovich", see
+        :meth:`near`), then names with a word holding its letters in order ("nvy" finds
+        "Bangladesh Navy")."""
         values = self.values.get(field_, [])
         wanted = " " + re.sub(r"[-\s]+", " ", fold(partial)).strip()
         if wanted == " ":
@@ -74,9 +117,16 @@ class Catalog:
                 found.append(value)
                 if len(found) >= limit:
                     return found
+        chosen = {id(v) for v in found}
+        if len(wanted) > MIN_FUZZY:
+            for value in self.near(field_, wanted[1:], limit - len(found)):
+                if id(value) not in chosen:
+                    chosen.add(id(value))
+                    found.append(value)
+            if len(found) >= limit:
+                return found
         if len(wanted) > 3 and " " not in wanted[1:]:
             letters = re.compile(" " + "[^ ]*?".join(map(re.escape, wanted[1:])))
-            chosen = {id(v) for v in found}
             for value in values:
                 if id(value) not in chosen and letters.search(value.spaced):
                     found.append(value)
