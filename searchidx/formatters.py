@@ -196,7 +196,7 @@ def write_results(results: SearchResults, out: TextIO, fmt: str = "table", *,
     (CSV's header only once); JSON writes one document per query (each has its ``query``)."""
     if many and fmt in HUMAN_FORMATS:
         out.write(("\n" if many > 1 else "") + _styled(f"== {printable(results.query)}", _CYAN, color) + "\n")
-    options: dict[str, bool] = {"with_query": True, "header": many == 1} if many else {}
+    options: dict[str, bool] = {"with_query": True, "header": many == 1} if many and fmt in ("jsonl", "csv") else {}
     FORMATTERS[fmt](results, out, width=width, color=color, **options)
 
 

@@ -193,6 +193,12 @@ class QueryCompleter(Completer):
             for field in ENTITY_FIELDS:
                 if field.startswith(rest):
                     yield Completion(field, start_position=-len(rest), display_meta=FIELDS[field])
+        elif name in ("\\run", "\\forget") and " " not in rest:
+            from .commands import saved_queries
+
+            for saved, query in sorted(saved_queries().items()):
+                if saved.startswith(rest):
+                    yield Completion(saved, start_position=-len(rest), display_meta=query)
         elif name == "\\format":
             from ..formatters import FORMATS
 
