@@ -71,7 +71,11 @@ def fit_problems(found: list[str], width: int) -> str:
     line = head + " · ".join(found)
     if get_cwidth(line) <= width - 1:
         return line
-    return line[:max(1, width - 2)] + "…"
+    # each problem's first clause ("unknown field 'colour' at column 1"), each cut to its share
+    short = [re.split(r" \(|; ", problem, maxsplit=1)[0] for problem in found]
+    share = max(8, (width - 1 - len(head)) // len(short) - 3)
+    line = head + " · ".join(p if len(p) <= share else p[:share - 1] + "…" for p in short)
+    return line if get_cwidth(line) <= width - 1 else line[:max(1, width - 2)] + "…"
 
 
 class Repl:
@@ -187,19 +191,23 @@ class Repl:
         return Style.from_dict(good)
 
     def _toolbar(self) -> StyleAndTextTuples:
+        if self._session is None:
+            return self.toolbar("", 0)
+        return self.toolbar(self._session.default_buffer.text, self._session.app.output.get_size().columns)
+
+    def toolbar(self, text: str, width: int) -> StyleAndTextTuples:
+        """The bottom toolbar while ``text`` is typed on a terminal ``width`` wide: the
+        settings, or every problem of the query fitted to the width (they matter more)."""
         mode = "vi" if self._session and self._session.app.editing_mode == EditingMode.VI else "emacs"
         parts: StyleAndTextTuples = [("class:bottom-toolbar", (
             f" {self.index.path} · {self.paragraphs:,} paragraphs · {self.format} · "
             f"limit {self.limit} · sort {self.sort} · {mode} (F4)"))]
         if self.refresher.busy:
             parts.append(("class:bottom-toolbar", " · refreshing completions…"))
-        if self._session is not None:
-            text = self._session.default_buffer.text
-            if text.strip() and not text.lstrip().startswith("\\"):
-                found = problems(text)
-                if found:  # the problems matter more than the settings: all of them, fitted to the width
-                    width = self._session.app.output.get_size().columns
-                    return [("class:bottom-toolbar.warning", fit_problems(found, width))]
+        if text.strip() and not text.lstrip().startswith("\\"):
+            found = problems(text)
+            if found:
+                return [("class:bottom-toolbar.warning", fit_problems(found, width))]
         return parts
 
     def _catalog_ready(self, catalog: Catalog) -> None:
