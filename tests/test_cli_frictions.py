@@ -118,3 +118,17 @@ def test_completion_forgives_typos_after_the_prefix_matches(seed_index_path: Pat
     assert complete("person:gorgn") == ['"Haluk Gorgun"']
     assert complete('person:"muhamad yu') == ['"Muhammad Yunus"']
     assert complete("person:gor")[0] == '"Haluk Gorgun"'  # the prefix still comes first
+
+
+def test_a_corpus_readme_is_no_article(tmp_path: Path):
+    from searchidx.articles import find_sources
+
+    (tmp_path / "corpus" / "sport").mkdir(parents=True)
+    (tmp_path / "corpus" / "README.TXT").write_text("About this corpus\n\nLicensed for research.\n")
+    (tmp_path / "corpus" / "sport" / "001.txt").write_text("Headline\n\nText.\n")
+    (tmp_path / "corpus" / "LICENSE.md").write_text("Terms.\n")
+    warnings: list[str] = []
+    found = find_sources([tmp_path / "corpus"], warnings.append)
+    assert [source.article_id() for source in found] == ["sport/001"]
+    assert len(warnings) == 2 and all("not an article" in w and "(skipped)" in w for w in warnings)
+    assert len(find_sources([tmp_path / "corpus" / "README.TXT"])) == 1  # given by name, it is read
