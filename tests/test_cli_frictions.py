@@ -132,3 +132,35 @@ def test_a_corpus_readme_is_no_article(tmp_path: Path):
     assert [source.article_id() for source in found] == ["sport/001"]
     assert len(warnings) == 2 and all("not an article" in w and "(skipped)" in w for w in warnings)
     assert len(find_sources([tmp_path / "corpus" / "README.TXT"])) == 1  # given by name, it is read
+
+
+def shell_complete(line: str, index: Path) -> list[str]:
+    """What the shell's Tab offers after ``line``: argcomplete's protocol, as bash runs it."""
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "COMP_LINE": line, "COMP_POINT": str(len(line)), "_ARGCOMPLETE": "1",
+           "_ARGCOMPLETE_IFS": "\n", "SEARCHIDX_INDEX": str(index)}
+    done = subprocess.run(["bash", "-c", f'"{sys.executable}" -m searchidx 8>&1 9>/dev/null'], env=env,
+                          capture_output=True, text=True, timeout=60)
+    return [c.strip() for c in done.stdout.split("\n") if c.strip()]
+
+
+def test_shell_completion_of_commands_options_fields_and_names(seed_index_path: Path):
+    assert shell_complete("searchidx se", seed_index_path) == ["search"]
+    assert shell_complete("searchidx search --so", seed_index_path) == ["--sort"]
+    assert "person:" in shell_complete("searchidx search defence pe", seed_index_path)
+    assert shell_complete("searchidx search person:hal", seed_index_path) == ['person:\\"Haluk\\ Gorgun\\"']
+    assert shell_complete("searchidx entity pl", seed_index_path) == ["place:"]
+
+
+def test_completion_scripts_for_bash_zsh_and_fish():
+    for shell in ("bash", "zsh", "fish"):
+        code, out, _ = run_cli("completion", shell)
+        assert code == 0 and "searchidx" in out and "_ARGCOMPLETE" in out
+    code, out, _ = run_cli("completion", "bash")
+    import subprocess
+
+    done = subprocess.run(["bash", "-c", f"{out}\ncomplete -p searchidx"], capture_output=True, text=True)
+    assert "-F _python_argcomplete searchidx" in done.stdout
