@@ -17,8 +17,6 @@ from pathlib import Path
 
 from prompt_toolkit.completion import CompleteEvent, Completer, Completion, PathCompleter
 from prompt_toolkit.document import Document
-from rapidfuzz import process
-from rapidfuzz.distance import DamerauLevenshtein
 
 from ..index import SearchIndex
 from ..models import ENTITY_FIELDS
@@ -93,6 +91,9 @@ class Catalog:
             if len(self._cut) >= 6:  # typing moves a letter at a time: keep the last few lengths only
                 del self._cut[next(iter(self._cut))]
             cut = self._cut[(field_, len(typed))] = [key[:len(typed)] for key in keys]
+        from rapidfuzz import process  # loaded when first needed: one-shot searches start faster
+        from rapidfuzz.distance import DamerauLevenshtein
+
         found = process.extract(typed, cut, scorer=DamerauLevenshtein.distance, processor=None,
                                 score_cutoff=typo_edits(typed), limit=None)
         best: dict[int, int] = {}

@@ -7,9 +7,6 @@ from collections.abc import Callable, Sequence
 from itertools import islice
 from typing import Any
 
-from rapidfuzz import process
-from rapidfuzz.distance import DamerauLevenshtein
-
 from .. import names, syntax
 from ..models import ENTITY_FIELDS
 from .parsing import VARIANT_FIELDS, QueryParser, field_before
@@ -39,6 +36,9 @@ class NameList:
         wanted = names.key(typed)
         if len(wanted) < 3 or len(wanted) > 4 * MAX_SUGGESTED_WORD:
             return []
+        from rapidfuzz import process  # loaded when first needed: one-shot searches start faster
+        from rapidfuzz.distance import DamerauLevenshtein
+
         found = process.extract(wanted, self.keys, scorer=DamerauLevenshtein.distance, processor=None,
                                 score_cutoff=max_edits(wanted), limit=None)
         ranked = sorted((distance, -self.values[i][1], i) for _, distance, i in found if distance > 0)
