@@ -56,10 +56,11 @@ class Catalog:
     """Entity names per field, most frequent first."""
 
     values: dict[str, list[Value]] = field(default_factory=dict)
-    #: per field, each word start of each name ("muhammad yunus", "yunus") and its value's position
-    _starts: dict[str, tuple[list[str], list[int]]] = field(default_factory=dict, repr=False)
-    #: per field and length, those word starts cut to that length (what a typed prefix is compared with)
-    _cut: dict[tuple[str, int], list[str]] = field(default_factory=dict, repr=False)
+    #: per field and first letter, each word start of each name and its value's position
+    _starts: dict[str, dict[str, tuple[list[str], list[int]]]] = field(default_factory=dict, repr=False)
+    #: per field, first letter and length, those word starts cut to that length (what a typed
+    #: prefix is compared with)
+    _cut: dict[tuple[str, str, int], list[str]] = field(default_factory=dict, repr=False)
 
     @classmethod
     def from_index(cls, index: SearchIndex) -> Catalog:
@@ -69,38 +70,49 @@ class Catalog:
                 Value(value, count, " " + re.sub(r"[-\s]+", " ", fold(value)))
                 for value, count in index.entity_values(name)
             ]
+            # built here, in the background, so that no keystroke waits for it
+            catalog._starts[name] = cls._word_starts(catalog.values[name])
         return catalog
 
     def near(self, field_: str, typed: str, limit: int) -> list[Value]:
         """Values of ``field_`` with a word whose start is a typo or two away from ``typed``
-        (folded; "abramovitc" finds "Roman Abramovich"), the closest first, then the most frequent."""
+        (folded; "abramovitc" finds "Roman Abramovich"), the closest first, then the most
+        frequent. The first letter must match, as typos seldom hit it: that leaves a
+        twentieth of the names to compare, a millisecond on all of Reuters' organisations."""
         values = self.values.get(field_, [])
-        if limit <= 0 or not values:
+        if limit <= 0 or not values or not typed:
             return []
         if field_ not in self._starts:
-            keys, owners = [], []
-            for position, value in enumerate(values):
-                spaced = value.spaced
-                for start in (i + 1 for i, c in enumerate(spaced) if c == " "):
-                    keys.append(spaced[start:])
-                    owners.append(position)
-            self._starts[field_] = (keys, owners)
-        keys, owners = self._starts[field_]
-        cut = self._cut.get((field_, len(typed)))
+            self._starts[field_] = self._word_starts(values)
+        keys, owners = self._starts[field_].get(typed[0], ([], []))
+        cut = self._cut.get((field_, typed[0], len(typed)))
         if cut is None:
-            if len(self._cut) >= 6:  # typing moves a letter at a time: keep the last few lengths only
+            if len(self._cut) >= 8:  # typing moves a letter at a time: keep the last few lengths only
                 del self._cut[next(iter(self._cut))]
-            cut = self._cut[(field_, len(typed))] = [key[:len(typed)] for key in keys]
+            cut = self._cut[(field_, typed[0], len(typed))] = [key[:len(typed)] for key in keys]
         from rapidfuzz import process  # loaded when first needed: one-shot searches start faster
-        from rapidfuzz.distance import DamerauLevenshtein
+        from rapidfuzz.distance import OSA
 
-        found = process.extract(typed, cut, scorer=DamerauLevenshtein.distance, processor=None,
+        found = process.extract(typed, cut, scorer=OSA.distance, processor=None,
                                 score_cutoff=typo_edits(typed), limit=None)
         best: dict[int, int] = {}
         for _, distance, i in found:
             owner = owners[i]
             best[owner] = min(distance, best.get(owner, distance))
         return [values[owner] for owner in sorted(best, key=lambda o: (best[o], o))[:limit]]
+
+    @staticmethod
+    def _word_starts(values: list[Value]) -> dict[str, tuple[list[str], list[int]]]:
+        """Each word start of each name ("muhammad yunus", "yunus") with its value's position,
+        by first letter."""
+        starts: dict[str, tuple[list[str], list[int]]] = {}
+        for position, value in enumerate(values):
+            spaced = value.spaced
+            for start in (i + 1 for i, c in enumerate(spaced) if c == " " and i + 1 < len(spaced)):
+                keys, owners = starts.setdefault(spaced[start], ([], []))
+                keys.append(spaced[start:])
+                owners.append(position)
+        return starts
 
     def matches(self, field_: str, partial: str, limit: int = MAX_VALUES) -> list[Value]:
         """Values of ``field_`` for ``partial``, most frequent first: names with a word that

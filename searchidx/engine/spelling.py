@@ -29,6 +29,12 @@ class NameList:
     def __init__(self, values: Sequence[tuple[str, int]]) -> None:
         self.values = list(values)
         self.keys = [names.key(name) for name, _ in self.values]
+        self._words = "\n" + "\n".join(" " + " ".join(re.split(r"[^\w]+", key)) + " " for key in self.keys) + "\n"
+
+    def names_words(self, typed: str) -> bool:
+        """True when some name holds the words of ``typed`` in a row ("baker" in "James Baker")."""
+        words = " ".join(word for word in re.split(r"[^\w]+", names.key(typed)) if word)
+        return bool(words) and f" {words} " in self._words
 
     def nearest(self, typed: str, limit: int = 5) -> list[str]:
         """The names within :func:`max_edits` of ``typed`` (case and accents ignored), the
@@ -71,12 +77,12 @@ def suggest(text: str, reader: Any, parser: QueryParser,
 
 
 def _nearest_name(phrase: str, fieldname: str, reader: Any, name_list: Callable[[str], NameList]) -> str | None:
-    """The quoted whole name nearest ``phrase`` in ``fieldname`` when some word of it is no
-    word of that field's names; None when every word is known (the name may just not occur)."""
-    words = [word for word in re.split(r"[^\w]+", names.key(phrase)) if word]
-    if not words or all((fieldname, word.encode("utf-8")) in reader for word in words):
+    """The quoted whole name nearest ``phrase`` in ``fieldname`` when no name of that field
+    holds its words in a row; None when one does."""
+    known = name_list(fieldname)
+    if known.names_words(phrase):
         return None
-    nearest = name_list(fieldname).nearest(phrase, limit=1)
+    nearest = known.nearest(phrase, limit=1)
     return f'"{nearest[0]}"' if nearest else None
 
 
