@@ -161,8 +161,8 @@ def build_parser() -> argparse.ArgumentParser:
     entities = command("entities", "list the people, organisations, places ... of an index",
                        "The entities of one field by canonical name, named in most paragraphs first, with "
                        "their paragraph and article counts.", output="entities")
-    entities.add_argument("field", metavar="FIELD", choices=ENTITY_FIELDS,
-                          help=f"an entity field: {', '.join(ENTITY_FIELDS)}")
+    entities.add_argument("field", metavar="FIELD", help=f"an entity field: {', '.join(ENTITY_FIELDS)}"
+                          ).completer = complete_field  # type: ignore[attr-defined]
     entities.add_argument("--prefix", default="", metavar="TEXT",
                           help="only names with a word starting with TEXT (case and accents ignored)")
     entities.add_argument("--limit", "-n", type=_positive_int, default=20, metavar="N",
@@ -266,6 +266,11 @@ def complete_query(prefix: str, parsed_args: argparse.Namespace, **_: object) ->
     return [f'{fieldname}:"{name}"' if re.search(r'[\s:()"]', name) else f"{fieldname}:{name}" for name in found]
 
 
+def complete_field(prefix: str, **_: object) -> list[str]:
+    """Shell completion of an entity field's name."""
+    return [name for name in ENTITY_FIELDS if name.startswith(prefix.lower())]
+
+
 def complete_reference(prefix: str, parsed_args: argparse.Namespace, **_: object) -> list[str]:
     """Shell completion of ``searchidx entity FIELD:NAME``: entity fields, then names."""
     if ":" not in prefix:
@@ -290,7 +295,7 @@ def cmd_completion(args: argparse.Namespace, env: Env) -> int:
     """``searchidx completion SHELL``: the script that hooks searchidx into the shell's completion."""
     from argcomplete.shell_integration import shellcode
 
-    env.stdout.write(shellcode(["searchidx"], shell=args.shell))
+    env.stdout.write(shellcode(["searchidx"], True, args.shell))
     return ExitStatus.OK
 
 
