@@ -97,5 +97,6 @@ def test_ctrl_r_runs_the_line_found_with_one_enter(seed_index_path: Path, tmp_pa
     child.send("dhak")
     child.send("\r")
     child.expect_exact("1 paragraph (", timeout=10)
+    child.expect_exact("searchidx>")
     child.sendcontrol("d")
     child.expect(pexpect.EOF)
