@@ -148,7 +148,7 @@ def shell_complete(line: str, index: Path) -> list[str]:
 
 
 def test_shell_completion_of_commands_options_fields_and_names(seed_index_path: Path):
-    assert shell_complete("searchidx se", seed_index_path) == ["search"]
+    assert shell_complete("searchidx sea", seed_index_path) == ["search"]
     assert shell_complete("searchidx search --so", seed_index_path) == ["--sort"]
     assert "person:" in shell_complete("searchidx search defence pe", seed_index_path)
     assert shell_complete("searchidx search person:hal", seed_index_path) == ['person:\\"Haluk\\ Gorgun\\"']
