@@ -7,8 +7,9 @@ from collections.abc import Callable, Sequence
 from itertools import islice
 from typing import Any
 
-from .. import names, syntax
+from .. import syntax
 from ..models import ENTITY_FIELDS
+from ..ner import forms as names
 from .parsing import VARIANT_FIELDS, QueryParser, field_before
 
 #: Longest word "did you mean" respells: no word is longer, and the search for near words
