@@ -272,7 +272,8 @@ class SearchIndex:
         suggest = found.every_word < self._engine.options.suggest_below
         suggestion = self._engine.suggest(query) if suggest else None
         return SearchResults(query=query, hits=found.hits, total=found.total, seconds=found.seconds,
-                             offset=offset, warnings=found.warnings, facets=found.facets, suggestion=suggestion)
+                             offset=offset, warnings=found.warnings, facets=found.facets, suggestion=suggestion,
+                             total_exact=found.total_exact)
 
     def explain(self, query: str, limit: int = 3) -> Explanation:
         """How ``query`` runs: the parsed query after repairs, the default operator, the

@@ -71,3 +71,19 @@ def test_top_hits_are_those_of_a_full_ranking(seed_index: SearchIndex, query: st
     """Skipping what cannot reach the top must not change the top."""
     full = [(h.paragraph, h.score) for h in seed_index.search(query, limit=None)]
     assert [(h.paragraph, h.score) for h in seed_index.search(query, limit=3)] == full[:3]
+
+
+def test_totals_beyond_the_floor_are_an_honest_lower_bound(seed_index: SearchIndex):
+    from searchidx import SearchOptions
+    from searchidx.formatters import summary_line
+
+    exact = seed_index.search("defence OR navy")
+    with SearchIndex.open(seed_index.path, options=SearchOptions(total_floor=3)) as idx:
+        bounded = idx.search("defence OR navy")
+        assert not bounded.total_exact and bounded.total == 3 <= exact.total
+        assert [h.paragraph for h in bounded] == [h.paragraph for h in exact]
+        assert "of 3+ paragraphs" in summary_line(bounded) and bounded.to_dict()["total_exact"] is False
+        assert idx.search("defence navy").total_exact  # an AND: the dictionary cannot tell, so counted
+        faceted = idx.search("defence OR navy", facets=2)  # facets count every match
+        assert faceted.total_exact and faceted.total == exact.total
+    assert exact.total_exact and "paragraphs" in summary_line(exact) and "+" not in summary_line(exact)
