@@ -257,6 +257,9 @@ class SearchIndex:
         mean"). ``highlight=False`` leaves ``highlights`` empty, which is faster for deep
         result lists. With ``facets`` > 0, ``results.facets`` holds for each entity field its
         ``facets`` most frequent names among all matching paragraphs, with their counts.
+        ``results.total`` is exact unless ``results.total_exact`` is False: when the term
+        dictionary shows at least ``SearchOptions.total_floor`` matches, that lower bound is
+        the total (facets always count every match).
 
         Bad syntax (an unclosed quote, an unmatched bracket, a stray operator, an unknown
         field) is repaired and described in ``results.warnings``; with ``strict`` it raises
