@@ -59,7 +59,7 @@ def build_schema() -> Schema:
         "id": ID(stored=True, unique=True),
         "article": ID(stored=True, sortable=True),
         "fingerprint": ID(),
-        "title": TEXT(stored=True, analyzer=text_analyzer(), phrase=False),
+        "title": TEXT(stored=True, analyzer=text_analyzer(), phrase=False, field_boost=1.5),
         "paragraph": NUMERIC(int, stored=True, sortable=True),
         "published": DATETIME(sortable=True),
         "date_text": STORED(),
