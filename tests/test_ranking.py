@@ -87,3 +87,18 @@ def test_totals_beyond_the_floor_are_an_honest_lower_bound(seed_index: SearchInd
         faceted = idx.search("defence OR navy", facets=2)  # facets count every match
         assert faceted.total_exact and faceted.total == exact.total
     assert exact.total_exact and "paragraphs" in summary_line(exact) and "+" not in summary_line(exact)
+
+
+def test_plain_words_rank_alike_whatever_the_model_makes_of_capitals(tmp_path):
+    """Wire copy in capitals: the entity model labels it differently, and must not change the
+    ranking of words given with no field (it did when every entity field was scored too)."""
+    paragraphs_ = ["Gordon Brown said pensions for older people would rise next year.",
+                   "The Chancellor, Gordon Brown, met union leaders in London on Tuesday.",
+                   "Pension funds in London reported losses, said analysts at Brown Brothers.",
+                   "Older people in Scotland asked the government about pensions and care."]
+    scores = []
+    for name, transform in (("lower", str), ("caps", str.upper)):
+        with SearchIndex.create(tmp_path / name) as idx:
+            idx.add_article("\n\n".join(transform(p) for p in paragraphs_), id="a")
+            scores.append([(h.paragraph, h.score) for h in idx.search("brown pensions OR london", limit=None)])
+    assert scores[0] == scores[1] and len(scores[0]) == 3
