@@ -39,7 +39,15 @@ from .formatters import (
 )
 from .index import COMMIT_EVERY, LOCK_TIMEOUT, SORTS, TIME_LIMIT, SearchIndex
 from .models import ENTITY_FIELDS
-from .settings import INDEX_ENV, default_index_path, default_seeds_path, index_given
+from .settings import (
+    INDEX_ENV,
+    MIN_WRITE_TOKEN,
+    WRITE_TOKEN_ENV,
+    default_index_path,
+    default_seeds_path,
+    index_given,
+    write_token,
+)
 from .terminal import Env, ProgressBar, printable
 
 
@@ -182,6 +190,22 @@ def build_parser() -> argparse.ArgumentParser:
             "compare its files with the digests recorded when they were written. Exits 0 when the index "
             "is sound, 3 when it is damaged (rebuild it).")
     command("stats", "print an index's counts and size", output="stats")
+
+    serve = command("serve", "serve the index as a web page and a JSON API",
+                    "Open a local web app on the index: a search page (facets, entity pages with timelines, "
+                    "articles, more like this) and the JSON API behind it (docs/web.md). Prints the address "
+                    "and serves until Ctrl-C. Writing (POST/DELETE /api/articles) is off unless "
+                    f"${WRITE_TOKEN_ENV} holds a secret of {MIN_WRITE_TOKEN} characters or more.")
+    serve.add_argument("--host", default="127.0.0.1",
+                       help="the address to listen on (default: 127.0.0.1, this machine only)")
+    serve.add_argument("--port", type=_whole_number(0), default=8000, metavar="PORT",
+                       help="the port (default: 8000; 0 picks a free one)")
+    serve.add_argument("--workers", "-j", type=_positive_int, metavar="N",
+                       help="worker processes, each with its own index reader (default: one per core)")
+    serve.add_argument("--time-limit", type=_seconds, default=TIME_LIMIT, metavar="SECONDS",
+                       help=f"stop ranking a search after SECONDS (default: {TIME_LIMIT:g}); a request "
+                            "running 20 s longer is cut off")
+    serve.add_argument("--verbose", "-v", action="store_true", help="log every request on stderr")
 
     export = command("export", "write the index for OpenSearch or Elasticsearch",
                      "Write an index mapping (mapping.json) and bulk files (bulk-0001.ndjson, ...) that load "
@@ -382,6 +406,31 @@ def cmd_export(args: argparse.Namespace, env: Env) -> int:
     return ExitStatus.OK
 
 
+def cmd_serve(args: argparse.Namespace, env: Env) -> int:
+    """``searchidx serve``: the web app on the index until Ctrl-C (see :mod:`searchidx.web`)."""
+    from .web.server import address_of, listen, serve  # gunicorn and Jinja2 load only to serve
+
+    path = default_index_path(args.index)
+    token = write_token()
+    if token is not None and len(token) < MIN_WRITE_TOKEN:
+        raise UsageError(f"${WRITE_TOKEN_ENV} must be {MIN_WRITE_TOKEN} characters or more")
+    with SearchIndex.open(path) as idx:  # fail here, in one line, rather than in every worker
+        paragraphs = idx.stats().paragraphs
+    try:
+        sock = listen(args.host, args.port)
+    except OSError as error:
+        env.error(f"cannot listen on {args.host}:{args.port}: {error.strerror or error}")
+        return ExitStatus.ERROR
+    env.stdout.write(address_of(sock) + "\n")  # the first line: the address, for scripts
+    env.stdout.flush()
+    env.info(f"serving {path} ({paragraphs:,} paragraphs) with {args.workers or 'one per core'} workers; "
+             f"writing {'on' if token else 'off'}; Ctrl-C stops")
+    status = serve(path, sock, workers=args.workers, write_token=token, time_limit=args.time_limit,
+                   quiet=not args.verbose)
+    env.info("stopped")
+    return ExitStatus.OK if status == 0 else ExitStatus.ERROR
+
+
 def cmd_repl(args: argparse.Namespace, env: Env) -> int:
     """``searchidx`` / ``searchidx repl``: the console, on an index built from seeds/ if needed."""
     from .console import run_console  # prompt-toolkit is loaded only for the console
@@ -416,5 +465,6 @@ COMMANDS: dict[str, Callable[[argparse.Namespace, Env], int]] = {
     "entities": cmd_entities,
     "entity": cmd_entity,
     "export": cmd_export,
+    "serve": cmd_serve,
     "repl": cmd_repl,
 }
