@@ -136,13 +136,14 @@ def write_suggestion(results: SearchResults, out: TextIO, *, color: bool = False
 def summary_line(results: SearchResults) -> str:
     """``3 of 17 paragraphs (12 ms)``: which hits were shown, of how many, and the time."""
     shown = len(results)
-    noun = "paragraph" if results.total == 1 else "paragraphs"
-    if shown == results.total or not (shown or results.offset):  # all, or only the count (limit 0)
-        counted = f"{results.total} {noun}"
+    noun = "paragraph" if results.total == 1 and results.total_exact else "paragraphs"
+    total = results.total_text
+    if (shown == results.total and results.total_exact) or not (shown or results.offset):
+        counted = f"{total} {noun}"  # all of them, or only the count (limit 0)
     elif results.offset:
-        counted = f"{results.offset + 1}-{results.offset + shown} of {results.total} {noun}"
+        counted = f"{results.offset + 1}-{results.offset + shown} of {total} {noun}"
     else:
-        counted = f"{shown} of {results.total} {noun}"
+        counted = f"{shown} of {total} {noun}"
     return f"{counted} ({results.seconds * 1000:.0f} ms)"
 
 

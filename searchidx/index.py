@@ -257,6 +257,9 @@ class SearchIndex:
         mean"). ``highlight=False`` leaves ``highlights`` empty, which is faster for deep
         result lists. With ``facets`` > 0, ``results.facets`` holds for each entity field its
         ``facets`` most frequent names among all matching paragraphs, with their counts.
+        ``results.total`` is exact unless ``results.total_exact`` is False: when the term
+        dictionary shows at least ``SearchOptions.total_floor`` matches, that lower bound is
+        the total (facets always count every match).
 
         Bad syntax (an unclosed quote, an unmatched bracket, a stray operator, an unknown
         field) is repaired and described in ``results.warnings``; with ``strict`` it raises
@@ -276,7 +279,8 @@ class SearchIndex:
         suggest = found.every_word < self._engine.options.suggest_below
         suggestion = self._engine.suggest(query) if suggest else None
         return SearchResults(query=query, hits=found.hits, total=found.total, seconds=found.seconds,
-                             offset=offset, warnings=found.warnings, facets=found.facets, suggestion=suggestion)
+                             offset=offset, warnings=found.warnings, facets=found.facets, suggestion=suggestion,
+                             total_exact=found.total_exact)
 
     def explain(self, query: str, limit: int = 3) -> Explanation:
         """How ``query`` runs: the parsed query after repairs, the default operator, the

@@ -221,7 +221,9 @@ class Explanation:
 
 @dataclass(frozen=True)
 class SearchResults:
-    """The hits of one search (iterable), with the total number of matching paragraphs."""
+    """The hits of one search (iterable), with the total number of matching paragraphs:
+    exact, or when counting them all would cost more than the search (``total_exact`` False)
+    a lower bound: at least ``total`` paragraphs match (shown as ``10,000+``)."""
 
     query: str
     hits: list[Hit]
@@ -231,6 +233,12 @@ class SearchResults:
     warnings: list[str] = field(default_factory=list)
     facets: dict[str, list[tuple[str, int]]] = field(default_factory=dict)
     suggestion: str | None = None
+    total_exact: bool = True
+
+    @property
+    def total_text(self) -> str:
+        """The total as shown: ``17``, or ``10,000+`` for a lower bound."""
+        return f"{self.total}" if self.total_exact else f"{self.total:,}+"
 
     def __iter__(self) -> Iterator[Hit]:
         return iter(self.hits)
@@ -242,7 +250,8 @@ class SearchResults:
         """The results as JSON-ready data (the shape of ``searchidx search --format json``):
         the query, the total, the offset, the time, the warnings and the hits, with the
         suggestion and the facets when there are any."""
-        document: dict[str, Any] = {"query": self.query, "total": self.total, "offset": self.offset,
+        document: dict[str, Any] = {"query": self.query, "total": self.total, "total_exact": self.total_exact,
+                                    "offset": self.offset,
                                     "seconds": round(self.seconds, 4), "warnings": self.warnings,
                                     "hits": [hit.to_dict() for hit in self.hits]}
         if self.suggestion:

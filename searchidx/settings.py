@@ -55,6 +55,9 @@ class SearchOptions:
     max_scored_expansions: int = 64
     #: A search with fewer paragraphs holding every word than this looks for a respelt query.
     suggest_below: int = 3
+    #: When the term dictionary shows that at least this many paragraphs match, the total is
+    #: this lower bound (``10,000+``) rather than a count of every match.
+    total_floor: int = 10_000
 
 
 @dataclass(frozen=True)

@@ -121,10 +121,10 @@ def test_old_default_index_is_rebuilt_by_the_console(tmp_path: Path, monkeypatch
     from searchidx import cli
 
     index = tmp_path / "index"
-    with SearchIndex.create(index):
-        pass
+    with SearchIndex.create(index) as idx:
+        version = idx.stats().schema_version
     meta = index / "searchidx.json"
-    meta.write_text(meta.read_text().replace('"schema_version": 3', '"schema_version": 2'))
+    meta.write_text(meta.read_text().replace(f'"schema_version": {version}', '"schema_version": 2'))
     monkeypatch.chdir(Path(__file__).resolve().parent.parent)
     monkeypatch.setattr(cli, "default_index_path", lambda given=None: index)
     env = make_env("person:gorgun\n")

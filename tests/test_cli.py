@@ -163,7 +163,7 @@ def test_paging_sorting_and_whole_paragraphs(seed_index_path: Path):
 def test_explain_and_similar_commands(seed_index_path: Path):
     code, out, _ = run("explain", "person:gorgun defence", "--index", str(seed_index_path))
     assert code == 0 and "runs as:" in out and "default operator between words: AND" in out
-    assert "text:defenc" in out and "person:gorgun" in out
+    assert "content:defenc" in out and "person:gorgun" in out
     code, out, _ = run("explain", "person:gorgun", "--index", str(seed_index_path), "-f", "json")
     assert code == 0 and json.loads(out)["hits"][0]["terms"][0]["field"] == "person"
     code, out, _ = run("similar", SEED_ID, "5", "--index", str(seed_index_path), "-f", "jsonl", "-n", "3")

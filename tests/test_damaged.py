@@ -162,7 +162,7 @@ OVERWRITES = [
     pytest.param("pst", "middle", id="postings-middle"),
     pytest.param("trm", "end", id="terms-end"),
     pytest.param("_stored.col", "middle", id="stored-middle"),
-    pytest.param("_text_len.col", "middle", id="text-lengths-middle", marks=pytest.mark.xfail(
+    pytest.param("_content_len.col", "middle", id="content-lengths-middle", marks=pytest.mark.xfail(
         strict=True, reason="searches cannot see it (Whoosh keeps no checksums): damaged field lengths change "
                             "every score; `searchidx check` finds it (test_check_finds_any_overwritten_part)")),
 ]

@@ -90,7 +90,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
 
 def check_search(document: dict[str, Any], limit: int) -> None:
     """A search document is whole and agrees with itself."""
-    assert set(document) == {"query", "total", "offset", "seconds", "warnings", "suggestion", "facets", "hits"}
+    assert set(document) == {"query", "total", "total_exact", "offset", "seconds", "warnings", "suggestion", "facets",
+                             "hits"}
     hits = document["hits"]
     assert len(hits) == min(limit, max(0, document["total"] - document["offset"]))
     assert [hit["rank"] for hit in hits] == list(range(document["offset"] + 1, document["offset"] + len(hits) + 1))

@@ -37,7 +37,7 @@ from .matching import live_terms
 from .parsing import Parsed, QueryParser
 from .ranking import SORTS, Found, SearchRequest
 from .schema import Meta
-from .writing import ParagraphWriter, discard, fingerprints
+from .writing import ParagraphWriter, discard, fingerprints, merge_tiers
 
 __all__ = ["SORTS", "Engine", "Found", "ParagraphWriter", "SearchRequest"]
 
@@ -155,7 +155,7 @@ class Engine:
         if not (clear or paragraphs.changed):
             discard(writer, self.path)
             return
-        writer.commit(mergetype=CLEAR) if clear else writer.commit()
+        writer.commit(mergetype=CLEAR if clear else merge_tiers)
         self.close()
         if self._ix.doc_count_all() > MERGE_DELETED_RATIO * self._ix.doc_count() + 1000:
             # replaced paragraphs stay on disk until their segments merge: reclaim the space

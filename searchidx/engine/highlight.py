@@ -14,8 +14,9 @@ from ..models import ENTITY_FIELDS, Entity, Hit
 from ..ner import forms as names
 from ..snippets import MAX_CHARS, best_fragment
 from .matching import existing_terms
+from .schema import CATCH_ALL
 
-#: Fields whose matches are marked in a hit's fragment.
+#: Fields whose matches are marked in a hit's fragment (the catch-all's, as the text's).
 HIGHLIGHTED_FIELDS = frozenset(("text", *ENTITY_FIELDS))
 
 
@@ -31,10 +32,12 @@ class Marks:
         """The words and phrases of a parsed query that the index holds."""
         words: dict[str, set[str]] = {}
         for fieldname, term in existing_terms(parsed, reader):
+            fieldname = "text" if fieldname == CATCH_ALL else fieldname
             if fieldname in HIGHLIGHTED_FIELDS:
                 words.setdefault(fieldname, set()).add(term.decode("utf-8") if isinstance(term, bytes) else term)
-        phrases = [(leaf.fieldname, tuple(leaf.words), max(1, leaf.slop)) for leaf in parsed.leaves()
-                   if isinstance(leaf, query.Phrase) and leaf.fieldname in HIGHLIGHTED_FIELDS]
+        phrases = [("text" if leaf.fieldname == CATCH_ALL else leaf.fieldname, tuple(leaf.words), max(1, leaf.slop))
+                   for leaf in parsed.leaves() if isinstance(leaf, query.Phrase)
+                   and leaf.fieldname in HIGHLIGHTED_FIELDS | {CATCH_ALL}]
         return cls(words, phrases)
 
     def fields(self) -> set[str]:
@@ -91,6 +94,11 @@ class HitMaker:
                       for t in self._text(text, chars=True, positions=True, mode="query")]
             spans += marks.spans("text", tokens, 0)
         for mention in mentions:
+            if "text" in marks.fields() and mention.name and mention.name != mention.text:
+                # an unfielded word matched by the canonical name ("haluk" for "Gorgun"): mark it all
+                tokens = [(t.pos, t.text, 0, 0) for t in self._text(mention.name, positions=True, mode="query")]
+                if marks.spans("text", tokens, 0):
+                    spans.append((mention.start, mention.end))
             if mention.field in marks.fields():
                 tokens = [(t.pos, t.text, t.startchar, t.endchar)
                           for t in self._name(mention.text, chars=True, positions=True)]

@@ -105,6 +105,33 @@ def matching_docs(parsed: Any, searcher: Any) -> set[int]:
     return docs(parsed)
 
 
+def lower_bound(parsed: Any, reader: Any) -> int | None:
+    """A number of paragraphs the query surely matches, read from the term dictionary alone
+    (no posting is read): a word's paragraph count, the largest of an OR's. None when the
+    dictionary cannot tell (an AND, a NOT, a phrase, an index with deletions)."""
+    if reader.has_deletions():
+        return None
+
+    def bound(node: Any) -> int | None:
+        if isinstance(node, query.Term):
+            try:
+                return int(reader.doc_frequency(node.fieldname, node.text))
+            except ValueError:
+                return 0
+        if isinstance(node, DocSet):
+            return len(node.docnums)
+        if isinstance(node, query.Every) and not node.fieldname:
+            return int(reader.doc_count())
+        if isinstance(node, query.Or):
+            found = [bound(child) for child in node.children()]
+            return max((b for b in found if b is not None), default=None)
+        if isinstance(node, query.AndMaybe):
+            return bound(node.a)
+        return None
+
+    return bound(parsed)
+
+
 def term_docs(reader: Any, fieldname: str, text: Any) -> set[int]:
     """The live documents holding one term, read a posting block at a time."""
     schema = reader.schema

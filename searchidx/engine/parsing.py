@@ -17,7 +17,7 @@ from ..models import ENTITY_FIELDS
 from ..settings import SearchOptions
 from . import compat
 from .matching import DocSet, matching_docs
-from .schema import DEFAULT_FIELDS
+from .schema import CATCH_ALL, UNPOSITIONED
 
 #: The default operator between query terms. AND: every word must match, as in web search,
 #: so that adding a word narrows the results (write OR for the alternative).
@@ -26,6 +26,18 @@ DEFAULT_OPERATOR = "AND"
 FUZZY_PREFIX = 1
 #: Fields whose values get other names and spellings (None: no field named).
 VARIANT_FIELDS = frozenset({None, "text", "title", *ENTITY_FIELDS} - {"date"})
+#: Words a description (a long plain query) drops: Whoosh's stop words, the other function
+#: words of English and the words that ask rather than say what is sought ("what did ... say
+#: about"). Short keyword queries keep all but Whoosh's stop words: every word there counts.
+DESCRIPTION_STOP_WORDS = frozenset(STOP_WORDS) | frozenset("""
+    about above after again against all also am any aren't because been before being below between both but
+    could did didn't do does doesn't doing done down during each either else ever few further had has hasn't
+    having he her here hers herself him himself his how however i i'm into isn't its itself just me might
+    more most much must my myself neither no nor now off once only other ought our ours ourselves out over
+    own please rather same say said says shall she should so some such than their theirs them themselves then
+    there these they those through thus too under until up upon very via was wasn't were weren't what
+    whatever where whether which while who whom whose why within without would yours yourself yourselves
+    tell describe discuss""".split())
 
 
 @dataclass(frozen=True)
@@ -77,7 +89,7 @@ class QueryParser:
         self._any_word = self._make_parser(qparser.OrGroup.factory(0.9))
 
     def _make_parser(self, group: Any) -> qparser.QueryParser:
-        parser = qparser.MultifieldParser(list(DEFAULT_FIELDS), self.schema, group=group)
+        parser = qparser.QueryParser(CATCH_ALL, self.schema, group=group)
         parser.add_plugin(qparser.FuzzyTermPlugin())
         parser.add_plugin(qparser.GtLtPlugin())
         # +must and -exclude only at the start of a word: "1987-04" is a date, not "1987 NOT 04"
@@ -105,7 +117,8 @@ class QueryParser:
         if long_plain:  # a description: "?" is punctuation, and stop words say nothing
             repaired = re.sub(r"\?+(?=\s|$)", " ", repaired)
             repaired = "".join(t.text for t in syntax.tokenize(repaired)
-                               if not (t.kind == "word" and t.text.lower() in STOP_WORDS))
+                               if not (t.kind == "word" and t.text.lower().strip(",.;:!'’") in
+                                       DESCRIPTION_STOP_WORDS))
         normalized = self.with_variants(syntax.normalize(repaired), searcher.reader())
         parser = self._any_word if long_plain or any_word else self._all_words
         try:
@@ -119,7 +132,11 @@ class QueryParser:
                 raise QueryError(f"cannot read a range in the query: {error}") from error
             warnings.append(f"ignored a range that cannot be read ({error})")
         if parsed is query.NullQuery or isinstance(parsed, type(query.NullQuery)):
-            raise QueryError("nothing to search: " + ("; ".join(warnings) or "the query has only stop words"))
+            if any(t.kind in ("word", "phrase") for t in syntax.tokenize(normalized)):
+                # words, but only those too common to index ("the", "us"): nothing matches them
+                warnings.append("the query has only stop words, which are not indexed")
+                return Parsed(query.NullQuery, warnings, kind)
+            raise QueryError("nothing to search: " + ("; ".join(warnings) or "the query is empty"))
         return Parsed(self._bounded(parsed, searcher, warnings), warnings, kind)
 
     def _readable_dates(self, text: str, warnings: list[str]) -> str:
@@ -157,13 +174,16 @@ class QueryParser:
         options = self.options
 
         def bound(node: Any) -> Any:
-            if isinstance(node, query.Or) and node.subqueries and all(
-                    isinstance(q, query.Every) for q in node.subqueries):
-                return query.Every()  # a bare * over every default field: all paragraphs, fast
+            if isinstance(node, query.Every) and node.fieldname in (None, CATCH_ALL):
+                return query.Every()  # a bare *: all paragraphs (every one has content), fast
             if isinstance(node, query.NumericRange):
                 # a date range: Whoosh would list every paragraph in it for each matcher it
                 # builds; the set of them, found once from the terms, serves every step
                 return DocSet(node.fieldname, [], sorted(matching_docs(node, searcher)), str(node))
+            if isinstance(node, query.Phrase) and node.fieldname in UNPOSITIONED:
+                # the text and title keep no positions: the phrase in the catch-all, its words in the field
+                return query.And([query.Phrase(CATCH_ALL, node.words, slop=node.slop, boost=node.boost),
+                                  *(query.Term(node.fieldname, word) for word in node.words)])
             if not isinstance(node, query.MultiTerm) or isinstance(node, query.TermRange):
                 return node
             if isinstance(node, query.FuzzyTerm) and node.prefixlength < FUZZY_PREFIX:
@@ -235,6 +255,6 @@ class QueryParser:
 
     def holds(self, word: str, fieldname: str | None, reader: Any) -> bool:
         """True when the index holds ``word`` (as its field's analyzer writes it)."""
-        target = fieldname or "text"
+        target = fieldname or CATCH_ALL
         return any((target, token.text.encode("utf-8")) in reader
                    for token in self.schema[target].analyzer(word, mode="query"))

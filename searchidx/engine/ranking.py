@@ -15,7 +15,7 @@ from ..errors import QueryError
 from ..models import Explanation, Hit, HitExplanation, TermScore
 from ..settings import SearchOptions
 from .highlight import HitMaker, Marks
-from .matching import existing_terms, matching_docs
+from .matching import existing_terms, lower_bound, matching_docs
 from .parsing import DEFAULT_OPERATOR, Parsed, long_query_operator
 
 #: Orders of search results: relevance, or the article's publication date.
@@ -51,6 +51,8 @@ class Found:
     seconds: float
     warnings: list[str]
     facets: dict[str, list[tuple[str, int]]]
+    #: False when ``total`` is a lower bound (see ``SearchOptions.total_floor``)
+    total_exact: bool = True
 
 
 @dataclass(frozen=True)
@@ -86,7 +88,15 @@ def search(request: SearchRequest, searcher: Any, parse: Parse, hits: HitMaker, 
         results = _ranked(searcher, parsed, wanted, order, deadline, warnings)
         ranked = [results[i] for i in range(results.scored_length())]
     # The total is counted apart: Whoosh's count of a top-N search drops the matches of
-    # sub-queries it pruned, and still calls itself exact (7,655 for 7,664 here).
+    # sub-queries it pruned, and still calls itself exact (7,655 for 7,664 here). When the
+    # term dictionary already shows ``total_floor`` matches, that floor is the total (counting
+    # every match of a common word costs more than finding the top hits); facets need them all.
+    # (a date order needs every match to sort, and says how many have no date)
+    floor = lower_bound(parsed, searcher.reader()) if not request.facets and request.sort == "score" else None
+    if floor is not None and floor >= options.total_floor:
+        page = _page(request, ranked, parsed, searcher, hits)
+        return Found(page, options.total_floor, options.total_floor, time.perf_counter() - started, warnings, {},
+                     False)
     matched = matching_docs(parsed, searcher)
     every_word = len(matched)
     real = matched  # what facets count: the paragraphs holding every word, never the fallback's
@@ -104,13 +114,19 @@ def search(request: SearchRequest, searcher: Any, parse: Parse, hits: HitMaker, 
             warnings.append(f"{len(matched):,} paragraph{'s' * (len(matched) != 1)} hold every word; "
                             "after them come paragraphs holding some of the words")
         matched, parsed = everything, relaxed
-    marks = Marks.of(parsed, searcher.reader()) if request.highlight else None
-    page = [hits.hit(rank, ranked[rank - 1], marks, request.whole)
-            for rank in range(request.offset + 1, len(ranked) + 1)]
+    page = _page(request, ranked, parsed, searcher, hits)
     counted = facets(real, request.facets) if request.facets else {}
     if request.sort != "score" and matched:
         warnings += _undated(searcher, matched, request.sort)
     return Found(page, len(matched), every_word, time.perf_counter() - started, warnings, counted)
+
+
+def _page(request: SearchRequest, ranked: list[Any], parsed: Any, searcher: Any, hits: HitMaker) -> list[Hit]:
+    """The hits shown (those after ``request.offset``), with their fragments when asked for:
+    fragments are made for these alone."""
+    marks = Marks.of(parsed, searcher.reader()) if request.highlight else None
+    return [hits.hit(rank, ranked[rank - 1], marks, request.whole)
+            for rank in range(request.offset + 1, len(ranked) + 1)]
 
 
 def _undated(searcher: Any, matched: set[int], sort: str) -> list[str]:

@@ -1,6 +1,14 @@
 """The paragraph schema, and what searchidx records about an index beside Whoosh's files.
 
-One Whoosh document is one paragraph. Its entity fields are indexed twice: as words of
+One Whoosh document is one paragraph. The words a query names no field for are searched
+in one catch-all field, ``content``: the title, the text, and the words of the canonical
+names of the paragraph's entities that the text does not write ("Haluk" for a paragraph
+that names only "Gorgun"), stemmed like the text. Each word is counted once where it
+occurs, so a name is not scored again for each field that holds it, and top-k retrieval
+can skip what cannot reach the top (Whoosh's block quality works on one field). Fielded
+queries (``text:``, ``title:``, ``person:`` ...) search their own fields. The text and the
+title keep no word positions (the catch-all has them): a phrase given to ``text:`` or
+``title:`` is the phrase in the catch-all with its words in that field. Its entity fields are indexed twice: as words of
 both the names as written and the canonical names (``person``: unstemmed, lower-cased,
 accent-folded, so ``person:gorgun`` and ``person:"haluk gorgun"`` match a paragraph that
 writes only "Gorgun") and as whole canonical names (``person_exact``, for counting,
@@ -24,10 +32,14 @@ from ..errors import IndexCorruptError
 from ..models import ENTITY_FIELDS
 
 #: Bumped whenever the schema changes in a way an old index cannot serve.
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 META_FILE = "searchidx.json"
 
-#: Fields a query searches when it names none.
+#: The field a query searches when it names none: the catch-all of :data:`DEFAULT_FIELDS`.
+CATCH_ALL = "content"
+#: Fields whose phrases are found through the catch-all's positions.
+UNPOSITIONED = ("text", "title")
+#: The fields whose words the catch-all holds.
 DEFAULT_FIELDS: tuple[str, ...] = ("text", "title", "person", "org", "place", "group", "misc")
 
 
@@ -47,12 +59,13 @@ def build_schema() -> Schema:
         "id": ID(stored=True, unique=True),
         "article": ID(stored=True, sortable=True),
         "fingerprint": ID(),
-        "title": TEXT(stored=True, analyzer=text_analyzer(), field_boost=1.5),
+        "title": TEXT(stored=True, analyzer=text_analyzer(), phrase=False, field_boost=1.5),
         "paragraph": NUMERIC(int, stored=True, sortable=True),
         "published": DATETIME(sortable=True),
         "date_text": STORED(),
-        "text": TEXT(stored=True, analyzer=text_analyzer()),
+        "text": TEXT(stored=True, analyzer=text_analyzer(), phrase=False),
         "entities": STORED(),
+        CATCH_ALL: TEXT(analyzer=text_analyzer()),
     }
     for name in ENTITY_FIELDS:
         fields[name] = TEXT(analyzer=name_analyzer())

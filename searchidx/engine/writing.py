@@ -3,12 +3,22 @@ whole articles inside one Whoosh write."""
 
 from __future__ import annotations
 
+import math
+import re
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
 from ..dates import parse_date
 from ..models import ENTITY_FIELDS, Article, Entity
+from ..variants import fold
+from .schema import CATCH_ALL, DEFAULT_FIELDS
+
+_WORD = re.compile(r"\w+")
+#: The merge policy's tiers: segments of up to BASE paragraphs are tier 0, each tier FANOUT
+#: times larger than the one below; FANOUT segments of a tier are merged into one of the next.
+MERGE_BASE = 4000
+MERGE_FANOUT = 4
 
 
 class ParagraphWriter:
@@ -41,6 +51,7 @@ class ParagraphWriter:
             }
             if published is not None:
                 doc["published"] = published
+            doc[CATCH_ALL] = catch_all(article.title, paragraph, mentions)
             for name in ENTITY_FIELDS:
                 canonical = list(dict.fromkeys(m.canonical for m in mentions if m.field == name))
                 if canonical:
@@ -51,6 +62,52 @@ class ParagraphWriter:
             self.changed = True
             written += 1
         return written
+
+
+def catch_all(title: str, text: str, mentions: Sequence[Entity]) -> str:
+    """What the catch-all field holds (see :mod:`.schema`): the title, the text, and the
+    words of the entities' canonical names that the text does not write, each once."""
+    written = set(_WORD.findall(fold(text)))
+    extra = []
+    for mention in mentions:
+        if mention.field in DEFAULT_FIELDS and mention.name:
+            for word in _WORD.findall(fold(mention.name)):
+                if word not in written:
+                    written.add(word)
+                    extra.append(word)
+    return "\n".join(part for part in (title, text, " ".join(extra)) if part)
+
+
+def tier(paragraphs: int) -> int:
+    """The size tier of a segment of ``paragraphs`` documents (see :func:`merge_tiers`)."""
+    return max(0, math.floor(math.log(max(paragraphs, 1) / MERGE_BASE, MERGE_FANOUT)) + 1) \
+        if paragraphs > MERGE_BASE else 0
+
+
+def to_merge(sizes: Sequence[int]) -> list[int]:
+    """Which segments (by position in ``sizes``, their document counts) a commit merges:
+    those of every tier up to the lowest that holds ``MERGE_FANOUT`` segments, so that each
+    paragraph is rewritten about once per tier (log of the index size) and an index holds
+    fewer than ``MERGE_FANOUT`` segments per tier: a few, where Whoosh's own policy leaves
+    one per commit of a long run (18 for Reuters), each searched in turn."""
+    tiers = [tier(size) for size in sizes]
+    full = [t for t in sorted(set(tiers)) if tiers.count(t) >= MERGE_FANOUT]
+    if not full:
+        return []
+    return [i for i, t in enumerate(tiers) if t <= full[0]]
+
+
+def merge_tiers(writer: Any, segments: list[Any]) -> list[Any]:
+    """A Whoosh merge policy (``writer.commit(mergetype=merge_tiers)``): merge the segments
+    :func:`to_merge` picks into the segment being written; returns the segments kept."""
+    from whoosh.reading import SegmentReader
+
+    chosen = set(to_merge([segment.doc_count_all() for segment in segments]))
+    for i in sorted(chosen):
+        reader = SegmentReader(writer.storage, writer.schema, segments[i])
+        writer.add_reader(reader)
+        reader.close()
+    return [segment for i, segment in enumerate(segments) if i not in chosen]
 
 
 def discard(writer: Any, path: Path) -> None:

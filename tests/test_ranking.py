@@ -1,0 +1,104 @@
+"""Ranking: unfielded words in one catch-all field, each counted once; descriptions without
+their question words; fielded queries as before; the merge policy's choices."""
+
+from __future__ import annotations
+
+import pytest
+
+from searchidx import SearchIndex
+from searchidx.engine.writing import MERGE_FANOUT, catch_all, to_merge
+from searchidx.models import Entity
+
+
+def paragraphs(idx: SearchIndex, query: str) -> set[int]:
+    return {hit.paragraph for hit in idx.search(query, limit=None)}
+
+
+def test_a_name_is_scored_once_not_once_per_field(seed_index: SearchIndex):
+    top = seed_index.explain("gorgun", limit=1).hits[0]
+    assert [(t.field, t.term) for t in top.terms] == [("content", "gorgun")]
+
+
+def test_unfielded_words_find_canonical_names_the_text_does_not_write(seed_index: SearchIndex):
+    # the seed article writes "Gorgun" in paragraphs 3, 4, 6 and 10, "Haluk Gorgun" once (2)
+    assert paragraphs(seed_index, "haluk") == {2, 3, 4, 6, 10}
+    assert paragraphs(seed_index, "gorgun") == {2, 3, 4, 6, 10}
+    hit = next(h for h in seed_index.search("haluk").hits if h.paragraph == 3)
+    assert "<em>Gorgun</em>" in hit.highlights
+
+
+def test_fielded_queries_keep_their_meaning(seed_index: SearchIndex):
+    assert paragraphs(seed_index, "person:gorgun") == {2, 3, 4, 6, 10}
+    assert paragraphs(seed_index, "text:haluk") == {2}  # only the text, not the canonical names
+    assert paragraphs(seed_index, 'text:"defence cooperation"') == paragraphs(seed_index, '"defence cooperation"')
+    assert paragraphs(seed_index, 'text:"cooperation defence"') == set()
+
+
+def test_descriptions_drop_question_words(seed_index: SearchIndex):
+    parsed = seed_index.explain("What did Haluk Gorgun say about the navy?").parsed
+    assert "content:gorgun" in parsed and "content:navi" in parsed
+    for word in ("what", "did", "say", "about"):
+        assert f"content:{word}" not in parsed
+    assert seed_index.search("What did Haluk Gorgun say about the navy?").hits[0].paragraph in {2, 3, 4, 6, 10}
+
+
+def test_a_query_of_stop_words_finds_nothing_and_says_why(seed_index: SearchIndex):
+    results = seed_index.search("the")
+    assert results.total == 0 and "only stop words" in results.warnings[0]
+
+
+def test_catch_all_holds_each_word_of_a_name_once():
+    mentions = [Entity("Gorgun", "person", 0, 6, "Haluk Gorgun"), Entity("Dhaka", "place", 20, 25)]
+    assert catch_all("A title", "Gorgun arrived in Dhaka", mentions) == "A title\nGorgun arrived in Dhaka\nhaluk"
+
+
+def test_merge_policy_keeps_few_segments_and_rewrites_each_paragraph_about_once_per_tier():
+    sizes: list[int] = []
+    written = 0
+    for _ in range(40):  # a long run: 40 commits of 2,800 paragraphs
+        chosen = to_merge(sizes)
+        new = 2800 + sum(sizes[i] for i in chosen)
+        written += new
+        sizes = [size for i, size in enumerate(sizes) if i not in chosen] + [new]
+        assert len(sizes) <= 2 * MERGE_FANOUT
+    assert sum(sizes) == 40 * 2800
+    assert written < 3 * sum(sizes)  # Whoosh's own policy left 18 segments; merging all each time would be 20x
+    assert to_merge([100, 100, 100]) == []
+
+
+@pytest.mark.parametrize("query", ["oil", "defence", '"defence cooperation"', "navy chief"])
+def test_top_hits_are_those_of_a_full_ranking(seed_index: SearchIndex, query: str):
+    """Skipping what cannot reach the top must not change the top."""
+    full = [(h.paragraph, h.score) for h in seed_index.search(query, limit=None)]
+    assert [(h.paragraph, h.score) for h in seed_index.search(query, limit=3)] == full[:3]
+
+
+def test_totals_beyond_the_floor_are_an_honest_lower_bound(seed_index: SearchIndex):
+    from searchidx import SearchOptions
+    from searchidx.formatters import summary_line
+
+    exact = seed_index.search("defence OR navy")
+    with SearchIndex.open(seed_index.path, options=SearchOptions(total_floor=3)) as idx:
+        bounded = idx.search("defence OR navy")
+        assert not bounded.total_exact and bounded.total == 3 <= exact.total
+        assert [h.paragraph for h in bounded] == [h.paragraph for h in exact]
+        assert "of 3+ paragraphs" in summary_line(bounded) and bounded.to_dict()["total_exact"] is False
+        assert idx.search("defence navy").total_exact  # an AND: the dictionary cannot tell, so counted
+        faceted = idx.search("defence OR navy", facets=2)  # facets count every match
+        assert faceted.total_exact and faceted.total == exact.total
+    assert exact.total_exact and "paragraphs" in summary_line(exact) and "+" not in summary_line(exact)
+
+
+def test_plain_words_rank_alike_whatever_the_model_makes_of_capitals(tmp_path):
+    """Wire copy in capitals: the entity model labels it differently, and must not change the
+    ranking of words given with no field (it did when every entity field was scored too)."""
+    paragraphs_ = ["Gordon Brown said pensions for older people would rise next year.",
+                   "The Chancellor, Gordon Brown, met union leaders in London on Tuesday.",
+                   "Pension funds in London reported losses, said analysts at Brown Brothers.",
+                   "Older people in Scotland asked the government about pensions and care."]
+    scores = []
+    for name, transform in (("lower", str), ("caps", str.upper)):
+        with SearchIndex.create(tmp_path / name) as idx:
+            idx.add_article("\n\n".join(transform(p) for p in paragraphs_), id="a")
+            scores.append([(h.paragraph, h.score) for h in idx.search("brown pensions OR london", limit=None)])
+    assert scores[0] == scores[1] and len(scores[0]) == 3
