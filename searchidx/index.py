@@ -19,7 +19,15 @@ from typing import TYPE_CHECKING
 
 from . import export as exporting
 from .engine import SORTS, Engine, SearchRequest
-from .errors import IndexExistsError, IndexNotFoundError, InputError, QueryError
+from .errors import (
+    IndexAccessError,
+    IndexExistsError,
+    IndexNotFoundError,
+    InputError,
+    QueryError,
+    SearchidxError,
+    advice,
+)
 from .export import DEFAULT_MAX_BYTES, DEFAULT_NAME
 from .models import (
     ENTITY_FIELDS,
@@ -219,10 +227,24 @@ class SearchIndex:
                known: dict[str, str] | None = None) -> Iterator[IndexWriter]:
         from .indexing import IndexWriter
 
-        with self._engine.writer(timeout=lock_timeout, clear=clear) as paragraphs:
-            if known is None:
-                known = {} if clear else self._engine.fingerprints()
-            yield IndexWriter(self.model, paragraphs, known, report)
+        try:
+            with self._engine.writer(timeout=lock_timeout, clear=clear) as paragraphs:
+                if known is None:
+                    known = {} if clear else self._engine.fingerprints()
+                yield IndexWriter(self.model, paragraphs, known, report)
+        except IndexAccessError as error:
+            raise self._refused(error) from error
+
+    def _refused(self, error: IndexAccessError) -> IndexAccessError:
+        """``error`` told with what the index holds now (its last commit) and what to do."""
+        try:
+            articles, paragraphs, _ = self._engine.counts()
+            state = f"the index is at its last commit ({articles} articles, {paragraphs} paragraphs)"
+        except SearchidxError:
+            state = "the index is at its last commit"
+        told = type(error)("; ".join(part for part in (str(error), state, advice(error)) if part))
+        told.errno = error.errno
+        return told
 
     def delete(self, article_ids: Iterable[str], *, lock_timeout: float = LOCK_TIMEOUT) -> IndexingReport:
         """Remove articles (all their paragraphs) in one commit; ids the index does not hold

@@ -27,10 +27,10 @@ from typing import Any
 from whoosh.index import LockError
 from whoosh.writing import CLEAR
 
-from ..errors import IndexLockedError, access_error
+from ..errors import IndexLockedError, os_error
 from ..models import ENTITY_FIELDS, EntityCount, EntityPage, Explanation, Hit, IndexCheck
 from ..settings import SearchOptions
-from . import browse, ranking, spelling, storage
+from . import browse, compat, ranking, spelling, storage
 from .facets import FacetCounter
 from .highlight import HitMaker, stored_hit
 from .matching import live_terms
@@ -43,6 +43,8 @@ __all__ = ["SORTS", "Engine", "Found", "ParagraphWriter", "SearchRequest"]
 
 #: Merge all segments after a write when deleted paragraphs make the index this much bigger.
 MERGE_DELETED_RATIO = 1.3
+#: Megabytes of postings a writer keeps in memory before it spills them to temporary files.
+WRITER_MB = 256
 
 
 class _Reading:
@@ -130,29 +132,49 @@ class Engine:
         A writer that changed nothing does not commit: readers keep their searchers.
         """
         try:
-            writer = self._ix.writer(timeout=timeout, delay=0.1, limitmb=256)
+            writer = compat.open_writer(self._ix, timeout, WRITER_MB)
         except LockError:
             raise IndexLockedError(
                 f"{self.path} is locked: another process is indexing it (waited {timeout:g} s); "
                 "try again when it has finished"
             ) from None
         except OSError as error:
-            raise access_error(error, self.path, "write to the index at") or error
+            raise os_error(error, self.path, "write to the index at") from error
         paragraphs = ParagraphWriter(writer)
         try:
             yield paragraphs
+            if not (clear or paragraphs.changed):
+                discard(writer, self._ix)
+                return
+            writer.commit(mergetype=CLEAR) if clear else writer.commit()
+        except OSError as error:  # a full disk, an I/O error: the commit before stands
+            discard(writer, self._ix)
+            if error.filename and not os.path.abspath(error.filename).startswith(os.path.abspath(self.path)):
+                raise os_error(error, error.filename, "read") from error  # (a file being indexed, the model)
+            raise os_error(error, self.path, "write to the index at") from error
         except BaseException:
-            discard(writer, self.path)
+            discard(writer, self._ix)
             raise
-        if not (clear or paragraphs.changed):
-            discard(writer, self.path)
-            return
-        writer.commit(mergetype=CLEAR) if clear else writer.commit()
         self.close()
-        if self._ix.doc_count_all() > MERGE_DELETED_RATIO * self._ix.doc_count() + 1000:
-            # replaced paragraphs stay on disk until their segments merge: reclaim the space
-            self._ix.optimize()
-        storage.record_sums(self.path, self._ix)
+        try:
+            if self._ix.doc_count_all() > MERGE_DELETED_RATIO * self._ix.doc_count() + 1000:
+                # replaced paragraphs stay on disk until their segments merge: reclaim the space
+                self._merge_all(timeout)
+            storage.record_sums(self.path, self._ix)
+        except OSError as error:
+            raise os_error(error, self.path, "write to the index at") from error
+
+    def _merge_all(self, timeout: float) -> None:
+        """Merge every segment into one (a failed merge leaves the commit before it)."""
+        try:
+            writer = compat.open_writer(self._ix, timeout, WRITER_MB)
+        except LockError:
+            return  # another writer took the index meanwhile: a later commit merges
+        try:
+            writer.commit(optimize=True)
+        except BaseException:
+            discard(writer, self._ix)
+            raise
 
     def fingerprints(self) -> dict[str, str]:
         """Article id -> fingerprint of the text its live paragraphs were indexed from."""

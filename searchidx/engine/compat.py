@@ -13,6 +13,7 @@ from __future__ import annotations
 import functools
 import mmap
 import os
+import shutil
 from collections.abc import Iterator
 from typing import Any
 
@@ -20,8 +21,10 @@ import whoosh
 from whoosh.codec import whoosh3
 from whoosh.filedb.filestore import FileStorage
 from whoosh.filedb.structfile import BufferFile, StructFile
+from whoosh.index import TOC, LockError
 from whoosh.matching.wrappers import FilterMatcher
 from whoosh.searching import Searcher
+from whoosh.util.filelock import try_for
 
 from ..errors import SearchidxError
 
@@ -136,6 +139,71 @@ def posting_ids(postings: Any) -> tuple[set[int], set[int]]:
             postings._next_block()
         return ids, deleted
     return set(postings.all_ids()), deleted
+
+
+def open_writer(ix: Any, timeout: float, limitmb: int) -> Any:
+    """A writer of ``ix``, its lock awaited up to ``timeout`` seconds (``LockError``), once
+    the files left by writers that failed or were killed are removed. Whoosh takes the
+    lock inside the writer and keeps it when the writer then fails to start (a full
+    disk): this takes it first, so that a failed start releases it."""
+    lock = ix.lock("WRITELOCK")
+    if not try_for(lock.acquire, timeout=timeout, delay=0.1):
+        raise LockError
+    try:
+        remove_leftovers(ix)
+        writer = ix.writer(_lk=False, limitmb=limitmb)
+    except BaseException:
+        lock.release()
+        raise
+    writer.writelock = lock
+    return writer
+
+
+def remove_leftovers(ix: Any) -> None:
+    """Remove the files no commit of ``ix`` needs (call it holding the writer's lock): the
+    segments and tables of contents of older commits and of writers that failed or were
+    killed (Whoosh cleans only at a commit), tables of contents half-written, and the
+    writer's temporary folder."""
+    storage, name = ix.storage, ix.indexname
+    names = os.listdir(storage.folder)  # (Whoosh's own listing takes any error for an empty folder)
+    tocs, segments = TOC._pattern(name), TOC._segment_pattern(name)
+    generation = max((int(m.group(1)) for m in map(tocs.match, names) if m), default=-1)
+    if generation < 0:
+        return
+    keep = {segment.segment_id() for segment in TOC.read(storage, name, generation).segments}
+    for file in names:
+        toc, segment = tocs.match(file), segments.match(file)
+        old_toc = toc is not None and int(toc.group(1)) != generation
+        if old_toc or (segment and segment.group(1) not in keep) or file.startswith(f"_{name}_") and ".toc." in file:
+            storage.delete_file(file)
+    shutil.rmtree(os.path.join(storage.folder, f"{name}.tmp"), ignore_errors=True)
+
+
+def cancel_writer(writer: Any, ix: Any) -> None:
+    """Cancel a Whoosh writer, removing every file it had begun, and release its lock; for a
+    writer that failed half-way through a commit too (a full disk fails the flush of its
+    last buffers, and Whoosh's ``cancel()`` then stops before releasing the lock). Files
+    are removed before the lock is released, so that the next writer's are never touched."""
+    if writer.is_closed:
+        return
+    try:
+        writer._close_segment()  # (closing writes a segment's last files)
+    except Exception:  # its buffers could not be flushed: the files are removed all the same
+        pass
+    try:
+        remove_leftovers(ix)
+    except Exception:  # (the error being handled matters more) the next writer removes them
+        pass
+    finally:
+        searcher = writer._searcher  # (opened by deletions)
+        for release in (searcher and searcher._orig_close, writer._tempstorage.destroy, writer.writelock.release):
+            try:
+                if release:
+                    release()
+            except Exception:  # the folder is gone already
+                pass
+        writer._searcher = None
+        writer.is_closed = True
 
 
 def segment_ids(ix: Any) -> list[str]:

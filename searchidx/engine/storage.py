@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import pickle
 import re
 import struct
@@ -34,6 +35,60 @@ READ_ERRORS = (OSError, EOFError, struct.error, zlib.error, pickle.UnpicklingErr
 
 _TOC_NAME = re.compile(r"_MAIN_(\d+)\.toc")
 T = TypeVar("T")
+
+
+class IndexStorage(compat.MappedStorage):
+    """The index folder's storage, making each commit durable: every file Whoosh writes
+    (segment files, then the table of contents under a temporary name) is synced to disk
+    as it is closed, and the folder is synced before and after the table of contents is
+    renamed into place. A power cut at any moment then leaves the last commit or the new
+    one: never a table of contents naming data that did not reach the disk."""
+
+    def create_file(self, name: str, **kwargs: Any) -> Any:
+        then = kwargs.pop("onclose", None)
+
+        def sync(file: Any) -> None:
+            if then is not None:
+                then(file)
+            file.file.flush()
+            os.fsync(file.file.fileno())
+
+        return super().create_file(name, onclose=sync, **kwargs)
+
+    def rename_file(self, oldname: str, newname: str, safe: bool = False) -> None:
+        sync_folder(Path(self.folder))  # the new segment files' names before the name of the commit
+        super().rename_file(oldname, newname, safe)
+        sync_folder(Path(self.folder))
+
+
+def sync_folder(path: Path) -> None:
+    """Make the names in folder ``path`` (files created, renamed or removed) durable."""
+    sync_file(path)
+
+
+def sync_file(path: Path) -> None:
+    """Make the contents of the file (or the names of the folder) at ``path`` durable."""
+    handle = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(handle)
+    finally:
+        os.close(handle)
+
+
+def write_durably(file: Path, text: str) -> None:
+    """Replace ``file`` with ``text`` atomically and durably (a temporary file synced,
+    renamed into place, the folder synced)."""
+    tmp = file.with_name(file.name + ".tmp")
+    try:
+        with tmp.open("w", encoding="utf-8") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        tmp.replace(file)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    sync_folder(file.parent)
 
 
 def exists(path: Path) -> bool:
@@ -97,7 +152,7 @@ def open_folder(path: Path) -> tuple[Any, Any, Meta]:
             f"{path} was built by another version of searchidx (schema {meta.schema_version}, "
             f"this one reads {SCHEMA_VERSION}); rebuild it with `searchidx index --rebuild --index {path}`"
         )
-    storage = compat.MappedStorage(str(path))
+    storage = IndexStorage(str(path))
     ix, schema = retry_if_committed(path, lambda: _index_and_schema(storage), lambda: latest_generation(path))
     return ix, schema, meta
 
@@ -115,9 +170,10 @@ def create_folder(path: Path, model: str) -> tuple[Any, Any, Meta]:
     try:
         path.mkdir(parents=True, exist_ok=True)
         schema = build_schema()
-        ix = compat.MappedStorage(str(path)).create_index(schema, indexname="MAIN")
         meta = Meta(SCHEMA_VERSION, model)
-        meta.write(path)
+        meta.write(path)  # first: a table of contents without it would not be a searchidx index
+        sync_file(path / META_FILE)
+        ix = IndexStorage(str(path)).create_index(schema, indexname="MAIN")
     except OSError as error:
         raise access_error(error, path, "create an index at") or error
     return ix, schema, meta
@@ -158,9 +214,7 @@ def record_sums(path: Path, ix: Any) -> None:
         known = old.get(file.name)
         keep = known and known[0] == size and not file.name.endswith(".toc")
         sums[file.name] = known if keep else [size, _digest(file)]
-    tmp = path / (SUMS_FILE + ".tmp")
-    tmp.write_text(json.dumps(sums, indent=0) + "\n", encoding="utf-8")
-    tmp.replace(path / SUMS_FILE)
+    write_durably(path / SUMS_FILE, json.dumps(sums, indent=0) + "\n")
 
 
 def verify(path: Path, ix: Any) -> tuple[list[str], int, int]:

@@ -4,11 +4,11 @@ whole articles inside one Whoosh write."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from pathlib import Path
 from typing import Any
 
 from ..dates import parse_date
 from ..models import ENTITY_FIELDS, Article, Entity
+from . import compat
 
 
 class ParagraphWriter:
@@ -53,12 +53,12 @@ class ParagraphWriter:
         return written
 
 
-def discard(writer: Any, path: Path) -> None:
-    """Cancel a Whoosh writer and remove the files of the segment it had begun (Whoosh
-    leaves them until a later commit cleans up)."""
-    writer.cancel()
-    for file in path.glob(f"{writer.newsegment.segment_id()}*"):
-        file.unlink(missing_ok=True)
+def discard(writer: Any, ix: Any) -> None:
+    """Cancel a Whoosh writer and remove the files it had begun (Whoosh leaves them until a
+    later commit cleans up). Works when the writer failed half-way through a commit (a
+    full disk): unless its table of contents was written, the index stays at its last
+    commit."""
+    compat.cancel_writer(writer, ix)
 
 
 def fingerprints(reader: Any) -> dict[str, str]:
