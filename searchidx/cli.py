@@ -310,12 +310,25 @@ def cmd_search(args: argparse.Namespace, env: Env) -> int:
         offset = (args.page - 1) * args.limit if args.page else args.offset
         results = idx.search(args.query, limit=args.limit, offset=offset, sort=args.sort, whole=args.whole,
                              facets=args.facets, time_limit=args.time_limit)
+    if offset and not results.hits and results.total:
+        env.error(past_the_end(results.total, offset, args.limit, args.page))
+        return ExitStatus.ERROR
     for warning in results.warnings:
         env.warn(f"query: {warning}")
     if results.suggestion:
         env.info(f"did you mean: {printable(results.suggestion)}")
     write_results(results, env.stdout, args.format, width=env.width, color=env.color)
     return ExitStatus.OK
+
+
+def past_the_end(total: int, offset: int, limit: int, page: int | None) -> str:
+    """The message for a page or an offset past the last hit."""
+    noun = "paragraph matches" if total == 1 else "paragraphs match"
+    if page:
+        pages = -(-total // limit)
+        return (f"page {page} is past the end: {total} {noun}, {pages} page{'s' * (pages > 1)} of {limit} "
+                f"(the last is --page {pages})")
+    return f"offset {offset} is past the end: {total} {noun} (the last is --offset {total - 1})"
 
 
 def cmd_explain(args: argparse.Namespace, env: Env) -> int:

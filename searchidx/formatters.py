@@ -125,7 +125,9 @@ def summary_line(results: SearchResults) -> str:
     """``3 of 17 paragraphs (12 ms)``: which hits were shown, of how many, and the time."""
     shown = len(results)
     noun = "paragraph" if results.total == 1 else "paragraphs"
-    if shown == results.total:
+    if not shown and results.offset and results.total:
+        counted = f"0 of {results.total} {noun}: offset {results.offset} is past the end"
+    elif shown == results.total:
         counted = f"{results.total} {noun}"
     elif results.offset:
         counted = f"{results.offset + 1}-{results.offset + shown} of {results.total} {noun}"
