@@ -122,17 +122,19 @@ def format_vertical(results: SearchResults, out: TextIO, *, width: int = 100, co
 
 
 def summary_line(results: SearchResults) -> str:
-    """``3 of 17 paragraphs (12 ms)``: which hits were shown, of how many, and the time."""
+    """``3 of 17 paragraphs (12 ms)``: which hits were shown, of how many ("at least" when
+    the time limit cut the count short), and the time."""
     shown = len(results)
     noun = "paragraph" if results.total == 1 else "paragraphs"
+    total = str(results.total) if results.total_exact else f"at least {results.total}"
     if not shown and results.offset and results.total:
-        counted = f"0 of {results.total} {noun}: offset {results.offset} is past the end"
-    elif shown == results.total:
-        counted = f"{results.total} {noun}"
+        counted = f"0 of {total} {noun}: offset {results.offset} is past the end"
+    elif shown == results.total and results.total_exact:
+        counted = f"{total} {noun}"
     elif results.offset:
-        counted = f"{results.offset + 1}-{results.offset + shown} of {results.total} {noun}"
+        counted = f"{results.offset + 1}-{results.offset + shown} of {total} {noun}"
     else:
-        counted = f"{shown} of {results.total} {noun}"
+        counted = f"{shown} of {total} {noun}"
     return f"{counted} ({results.seconds * 1000:.0f} ms)"
 
 

@@ -283,7 +283,9 @@ class SearchIndex:
         Expensive queries are bounded: a wildcard or fuzzy word standing for thousands of
         words keeps the most frequent (with a warning), and ranking stops after
         ``time_limit`` seconds (default: the index's ``SearchOptions.time_limit``, 10 s;
-        ``None``: no limit) with the best hits found by then, a complete total, and a warning.
+        ``None``: no limit) with the best hits found by then and a warning; the total is then
+        exact when it could be counted in time, else a lower bound (``results.total_exact``).
+        The whole call takes about the limit.
         """
         if (limit is not None and limit < 0) or offset < 0:
             raise QueryError(f"limit and offset must be 0 or more (limit={limit}, offset={offset})")
@@ -291,10 +293,11 @@ class SearchIndex:
         request = SearchRequest(query, limit=limit, offset=offset, strict=strict, sort=sort, whole=whole,
                                 facets=facets, highlight=highlight, time_limit=limit_seconds)
         found = self._engine.search(request)
-        suggest = found.every_word < self._engine.options.suggest_below
+        suggest = found.total_exact and found.every_word < self._engine.options.suggest_below
         suggestion = self._engine.suggest(query) if suggest else None
         return SearchResults(query=query, hits=found.hits, total=found.total, seconds=found.seconds,
-                             offset=offset, warnings=found.warnings, facets=found.facets, suggestion=suggestion)
+                             offset=offset, warnings=found.warnings, facets=found.facets, suggestion=suggestion,
+                             total_exact=found.total_exact)
 
     def explain(self, query: str, limit: int = 3) -> Explanation:
         """How ``query`` runs: the parsed query after repairs, the default operator, the

@@ -221,7 +221,8 @@ class Explanation:
 
 @dataclass(frozen=True)
 class SearchResults:
-    """The hits of one search (iterable), with the total number of matching paragraphs."""
+    """The hits of one search (iterable), with the total number of matching paragraphs
+    (a lower bound when ``total_exact`` is false: the time limit cut the count short)."""
 
     query: str
     hits: list[Hit]
@@ -231,6 +232,7 @@ class SearchResults:
     warnings: list[str] = field(default_factory=list)
     facets: dict[str, list[tuple[str, int]]] = field(default_factory=dict)
     suggestion: str | None = None
+    total_exact: bool = True
 
     def __iter__(self) -> Iterator[Hit]:
         return iter(self.hits)
@@ -241,10 +243,13 @@ class SearchResults:
     def to_dict(self) -> dict[str, Any]:
         """The results as JSON-ready data (the shape of ``searchidx search --format json``):
         the query, the total, the offset, the time, the warnings and the hits, with the
-        suggestion and the facets when there are any."""
+        suggestion and the facets when there are any, and ``"total_exact": false`` when the
+        total is a lower bound."""
         document: dict[str, Any] = {"query": self.query, "total": self.total, "offset": self.offset,
                                     "seconds": round(self.seconds, 4), "warnings": self.warnings,
                                     "hits": [hit.to_dict() for hit in self.hits]}
+        if not self.total_exact:
+            document["total_exact"] = False
         if self.suggestion:
             document["suggestion"] = self.suggestion
         if self.facets:

@@ -33,7 +33,7 @@ from ..settings import SearchOptions
 from . import browse, compat, ranking, spelling, storage
 from .facets import FacetCounter
 from .highlight import HitMaker, stored_hit
-from .matching import live_terms
+from .matching import Budget, live_terms
 from .parsing import Parsed, QueryParser
 from .ranking import SORTS, Found, SearchRequest
 from .schema import Meta
@@ -229,8 +229,8 @@ class Engine:
         with self._read() as reading:
             searcher = reading.searcher
 
-            def parse(text: str, strict: bool, any_word: bool) -> Parsed:
-                return self._parser.parse(text, searcher, strict, any_word)
+            def parse(text: str, strict: bool, any_word: bool, budget: Budget | None) -> Parsed:
+                return self._parser.parse(text, searcher, strict, any_word, budget)
 
             return ranking.search(request, searcher, parse, self._hits, reading.facets.count, self.options)
 
@@ -239,7 +239,8 @@ class Engine:
         with self._read() as reading:
             searcher = reading.searcher
             return ranking.explain(text, limit, searcher,
-                                   lambda t, strict, any_word: self._parser.parse(t, searcher, strict, any_word),
+                                   lambda t, strict, any_word, budget: self._parser.parse(t, searcher, strict,
+                                                                                         any_word, budget),
                                    self.options)
 
     def similar(self, article_id: str, paragraph: int, limit: int = 10) -> tuple[list[Hit], float]:

@@ -14,7 +14,7 @@ import functools
 import mmap
 import os
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import whoosh
@@ -114,10 +114,18 @@ class MappedStorage(FileStorage):  # type: ignore[misc]
         return _MappedFile(memoryview(mapped), name=name, **kwargs)
 
 
-def expanded_words(node: Any, reader: Any) -> list[Any]:
+def expanded_words(node: Any, reader: Any, stop: Callable[[], bool] | None = None) -> list[Any]:
     """The words of the index a wildcard, prefix, fuzzy term or range stands for (Whoosh
-    keeps this behind ``MultiTerm._btexts``)."""
-    return list(node._btexts(reader))
+    keeps this behind ``MultiTerm._btexts``); those found until ``stop()`` is true, if given
+    (it is asked every 256 words of the scan)."""
+    if stop is None:
+        return list(node._btexts(reader))
+    words = []
+    for count, word in enumerate(node._btexts(reader)):
+        if count % 256 == 255 and stop():
+            break
+        words.append(word)
+    return words
 
 
 def segment_offset(searcher: Any) -> int:
