@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 
 from . import export as exporting
 from .engine import SORTS, Engine, SearchRequest
+from .engine.storage import REBUILD_FOLDER
 from .errors import (
     IndexAccessError,
     IndexExistsError,
@@ -198,10 +199,53 @@ class SearchIndex:
              on_progress: Progress | None, warn: Warn, options: IndexingOptions) -> IndexingReport:
         from .indexing import IndexingRun
 
-        known = {} if rebuild else self._engine.fingerprints()
-        run = IndexingRun(self.model, known, report, options, warn, on_progress, total, rebuild)
+        if rebuild:
+            return self._rebuild(articles, report, total, on_progress, warn, options)
+        run = IndexingRun(self.model, self._engine.fingerprints(), report, options, warn, on_progress, total)
         return run.run(articles, lambda report, clear, known: self._write(report, options.lock_timeout, clear,
                                                                           known))
+
+    def _rebuild(self, articles: Iterable[Article], report: IndexingReport, total: int | None,
+                 on_progress: Progress | None, warn: Warn, options: IndexingOptions) -> IndexingReport:
+        """Build the index anew beside the old one (in its ``rebuild`` folder, committed in
+        batches, so that a rebuild cut short resumes where it stopped), then swap it in with
+        one commit. The old index serves searches until then; no other writer runs meanwhile."""
+        from .indexing import IndexingRun
+
+        side_path = self.path / REBUILD_FOLDER
+        with self._engine.locked(options.lock_timeout):
+            side = self._side(side_path)
+            try:
+                with side:
+                    run = IndexingRun(self.model, side.fingerprints(), report, options, warn, on_progress, total)
+                    run.run(articles, lambda report, clear, known: side._writing(report, options.lock_timeout,
+                                                                                 clear, known))
+                    stale = set(run.known) - run.seen  # left by a rebuild of other files cut short
+                    if stale:
+                        with side._writing(IndexingReport(), options.lock_timeout) as writer:
+                            for article_id in stale:
+                                writer.delete(article_id)
+                    self._engine.replace_with(side._engine)
+            except IndexAccessError as error:
+                raise self._refused(error, rebuilding=side_path) from error
+            shutil.rmtree(side_path, ignore_errors=True)
+        report.commits = 1  # (the commits of the index: the batches went to the folder beside)
+        return report
+
+    def _side(self, path: Path) -> SearchIndex:
+        """The index being rebuilt in ``path``: the one a rebuild cut short left, or a new one."""
+        try:
+            side = SearchIndex.open(path)
+            if side.model == self.model:
+                return side
+            side.close()
+        except IndexNotFoundError:
+            pass
+        except SearchidxError:  # damaged, or from another version of searchidx: start again
+            pass
+        if path.exists():
+            shutil.rmtree(path)
+        return SearchIndex.create(path, model=self.model)
 
     @contextmanager
     def writer(self, *, lock_timeout: float = LOCK_TIMEOUT) -> Iterator[IndexWriter]:
@@ -225,23 +269,33 @@ class SearchIndex:
     @contextmanager
     def _write(self, report: IndexingReport, lock_timeout: float, clear: bool = False,
                known: dict[str, str] | None = None) -> Iterator[IndexWriter]:
-        from .indexing import IndexWriter
-
         try:
-            with self._engine.writer(timeout=lock_timeout, clear=clear) as paragraphs:
-                if known is None:
-                    known = {} if clear else self._engine.fingerprints()
-                yield IndexWriter(self.model, paragraphs, known, report)
+            with self._writing(report, lock_timeout, clear, known) as writer:
+                yield writer
         except IndexAccessError as error:
             raise self._refused(error) from error
 
-    def _refused(self, error: IndexAccessError) -> IndexAccessError:
-        """``error`` told with what the index holds now (its last commit) and what to do."""
+    @contextmanager
+    def _writing(self, report: IndexingReport, lock_timeout: float, clear: bool = False,
+                 known: dict[str, str] | None = None) -> Iterator[IndexWriter]:
+        from .indexing import IndexWriter
+
+        with self._engine.writer(timeout=lock_timeout, clear=clear) as paragraphs:
+            if known is None:
+                known = {} if clear else self._engine.fingerprints()
+            yield IndexWriter(self.model, paragraphs, known, report)
+
+    def _refused(self, error: IndexAccessError, rebuilding: Path | None = None) -> IndexAccessError:
+        """``error`` told with what the index holds now (its last commit), what a rebuild
+        cut short keeps, and what to do."""
         try:
             articles, paragraphs, _ = self._engine.counts()
             state = f"the index is at its last commit ({articles} articles, {paragraphs} paragraphs)"
         except SearchidxError:
             state = "the index is at its last commit"
+        if rebuilding is not None:
+            state = (f"{state.replace('at its last commit', 'unchanged')}; the rebuild keeps what it built in "
+                     f"{rebuilding} and resumes there when run again")
         told = type(error)("; ".join(part for part in (str(error), state, advice(error)) if part))
         told.errno = error.errno
         return told

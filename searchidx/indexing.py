@@ -167,6 +167,11 @@ class IndexingRun:
                 log.info("committed %d articles", batch)
         return self.report
 
+    @property
+    def seen(self) -> set[str]:
+        """The ids of the articles the run has read so far."""
+        return self._seen
+
     def _changed(self, articles: Iterable[Article]) -> Iterator[Article]:
         """The articles to analyse: new or changed, each id once."""
         for article in articles:

@@ -167,3 +167,23 @@ def test_a_full_disk_names_the_disk_and_other_errors_their_system_description(tm
     assert access_error(OSError(errno.ENOENT, "No such file or directory"), tmp_path, "read") is None  # damage
     other = os_error(OSError(errno.ENOTCONN, os.strerror(errno.ENOTCONN)), tmp_path, "write to the index at")
     assert str(other) == f"cannot write to the index at {tmp_path}: {os.strerror(errno.ENOTCONN)}"
+
+
+def test_a_disk_full_during_a_rebuild_leaves_the_old_index_and_the_rebuild_resumes(tmp_path: Path, small_disk: Path):
+    corpus = write_corpus(tmp_path / "corpus", 12)
+    index = small_disk / "index"
+    assert run_cli("index", str(corpus), "--index", str(index), "-q")[0] == 0
+    write_corpus(corpus, 60, start=12)
+    filler = fill(small_disk, leave=150_000)
+    code, _, err = run_cli("index", str(corpus), "--index", str(index), "--rebuild", "--commit-every", "4", "-q")
+    assert code == 1
+    [line] = err.strip().splitlines()
+    assert "no space left on the disk" in line, line
+    assert f"the index is unchanged (12 articles, 36 paragraphs); the rebuild keeps what it built in {index}/rebuild"\
+        in line, line
+    assert holds(index) == (12, 36) and leftovers(index) == []
+    filler.unlink()
+    code, _, err = run_cli("index", str(corpus), "--index", str(index), "--rebuild", "--commit-every", "4", "-q")
+    assert code == 0, err
+    assert holds(index) == (72, 216) and leftovers(index) == []
+    assert not (index / "rebuild").exists()

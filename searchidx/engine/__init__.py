@@ -176,6 +176,35 @@ class Engine:
             discard(writer, self._ix)
             raise
 
+    @contextmanager
+    def locked(self, timeout: float = 5.0) -> Iterator[None]:
+        """This index's writer lock held for a block: no other process writes meanwhile."""
+        try:
+            lock = compat.acquire_lock(self._ix, timeout)
+        except LockError:
+            raise IndexLockedError(
+                f"{self.path} is locked: another process is indexing it (waited {timeout:g} s); "
+                "try again when it has finished"
+            ) from None
+        except OSError as error:
+            raise os_error(error, self.path, "write to the index at") from error
+        try:
+            yield
+        finally:
+            lock.release()
+
+    def replace_with(self, other: Engine) -> None:
+        """Make the last commit of ``other`` (an index in a folder on the same disk, like
+        the one ``--rebuild`` builds inside this one) this index's next commit, in one step
+        (see :func:`storage.adopt`). Call it inside :meth:`locked`."""
+        try:
+            storage.adopt(self.path, self._ix, other.path, other._ix)
+            self.close()
+            compat.remove_leftovers(self._ix)
+            storage.record_sums(self.path, self._ix)
+        except OSError as error:
+            raise os_error(error, self.path, "write to the index at") from error
+
     def fingerprints(self) -> dict[str, str]:
         """Article id -> fingerprint of the text its live paragraphs were indexed from."""
         with self._lock:

@@ -154,9 +154,7 @@ def open_writer(ix: Any, timeout: float, limitmb: int) -> Any:
     the files left by writers that failed or were killed are removed. Whoosh takes the
     lock inside the writer and keeps it when the writer then fails to start (a full
     disk): this takes it first, so that a failed start releases it."""
-    lock = ix.lock("WRITELOCK")
-    if not try_for(lock.acquire, timeout=timeout, delay=0.1):
-        raise LockError
+    lock = acquire_lock(ix, timeout)
     try:
         remove_leftovers(ix)
         writer = ix.writer(_lk=False, limitmb=limitmb)
@@ -165,6 +163,28 @@ def open_writer(ix: Any, timeout: float, limitmb: int) -> Any:
         raise
     writer.writelock = lock
     return writer
+
+
+def acquire_lock(ix: Any, timeout: float) -> Any:
+    """The writer lock of ``ix``, awaited up to ``timeout`` seconds (``LockError``); release
+    it with its ``release()``."""
+    lock = ix.lock("WRITELOCK")
+    if not try_for(lock.acquire, timeout=timeout, delay=0.1):
+        raise LockError
+    return lock
+
+
+def last_commit(ix: Any) -> tuple[Any, list[Any]]:
+    """The schema and the segments of the latest commit of ``ix``."""
+    toc = TOC.read(ix.storage, ix.indexname)
+    return toc.schema, list(toc.segments)
+
+
+def commit_segments(ix: Any, schema: Any, segments: list[Any]) -> None:
+    """Commit ``segments`` (whose files are in the folder of ``ix`` already) as the next
+    commit of ``ix``, in place of all it held: a new table of contents, written beside and
+    renamed into place as Whoosh commits (call it holding the writer's lock)."""
+    TOC(schema, segments, ix.latest_generation() + 1).write(ix.storage, ix.indexname)
 
 
 def remove_leftovers(ix: Any) -> None:

@@ -13,6 +13,7 @@ import json
 import os
 import pickle
 import re
+import shutil
 import struct
 import time
 import zlib
@@ -89,6 +90,29 @@ def write_durably(file: Path, text: str) -> None:
         tmp.unlink(missing_ok=True)
         raise
     sync_folder(file.parent)
+
+
+#: The folder inside an index where ``--rebuild`` builds the new index, until it is swapped in.
+REBUILD_FOLDER = "rebuild"
+
+
+def adopt(path: Path, ix: Any, other: Path, other_ix: Any) -> None:
+    """Make the last commit of the index at ``other`` (a folder on the same disk) the next
+    commit of the index at ``path``, in one step: its segment files are linked (or copied)
+    into ``path``, synced, then a table of contents naming them replaces the old one. Call it
+    holding the writer's lock of ``path``; a crash before the rename leaves the old commit."""
+    schema, segments = compat.last_commit(other_ix)
+    for segment in segments:
+        for file in other.glob(f"{segment.segment_id()}.*"):
+            target = path / file.name
+            target.unlink(missing_ok=True)  # (linked by a swap cut short)
+            try:
+                os.link(file, target)
+            except OSError:  # a file system without hard links
+                shutil.copyfile(file, target)
+                sync_file(target)
+    sync_folder(path)
+    compat.commit_segments(ix, schema, segments)
 
 
 def exists(path: Path) -> bool:
