@@ -39,27 +39,31 @@ T = TypeVar("T")
 
 
 class IndexStorage(compat.MappedStorage):
-    """The index folder's storage, making each commit durable: every file Whoosh writes
-    (segment files, then the table of contents under a temporary name) is synced to disk
-    as it is closed, and the folder is synced before and after the table of contents is
-    renamed into place. A power cut at any moment then leaves the last commit or the new
-    one: never a table of contents naming data that did not reach the disk."""
+    """The index folder's storage, making each commit durable: before Whoosh renames a
+    commit's table of contents into place (written under a temporary name), every file
+    written since the last commit that still exists (the new segment's, the table of
+    contents) is synced to disk, then the folder; after the rename the folder again. A
+    power cut at any moment then leaves the last commit or the new one: never a table of
+    contents naming data that did not reach the disk. (Files deleted before the commit,
+    like the parts Whoosh assembles into one compound segment file, are never synced.)"""
+
+    def __init__(self, path: str, readonly: bool = False) -> None:
+        super().__init__(path, readonly)
+        self._written: set[str] = set()
 
     def create_file(self, name: str, **kwargs: Any) -> Any:
-        then = kwargs.pop("onclose", None)
-
-        def sync(file: Any) -> None:
-            if then is not None:
-                then(file)
-            file.file.flush()
-            os.fsync(file.file.fileno())
-
-        return super().create_file(name, onclose=sync, **kwargs)
+        self._written.add(name)
+        return super().create_file(name, **kwargs)
 
     def rename_file(self, oldname: str, newname: str, safe: bool = False) -> None:
-        sync_folder(Path(self.folder))  # the new segment files' names before the name of the commit
+        folder = Path(self.folder)
+        written, self._written = self._written, set()
+        for name in sorted(written):
+            if (folder / name).is_file():
+                sync_file(folder / name)
+        sync_folder(folder)  # the new files' names before the name of the commit
         super().rename_file(oldname, newname, safe)
-        sync_folder(Path(self.folder))
+        sync_folder(folder)
 
 
 def sync_folder(path: Path) -> None:
