@@ -159,9 +159,12 @@ class SearchIndex:
 
         New and changed articles are committed every ``commit_every`` articles: a run that
         is interrupted keeps its commits, and running it again skips them. A ``rebuild`` is
-        one commit, so that the old index stays whole until the new one replaces it. The
+        built beside the index (in its ``rebuild`` folder) and swapped in with one commit, so
+        that the old index serves until then; one cut short resumes where it stopped. The
         index lock is awaited up to ``lock_timeout`` seconds
-        (:class:`~searchidx.errors.IndexLockedError`).
+        (:class:`~searchidx.errors.IndexLockedError`). A full disk, read-only media and other
+        refusals of the system raise :class:`~searchidx.errors.IndexAccessError` saying what
+        the index holds (its last commit) and what to do.
         """
         from .articles import Notices, count_articles, find_sources, read_articles
 
@@ -202,8 +205,7 @@ class SearchIndex:
         if rebuild:
             return self._rebuild(articles, report, total, on_progress, warn, options)
         run = IndexingRun(self.model, self._engine.fingerprints(), report, options, warn, on_progress, total)
-        return run.run(articles, lambda report, clear, known: self._write(report, options.lock_timeout, clear,
-                                                                          known))
+        return run.run(articles, lambda report, known: self._write(report, options.lock_timeout, known))
 
     def _rebuild(self, articles: Iterable[Article], report: IndexingReport, total: int | None,
                  on_progress: Progress | None, warn: Warn, options: IndexingOptions) -> IndexingReport:
@@ -218,8 +220,7 @@ class SearchIndex:
             try:
                 with side:
                     run = IndexingRun(self.model, side.fingerprints(), report, options, warn, on_progress, total)
-                    run.run(articles, lambda report, clear, known: side._writing(report, options.lock_timeout,
-                                                                                 clear, known))
+                    run.run(articles, lambda report, known: side._writing(report, options.lock_timeout, known))
                     stale = set(run.known) - run.seen  # left by a rebuild of other files cut short
                     if stale:
                         with side._writing(IndexingReport(), options.lock_timeout) as writer:
@@ -267,22 +268,22 @@ class SearchIndex:
         report.commits += writer.changed
 
     @contextmanager
-    def _write(self, report: IndexingReport, lock_timeout: float, clear: bool = False,
+    def _write(self, report: IndexingReport, lock_timeout: float,
                known: dict[str, str] | None = None) -> Iterator[IndexWriter]:
         try:
-            with self._writing(report, lock_timeout, clear, known) as writer:
+            with self._writing(report, lock_timeout, known) as writer:
                 yield writer
         except IndexAccessError as error:
             raise self._refused(error) from error
 
     @contextmanager
-    def _writing(self, report: IndexingReport, lock_timeout: float, clear: bool = False,
+    def _writing(self, report: IndexingReport, lock_timeout: float,
                  known: dict[str, str] | None = None) -> Iterator[IndexWriter]:
         from .indexing import IndexWriter
 
-        with self._engine.writer(timeout=lock_timeout, clear=clear) as paragraphs:
+        with self._engine.writer(timeout=lock_timeout) as paragraphs:
             if known is None:
-                known = {} if clear else self._engine.fingerprints()
+                known = self._engine.fingerprints()
             yield IndexWriter(self.model, paragraphs, known, report)
 
     def _refused(self, error: IndexAccessError, rebuilding: Path | None = None) -> IndexAccessError:

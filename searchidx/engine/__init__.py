@@ -25,7 +25,6 @@ from pathlib import Path
 from typing import Any
 
 from whoosh.index import LockError
-from whoosh.writing import CLEAR
 
 from ..errors import IndexLockedError, os_error
 from ..models import ENTITY_FIELDS, EntityCount, EntityPage, Explanation, Hit, IndexCheck
@@ -125,11 +124,10 @@ class Engine:
     # -- writing -------------------------------------------------------------------------
 
     @contextmanager
-    def writer(self, timeout: float = 5.0, clear: bool = False) -> Iterator[ParagraphWriter]:
-        """A writer that commits when the block ends and discards everything if it raises.
-
-        With ``clear``, the commit replaces the whole index with what was written, in one step.
-        A writer that changed nothing does not commit: readers keep their searchers.
+    def writer(self, timeout: float = 5.0) -> Iterator[ParagraphWriter]:
+        """A writer that commits when the block ends and discards everything if it raises
+        (a full disk, an I/O error: :class:`IndexAccessError`, and the index stays at its last
+        commit). A writer that changed nothing does not commit: readers keep their searchers.
         """
         try:
             writer = compat.open_writer(self._ix, timeout, WRITER_MB)
@@ -143,10 +141,10 @@ class Engine:
         paragraphs = ParagraphWriter(writer)
         try:
             yield paragraphs
-            if not (clear or paragraphs.changed):
+            if not paragraphs.changed:
                 discard(writer, self._ix)
                 return
-            writer.commit(mergetype=CLEAR) if clear else writer.commit()
+            writer.commit()
         except OSError as error:  # a full disk, an I/O error: the commit before stands
             discard(writer, self._ix)
             if error.filename and not os.path.abspath(error.filename).startswith(os.path.abspath(self.path)):
