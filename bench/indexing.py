@@ -4,10 +4,13 @@ Whoosh writer, over the same paragraphs, in one run.
     python bench/indexing.py                      # the BBC corpus under $SEARCHIDX_SHARED (../shared)
     python bench/indexing.py PATH --repeat 3      # any file or folder searchidx can index
     python bench/indexing.py --limit 500          # the first 500 articles only
+    python bench/indexing.py --cluster 2          # also on a local Dask cluster of 2 worker processes
 
 Prints paragraphs per second for each (median of --repeat runs) and the ratios: the
-pipeline in one process, and with NER in worker processes (--workers). The
-machines this runs on are noisy: compare the ratios, which come from the same run.
+pipeline in one process, with NER in worker processes (--workers), and on a local Dask
+cluster (--cluster N: a scheduler and N worker processes on this machine). Then where the
+time of one process goes: reading, the model, the rules and names, writing and committing.
+The machines this runs on are noisy: compare the ratios, which come from the same run.
 """
 
 from __future__ import annotations
@@ -63,9 +66,39 @@ def plain_whoosh(articles: list[Article]) -> None:
                     writer.add_document(id=f"{article.id}#{number}", text=paragraph)
 
 
-def pipeline(articles: list[Article], workers: int) -> None:
+def pipeline(articles: list[Article], workers: int, cluster: str | None = None) -> None:
     with tempfile.TemporaryDirectory() as folder, SearchIndex.create(folder) as idx:
-        idx.add_articles(articles, workers=workers)
+        idx.add_articles(articles, workers=workers, cluster=cluster)
+
+
+def stages(path: Path, articles: list[Article]) -> list[tuple[str, float]]:
+    """CPU seconds of each stage of a one-process run, measured apart: reading the files, the
+    model (distinct paragraphs only, as the pipeline does), the rules and names over the
+    model's output, and writing and committing the analysed articles. CPU time, unlike the
+    clock, barely moves when other processes share the machine."""
+    from searchidx.analysis import Remembered, _extract, article_entities
+    from searchidx.models import Entity
+
+    started = time.process_time()
+    list(islice(read_articles(find_sources([path])), len(articles)))
+    reading = time.process_time() - started
+    memory = Remembered()
+    texts = [p for a in articles for p in a.paragraphs]
+    _, distinct = memory.plan(texts, set())
+    started = time.process_time()
+    found = dict(zip(distinct, _extract(get_extractor().model, distinct)))
+    model = time.process_time() - started
+    started = time.process_time()
+    analysed = [article_entities(a.paragraphs, [[Entity(*e) for e in found[p]] for p in a.paragraphs])
+                for a in articles]
+    rules = time.process_time() - started
+    started = time.process_time()
+    with tempfile.TemporaryDirectory() as folder, SearchIndex.create(folder) as idx, idx.writer() as writer:
+        for article, mentions in zip(articles, analysed):
+            writer.put(article, article.id, mentions, False)
+    writing = time.process_time() - started
+    return [("reading files", reading), (f"NER model ({len(distinct):,} distinct paragraphs)", model),
+            ("rules and canonical names", rules), ("writing and commit", writing)]
 
 
 def main() -> int:
@@ -75,6 +108,10 @@ def main() -> int:
     parser.add_argument("--repeat", type=int, default=3, help="runs per measurement (median reported)")
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1,
                         help="NER processes of the parallel pipeline (default: one per core)")
+    parser.add_argument("--stages", action="store_true",
+                        help="only the CPU time of each stage (meaningful on a busy machine, unlike the clock)")
+    parser.add_argument("--cluster", type=int, default=0, metavar="N",
+                        help="also index on a local Dask cluster of N worker processes")
     args = parser.parse_args()
     if not args.path.exists():
         print(f"no corpus at {args.path}; give a path or set SEARCHIDX_SHARED", file=sys.stderr)
@@ -85,15 +122,35 @@ def main() -> int:
     get_extractor()  # load the model before timing
     print(f"corpus: {args.path} ({len(articles):,} articles, {paragraphs:,} paragraphs, {words:,} words); "
           f"median of {args.repeat} runs")
-    rows = [("NER model alone", time_it(lambda: ner_only(articles), args.repeat)),
+    rows = [] if args.stages else [("NER model alone", time_it(lambda: ner_only(articles), args.repeat)),
             ("plain Whoosh writer (no entities)", time_it(lambda: plain_whoosh(articles), args.repeat)),
             ("searchidx pipeline, 1 process", time_it(lambda: pipeline(articles, 1), args.repeat)),
             (f"searchidx pipeline, {args.workers} NER workers",
              time_it(lambda: pipeline(articles, args.workers), args.repeat))]
-    ner_seconds = rows[0][1]
-    print(f"{'':36} {'seconds':>8} {'paragraphs/s':>13} {'vs NER alone':>13}")
+    if args.cluster and not args.stages:
+        import logging
+
+        from distributed import LocalCluster
+
+        logging.getLogger("distributed").setLevel(logging.ERROR)  # its shutdown notices are not results
+        with LocalCluster(n_workers=args.cluster, threads_per_worker=1, processes=True,
+                          dashboard_address=None) as cluster:
+            pipeline(articles[:20], 1, cluster.scheduler_address)  # the workers load the model first
+            rows.append((f"searchidx on a local Dask cluster, {args.cluster} workers",
+                         time_it(lambda: pipeline(articles, 1, cluster.scheduler_address), args.repeat)))
+    ner_seconds = rows[0][1] if rows else 0.0
+    if rows:
+        print(f"{'':50} {'seconds':>8} {'paragraphs/s':>13} {'vs NER alone':>13}")
     for name, seconds in rows:
-        print(f"{name:36} {seconds:8.1f} {paragraphs / seconds:13.0f} {ner_seconds / seconds:12.2f}x")
+        print(f"{name:50} {seconds:8.1f} {paragraphs / seconds:13.0f} {ner_seconds / seconds:12.2f}x")
+    print("\nwhere one process's time goes (CPU time of each stage, measured apart):")
+    costs = stages(args.path, articles)
+    for name, seconds in costs:
+        print(f"  {name:50} {seconds:7.1f} s {1000 * seconds / paragraphs:6.2f} ms/paragraph")
+    per_paragraph = sum(seconds for _, seconds in costs) / paragraphs
+    writer = sum(seconds for name, seconds in costs if not name.startswith("NER")) / paragraphs
+    print(f"  ceilings from these costs: {1 / per_paragraph:.0f} paragraphs/s per core of the whole pipeline; "
+          f"{1 / writer:.0f} paragraphs/s for the one writing process however many NER workers feed it")
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     workers_peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     print(f"peak memory: {peak:.0f} MB in this process, {workers_peak:.0f} MB in the largest worker")

@@ -104,6 +104,9 @@ def build_parser() -> argparse.ArgumentParser:
     index.add_argument("--workers", "-j", type=_positive_int, metavar="N",
                        help="NER processes (default: $SEARCHIDX_WORKERS, else one per core for "
                             "300 articles or more)")
+    index.add_argument("--cluster", metavar="ADDRESS",
+                       help="run NER on the workers of the Dask scheduler at ADDRESS (tcp://HOST:8786) while "
+                            "this process writes the index; needs pip install 'searchidx[cluster]'")
     index.add_argument("--commit-every", type=_positive_int, default=COMMIT_EVERY, metavar="N",
                        help=f"commit after about N new or changed articles, so that an interrupted run "
                             f"keeps its work and the next run skips it (default: {COMMIT_EVERY})")
@@ -283,7 +286,8 @@ def cmd_index(args: argparse.Namespace, env: Env) -> int:
     started = time.perf_counter()
     with idx, ProgressBar(env, enabled=not args.quiet) as progress:
         report = idx.add_paths(paths, rebuild=rebuild, on_progress=progress.update, on_warning=progress.warn,
-                               workers=args.workers, commit_every=args.commit_every, lock_timeout=args.wait)
+                               workers=args.workers, commit_every=args.commit_every, lock_timeout=args.wait,
+                               cluster=args.cluster)
     if not args.quiet:
         env.info(describe_report(report, time.perf_counter() - started, path))
     if report.skipped and not (report.articles_added or report.articles_updated or report.articles_unchanged):

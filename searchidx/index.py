@@ -148,14 +148,16 @@ class SearchIndex:
     def add_paths(self, paths: Sequence[str | os.PathLike[str]], *, rebuild: bool = False,
                   on_progress: Progress | None = None, on_warning: Warn | None = None,
                   workers: int | None = None, commit_every: int = COMMIT_EVERY,
-                  lock_timeout: float = LOCK_TIMEOUT) -> IndexingReport:
+                  lock_timeout: float = LOCK_TIMEOUT, cluster: str | None = None) -> IndexingReport:
         """Index the articles in files and folders (``.txt``, ``.md``, ``.jsonl``).
 
         Unchanged articles are skipped, changed ones replace their old paragraphs. With
         ``rebuild``, the index afterwards holds exactly these articles. Unreadable files
         are reported through ``on_warning`` (default: the ``searchidx`` logger) and skipped.
         ``on_progress(done, total)`` is called as articles are processed. ``workers`` is the
-        number of NER processes (default: :func:`~searchidx.settings.default_workers`).
+        number of NER processes (default: :func:`~searchidx.settings.default_workers`);
+        ``cluster``, the address of a Dask scheduler (``tcp://host:8786``) whose workers run
+        NER instead, while this process writes the index (``pip install 'searchidx[cluster]'``).
 
         New and changed articles are committed every ``commit_every`` articles: a run that
         is interrupted keeps its commits, and running it again skips them. A ``rebuild`` is
@@ -173,7 +175,8 @@ class SearchIndex:
         sources = find_sources(paths, notices)
         if not sources:
             raise InputError(f"no .txt, .md or .jsonl files in {', '.join(map(str, paths))}")
-        options = IndexingOptions(workers=workers, commit_every=commit_every, lock_timeout=lock_timeout)
+        options = IndexingOptions(workers=workers, commit_every=commit_every, lock_timeout=lock_timeout,
+                                  cluster=cluster)
         try:
             return self._run(read_articles(sources, notices), report, count_articles(sources), rebuild,
                              on_progress, notices.on_warning, options)
@@ -183,11 +186,12 @@ class SearchIndex:
     def add_articles(self, articles: Iterable[Article], *, rebuild: bool = False,
                      on_progress: Progress | None = None, on_warning: Warn | None = None,
                      workers: int | None = None, commit_every: int = COMMIT_EVERY,
-                     lock_timeout: float = LOCK_TIMEOUT) -> IndexingReport:
+                     lock_timeout: float = LOCK_TIMEOUT, cluster: str | None = None) -> IndexingReport:
         """Index ``articles``, with the same idempotence and options as :meth:`add_paths`."""
         report = IndexingReport()
         total = len(articles) if isinstance(articles, Sized) else None
-        options = IndexingOptions(workers=workers, commit_every=commit_every, lock_timeout=lock_timeout)
+        options = IndexingOptions(workers=workers, commit_every=commit_every, lock_timeout=lock_timeout,
+                                  cluster=cluster)
         return self._run(articles, report, total, rebuild, on_progress, _collector(report, on_warning), options)
 
     def add_article(self, text: str, id: str, title: str = "", date: str = "", *,

@@ -145,7 +145,7 @@ class IndexingRun:
         changed = self._changed(articles)
         chunks = iter(lambda: list(islice(changed, size)), [])
         workers = self.options.workers or default_workers(self.total)
-        analysed = analyse(chunks, self.model, workers)
+        analysed = analyse(chunks, self.model, workers, self.options.cluster)
         finished = False
         while not finished:
             with open_writer(self.report, self.known) as writer:

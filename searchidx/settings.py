@@ -65,6 +65,8 @@ class IndexingOptions:
     lock_timeout: float = 10.0
     #: Articles analysed together: their paragraphs go to the NER model in one stream.
     chunk_articles: int = 64
+    #: The address of a Dask scheduler whose workers run NER (None: this machine).
+    cluster: str | None = None
 
 
 #: Below this many articles, starting NER worker processes costs more than it saves.
@@ -142,3 +144,8 @@ def data_dir() -> Path:
     from platformdirs import user_data_dir
 
     return Path(user_data_dir("searchidx"))
+
+
+def color_refused() -> bool:
+    """True when ``$NO_COLOR`` is set (https://no-color.org): no colour, even on a terminal."""
+    return bool(os.environ.get("NO_COLOR"))

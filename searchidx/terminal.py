@@ -7,11 +7,12 @@ REPL reads ``sys.stdout`` or calls ``isatty`` directly.
 
 from __future__ import annotations
 
-import os
 import shutil
 import sys
 from dataclasses import dataclass, field
 from typing import TextIO
+
+from .settings import color_refused
 
 
 @dataclass
@@ -42,7 +43,7 @@ class Env:
     @property
     def color(self) -> bool:
         """Colour on standard output: only on a terminal, and never with ``NO_COLOR`` set."""
-        return bool(self.stdout_isatty) and not os.environ.get("NO_COLOR")
+        return bool(self.stdout_isatty) and not color_refused()
 
     @property
     def width(self) -> int:
