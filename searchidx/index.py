@@ -219,10 +219,9 @@ class SearchIndex:
         from .indexing import IndexingRun
 
         side_path = self.path / REBUILD_FOLDER
-        with self._engine.locked(options.lock_timeout):
-            side = self._side(side_path)
-            try:
-                with side:
+        try:
+            with self._engine.locked(options.lock_timeout):
+                with self._side(side_path) as side:
                     run = IndexingRun(self.model, side.fingerprints(), report, options, warn, on_progress, total)
                     run.run(articles, lambda report, known: side._writing(report, options.lock_timeout, known))
                     stale = set(run.known) - run.seen  # left by a rebuild of other files cut short
@@ -231,9 +230,9 @@ class SearchIndex:
                             for article_id in stale:
                                 writer.delete(article_id)
                     self._engine.replace_with(side._engine)
-            except IndexAccessError as error:
-                raise self._refused(error, rebuilding=side_path) from error
-            shutil.rmtree(side_path, ignore_errors=True)
+                shutil.rmtree(side_path, ignore_errors=True)
+        except IndexAccessError as error:
+            raise self._refused(error, rebuilding=side_path if Engine.exists(side_path) else None) from error
         report.commits = 1  # (the commits of the index: the batches went to the folder beside)
         return report
 
