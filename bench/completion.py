@@ -1,6 +1,7 @@
 """Console completion latency: how long each keystroke's completions take on an index.
 
     python bench/completion.py --index /tmp/reuters
+    PYTHONPATH=../main python bench/completion.py --index /tmp/reuters   # a baseline checkout, same keystrokes
 
 Types a fixed set of queries one character at a time through the console's completer
 (the same object the console uses) and prints the median, p95 and worst time per
@@ -27,6 +28,8 @@ TYPED = [
     "org:opec", "person:baker", "place:tokyo OR place:lond", "group:japanese", "org:ibm",
     'person:"james baker', "misc:gatt", "date:march", "per", "oil OR gold AND place:ku",
     "org:zzzqx", "person:xjqk",
+    # typos: names a letter or two away, offered after the names that start with what is typed
+    "person:reagn", 'person:"jmaes baker', "place:brazl", "org:federal reserv", "person:volker",
 ]
 
 

@@ -28,6 +28,10 @@ Warn = Callable[[str], None]
 TEXT_SUFFIXES = (".txt", ".md")
 JSONL_SUFFIXES = (".jsonl",)
 SUFFIXES = TEXT_SUFFIXES + JSONL_SUFFIXES
+#: Names of files that tell about a folder rather than being one of its articles (README.TXT,
+#: LICENSE.md, CHANGES.txt ...): passed over in folders, read when given by name.
+NOT_ARTICLES = re.compile(r"(?i)(readme|read[-_]me|licen[cs]e|copying|copyright|changelog|changes|notice|authors"
+                          r"|contributing|install)([-_.][^.]*)?\.\w+$")
 #: How every warning about something passed over ends.
 SKIPPED = "(skipped)"
 #: Longer paragraphs are split (at line or sentence ends where there are some): a paragraph
@@ -137,6 +141,9 @@ def _walk(root: Path, notices: Notices) -> Iterator[Source]:
             if name.startswith(".") or not name.lower().endswith(SUFFIXES):
                 continue
             path = Path(folder, name)
+            if NOT_ARTICLES.match(name):
+                notices.skip(f"{path}: a corpus's notes, not an article (give the file as a path to index it)")
+                continue
             if _special(path):
                 notices.skip(f"{path}: not a regular file")
                 continue

@@ -1,3 +1,4 @@
+# PYTHON_ARGCOMPLETE_OK
 """The ``searchidx`` command: a thin layer over :class:`~searchidx.index.SearchIndex`.
 
 It parses arguments, calls the library, prints results with :mod:`searchidx.formatters`
@@ -10,6 +11,7 @@ from __future__ import annotations
 import argparse
 import enum
 import os
+import re
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -27,6 +29,7 @@ from .errors import (
 from .export import DEFAULT_MAX_BYTES, DEFAULT_NAME, MB
 from .formatters import (
     FORMATS,
+    HUMAN_FORMATS,
     describe_check,
     describe_deletion,
     describe_export,
@@ -39,8 +42,18 @@ from .formatters import (
 )
 from .index import COMMIT_EVERY, LOCK_TIMEOUT, SORTS, TIME_LIMIT, SearchIndex
 from .models import ENTITY_FIELDS
-from .settings import INDEX_ENV, default_index_path, default_seeds_path, index_given
+from .settings import (
+    INDEX_ENV,
+    MIN_WRITE_TOKEN,
+    WRITE_TOKEN_ENV,
+    default_index_path,
+    default_seeds_path,
+    index_given,
+    write_token,
+)
+from .syntax import FIELD_NAMES, field_name
 from .terminal import Env, ProgressBar, printable
+from .variants import fold
 
 
 class ExitStatus(enum.IntEnum):
@@ -120,9 +133,12 @@ def build_parser() -> argparse.ArgumentParser:
     search = command("search", "search an index and print the hits",
                      "Search with words, \"phrases\", field:value, AND/OR/NOT, word~ (fuzzy), wild* cards and "
                      "[a TO b] ranges. Words are joined with AND unless you write OR.", output="results")
-    search.add_argument("query", metavar="QUERY", help="the query, e.g. 'person:yunus defence'")
-    search.add_argument("--limit", "-n", type=_positive_int, default=10, metavar="N",
-                        help="how many hits to print (default: 10)")
+    search.add_argument("query", nargs="+", metavar="QUERY",
+                        help="the query, e.g. 'person:yunus defence' (several words are joined: "
+                             "searchidx search tony blair iraq); - reads queries from standard input, one a line"
+                        ).completer = complete_query  # type: ignore[attr-defined]
+    search.add_argument("--limit", "-n", type=_natural_int, default=10, metavar="N",
+                        help="how many hits to print (default: 10; 0 prints only the count)")
     search.add_argument("--offset", type=_natural_int, default=0, metavar="N",
                         help="skip the first N hits (for paging)")
     search.add_argument("--page", "-p", type=_positive_int, metavar="P",
@@ -142,7 +158,7 @@ def build_parser() -> argparse.ArgumentParser:
                       "Print the query as the engine runs it (after repairs and stemming), the default "
                       "operator, and for the top hits each matched term's part of the BM25F score.",
                       output="explanation")
-    explain.add_argument("query", metavar="QUERY")
+    explain.add_argument("query", metavar="QUERY").completer = complete_query  # type: ignore[attr-defined]
     explain.add_argument("--limit", "-n", type=_positive_int, default=3, metavar="N",
                          help="how many hits to explain (default: 3)")
 
@@ -156,7 +172,8 @@ def build_parser() -> argparse.ArgumentParser:
     entities = command("entities", "list the people, organisations, places ... of an index",
                        "The entities of one field by canonical name, named in most paragraphs first, with "
                        "their paragraph and article counts.", output="entities")
-    entities.add_argument("field", metavar="FIELD", help=f"an entity field: {', '.join(ENTITY_FIELDS)}")
+    entities.add_argument("field", metavar="FIELD", help=f"an entity field: {', '.join(ENTITY_FIELDS)}"
+                          ).completer = complete_field  # type: ignore[attr-defined]
     entities.add_argument("--prefix", default="", metavar="TEXT",
                           help="only names with a word starting with TEXT (case and accents ignored)")
     entities.add_argument("--limit", "-n", type=_positive_int, default=20, metavar="N",
@@ -166,7 +183,8 @@ def build_parser() -> argparse.ArgumentParser:
                      "What the index knows about one entity: the names it is written as, its roles, the "
                      "articles and paragraphs naming it, and the entities named most often beside it. The "
                      "name may be any spelling, an alias or a part (person:gorgun).", output="entity")
-    entity.add_argument("reference", metavar="FIELD:NAME", help="e.g. 'person:Haluk Gorgun' or place:turkey")
+    entity.add_argument("reference", metavar="FIELD:NAME", help="e.g. 'person:Haluk Gorgun' or place:turkey"
+                        ).completer = complete_reference  # type: ignore[attr-defined]
     entity.add_argument("--query", "-q", metavar="QUERY", help="count only the paragraphs that match QUERY as well")
     entity.add_argument("--limit", "-n", type=_natural_int, default=10, metavar="N",
                         help="how many paragraphs to show (default: 10)")
@@ -182,6 +200,29 @@ def build_parser() -> argparse.ArgumentParser:
             "compare its files with the digests recorded when they were written. Exits 0 when the index "
             "is sound, 3 when it is damaged (rebuild it).")
     command("stats", "print an index's counts and size", output="stats")
+
+    completion = commands.add_parser(
+        "completion", help="print the shell completion script for bash, zsh or fish",
+        description="Print a script that makes the shell complete searchidx's commands, options, field names "
+                    "and the entity names of the index: eval \"$(searchidx completion bash)\" in ~/.bashrc, "
+                    "eval \"$(searchidx completion zsh)\" in ~/.zshrc, or searchidx completion fish > "
+                    "~/.config/fish/completions/searchidx.fish.")
+    completion.add_argument("shell", choices=SHELLS, help="the shell")
+    serve = command("serve", "serve the index as a web page and a JSON API",
+                    "Open a local web app on the index: a search page (facets, entity pages with timelines, "
+                    "articles, more like this) and the JSON API behind it (docs/web.md). Prints the address "
+                    "and serves until Ctrl-C. Writing (POST/DELETE /api/articles) is off unless "
+                    f"${WRITE_TOKEN_ENV} holds a secret of {MIN_WRITE_TOKEN} characters or more.")
+    serve.add_argument("--host", default="127.0.0.1",
+                       help="the address to listen on (default: 127.0.0.1, this machine only)")
+    serve.add_argument("--port", type=_whole_number(0), default=8000, metavar="PORT",
+                       help="the port (default: 8000; 0 picks a free one)")
+    serve.add_argument("--workers", "-j", type=_positive_int, metavar="N",
+                       help="worker processes, each with its own index reader (default: one per core)")
+    serve.add_argument("--time-limit", type=_seconds, default=TIME_LIMIT, metavar="SECONDS",
+                       help=f"stop ranking a search after SECONDS (default: {TIME_LIMIT:g}); a request "
+                            "running 20 s longer is cut off")
+    serve.add_argument("--verbose", "-v", action="store_true", help="log every request on stderr")
 
     export = command("export", "write the index for OpenSearch or Elasticsearch",
                      "Write an index mapping (mapping.json) and bulk files (bulk-0001.ndjson, ...) that load "
@@ -228,11 +269,70 @@ def _seconds(text: str) -> float:
     return value
 
 
+#: Shells ``searchidx completion`` writes a script for.
+SHELLS = ("bash", "zsh", "fish")
+
+
+def complete_query(prefix: str, parsed_args: argparse.Namespace, **_: object) -> list[str]:
+    """Shell completion of a query word: field names (``per`` -> ``person:``), and after an
+    entity field the names of the index (``person:hal`` -> ``person:"Haluk Gorgun"``)."""
+    fieldname, colon, value = prefix.partition(":")
+    if not colon:
+        lowered = prefix.lstrip("+-").lower()
+        return [prefix[:len(prefix) - len(lowered)] + name + ":" for name in FIELD_NAMES if name.startswith(lowered)]
+    field = field_name(fieldname.lstrip("+-"))
+    if field not in ENTITY_FIELDS:
+        return []
+    wanted = fold(value.strip('"'))
+    try:
+        with SearchIndex.open(default_index_path(getattr(parsed_args, "index", None))) as idx:
+            values = idx.entity_values(field)
+    except SearchidxError:
+        return []
+    found = [name for name, _ in values if fold(name).startswith(wanted)][:50]
+    return [f'{fieldname}:"{name}"' if re.search(r'[\s:()"]', name) else f"{fieldname}:{name}" for name in found]
+
+
+def complete_field(prefix: str, **_: object) -> list[str]:
+    """Shell completion of an entity field's name."""
+    return [name for name in ENTITY_FIELDS if name.startswith(prefix.lower())]
+
+
+def complete_reference(prefix: str, parsed_args: argparse.Namespace, **_: object) -> list[str]:
+    """Shell completion of ``searchidx entity FIELD:NAME``: entity fields, then names."""
+    if ":" not in prefix:
+        return [f"{name}:" for name in ENTITY_FIELDS if name.startswith(prefix.lower())]
+    return complete_query(prefix, parsed_args)
+
+
+def _complete_in_shell(parser: argparse.ArgumentParser) -> None:
+    """Answer the shell's completion request, when this run is one (argcomplete sets
+    ``_ARGCOMPLETE``); its import costs 30 ms, so other runs do not pay it."""
+    if "_ARGCOMPLETE" not in os.environ:
+        return
+    import argcomplete
+
+    def matches(completion: str, prefix: str) -> bool:  # names match with any case and accents
+        return fold(completion.replace('"', "")).startswith(fold(prefix.replace('"', "")))
+
+    argcomplete.autocomplete(parser, validator=matches)
+
+
+def cmd_completion(args: argparse.Namespace, env: Env) -> int:
+    """``searchidx completion SHELL``: the script that hooks searchidx into the shell's completion."""
+    from argcomplete.shell_integration import shellcode
+
+    env.stdout.write(shellcode(["searchidx"], True, args.shell))
+    return ExitStatus.OK
+
+
 def main(argv: Sequence[str] | None = None, env: Env | None = None) -> int:
     """Run the command line; returns the exit status."""
     env = env or Env()
     try:
-        args = build_parser().parse_args(argv)
+        parser = build_parser()
+        _complete_in_shell(parser)
+        args = parser.parse_args(argv)
         command: Callable[[argparse.Namespace, Env], int] = COMMANDS[args.command or "repl"]
         return command(args, env)
     except UsageError as error:
@@ -309,20 +409,42 @@ def cmd_delete(args: argparse.Namespace, env: Env) -> int:
 
 
 def cmd_search(args: argparse.Namespace, env: Env) -> int:
-    """``searchidx search``: print the best hits in the chosen format."""
+    """``searchidx search``: print the best hits in the chosen format; with ``-``, do so for
+    each line of standard input (exit 2 when any of them was a bad query)."""
+    if args.query == ["-"]:
+        status, many = ExitStatus.OK, 0
+        with SearchIndex.open(default_index_path(args.index)) as idx:
+            for line in env.stdin:
+                if line.strip():
+                    try:
+                        if not _search_one(idx, line.strip(), args, env, many + 1):
+                            status = max(status, ExitStatus.ERROR)
+                        many += 1
+                    except QueryError as error:
+                        env.error(f"bad query {printable(line.strip())!r}: {error}")
+                        status = ExitStatus.USAGE
+        return status
     with SearchIndex.open(default_index_path(args.index)) as idx:
-        offset = (args.page - 1) * args.limit if args.page else args.offset
-        results = idx.search(args.query, limit=args.limit, offset=offset, sort=args.sort, whole=args.whole,
-                             facets=args.facets, time_limit=args.time_limit)
+        found = _search_one(idx, " ".join(args.query), args, env)
+    return ExitStatus.OK if found else ExitStatus.ERROR
+
+
+def _search_one(idx: SearchIndex, query: str, args: argparse.Namespace, env: Env, many: int = 0) -> bool:
+    """One query of ``searchidx search``: warnings on stderr, results on stdout (with "did
+    you mean" in the formats people read, and on stderr beside the others). False, with one
+    line on stderr and nothing on stdout, for a page or offset past the last hit."""
+    offset = (args.page - 1) * args.limit if args.page else args.offset
+    results = idx.search(query, limit=args.limit, offset=offset, sort=args.sort, whole=args.whole,
+                         facets=args.facets, time_limit=args.time_limit)
     if offset and not results.hits and results.total:
         env.error(past_the_end(results.total, offset, args.limit, args.page))
-        return ExitStatus.ERROR
+        return False
     for warning in results.warnings:
         env.warn(f"query: {warning}")
-    if results.suggestion:
+    if results.suggestion and args.format not in HUMAN_FORMATS:
         env.info(f"did you mean: {printable(results.suggestion)}")
-    write_results(results, env.stdout, args.format, width=env.width, color=env.color)
-    return ExitStatus.OK
+    write_results(results, env.stdout, args.format, width=env.width, color=env.color, many=many)
+    return True
 
 
 def past_the_end(total: int, offset: int, limit: int, page: int | None) -> str:
@@ -395,6 +517,31 @@ def cmd_export(args: argparse.Namespace, env: Env) -> int:
     return ExitStatus.OK
 
 
+def cmd_serve(args: argparse.Namespace, env: Env) -> int:
+    """``searchidx serve``: the web app on the index until Ctrl-C (see :mod:`searchidx.web`)."""
+    from .web.server import address_of, listen, serve  # gunicorn and Jinja2 load only to serve
+
+    path = default_index_path(args.index)
+    token = write_token()
+    if token is not None and len(token) < MIN_WRITE_TOKEN:
+        raise UsageError(f"${WRITE_TOKEN_ENV} must be {MIN_WRITE_TOKEN} characters or more")
+    with SearchIndex.open(path) as idx:  # fail here, in one line, rather than in every worker
+        paragraphs = idx.stats().paragraphs
+    try:
+        sock = listen(args.host, args.port)
+    except OSError as error:
+        env.error(f"cannot listen on {args.host}:{args.port}: {error.strerror or error}")
+        return ExitStatus.ERROR
+    env.stdout.write(address_of(sock) + "\n")  # the first line: the address, for scripts
+    env.stdout.flush()
+    env.info(f"serving {path} ({paragraphs:,} paragraphs) with {args.workers or 'one per core'} workers; "
+             f"writing {'on' if token else 'off'}; Ctrl-C stops")
+    status = serve(path, sock, workers=args.workers, write_token=token, time_limit=args.time_limit,
+                   quiet=not args.verbose)
+    env.info("stopped")
+    return ExitStatus.OK if status == 0 else ExitStatus.ERROR
+
+
 def cmd_repl(args: argparse.Namespace, env: Env) -> int:
     """``searchidx`` / ``searchidx repl``: the console, on an index built from seeds/ if needed."""
     from .console import run_console  # prompt-toolkit is loaded only for the console
@@ -429,5 +576,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace, Env], int]] = {
     "entities": cmd_entities,
     "entity": cmd_entity,
     "export": cmd_export,
+    "serve": cmd_serve,
     "repl": cmd_repl,
+    "completion": cmd_completion,
 }

@@ -39,7 +39,12 @@ class QueryError(SearchidxError):
 
 
 class EntityNotFoundError(QueryError):
-    """No entity of the field asked for has the name given."""
+    """No entity of the field asked for has the name given; ``suggestions`` holds the
+    nearest names of that field (a misspelling's likely meaning), perhaps none."""
+
+    def __init__(self, message: str, suggestions: list[str] | None = None) -> None:
+        super().__init__(message)
+        self.suggestions = list(suggestions or [])
 
 
 class ModelError(SearchidxError):

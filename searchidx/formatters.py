@@ -29,6 +29,7 @@ from .models import (
     SearchResults,
 )
 from .snippets import MARK_END, MARK_START
+from .terminal import printable
 
 #: The formats of each kind of output, the first being the default.
 FORMATS: dict[str, tuple[str, ...]] = {
@@ -39,6 +40,8 @@ FORMATS: dict[str, tuple[str, ...]] = {
     "stats": ("table", "json"),
 }
 RESULT_FORMATS = FORMATS["results"]
+#: The result formats written for people to read (the others are for programs).
+HUMAN_FORMATS = ("table", "vertical")
 
 _BOLD_MATCH = "\x1b[1;33m"
 _DIM = "\x1b[2m"
@@ -78,8 +81,10 @@ def entity_summary(hit: Hit) -> str:
 
 
 def format_table(results: SearchResults, out: TextIO, *, width: int = 100, color: bool = False) -> None:
-    """One block per hit: rank, article ¶ paragraph, title and date, entities, the fragment."""
+    """One block per hit: rank, article ¶ paragraph, title and date, entities, the fragment;
+    "did you mean" first when the query has a respelling."""
     text_width = max(30, width - 5)
+    write_suggestion(results, out, color=color)
     for hit in results:
         head = f"{hit.rank:>3}  {_styled(hit.article, _CYAN, color)} ¶{hit.paragraph}"
         details = "  ".join(part for part in (hit.title and f"“{hit.title}”", hit.published[:10]) if part)
@@ -106,6 +111,7 @@ def write_facets(results: SearchResults, out: TextIO, *, width: int = 100, color
 
 def format_vertical(results: SearchResults, out: TextIO, *, width: int = 100, color: bool = False) -> None:
     """Every field of every hit on its own line, as in ``psql``'s expanded mode."""
+    write_suggestion(results, out, color=color)
     for hit in results:
         out.write(_styled(f"-[ {hit.rank} ]" + "-" * max(0, min(width, 60) - 8), _DIM, color) + "\n")
         rows = [("article", hit.article), ("paragraph", str(hit.paragraph)), ("title", hit.title),
@@ -121,6 +127,12 @@ def format_vertical(results: SearchResults, out: TextIO, *, width: int = 100, co
     write_facets(results, out, width=width, color=color)
 
 
+def write_suggestion(results: SearchResults, out: TextIO, *, color: bool = False) -> None:
+    """``did you mean: person:"Arsene Wenger"`` when the query has a respelling."""
+    if results.suggestion:
+        out.write(f"did you mean: {_styled(printable(results.suggestion), _BOLD_MATCH, color)}\n")
+
+
 def summary_line(results: SearchResults) -> str:
     """``3 of 17 paragraphs (12 ms)``: which hits were shown, of how many ("at least" when
     the time limit cut the count short), and the time."""
@@ -129,8 +141,8 @@ def summary_line(results: SearchResults) -> str:
     total = str(results.total) if results.total_exact else f"at least {results.total}"
     if not shown and results.offset and results.total:
         counted = f"0 of {total} {noun}: offset {results.offset} is past the end"
-    elif shown == results.total and results.total_exact:
-        counted = f"{total} {noun}"
+    elif (shown == results.total and results.total_exact) or not (shown or results.offset):
+        counted = f"{total} {noun}"  # all, or only the count (limit 0)
     elif results.offset:
         counted = f"{results.offset + 1}-{results.offset + shown} of {total} {noun}"
     else:
@@ -138,10 +150,14 @@ def summary_line(results: SearchResults) -> str:
     return f"{counted} ({results.seconds * 1000:.0f} ms)"
 
 
-def format_jsonl(results: SearchResults, out: TextIO, **_: object) -> None:
-    """One JSON object a line, one line a hit."""
+def format_jsonl(results: SearchResults, out: TextIO, *, with_query: bool = False, **_: object) -> None:
+    """One JSON object a line, one line a hit (with the query's ``suggestion`` when it has
+    one, and the ``query`` itself when several queries write to one stream)."""
+    extra: dict[str, str] = {"query": results.query} if with_query else {}
+    if results.suggestion:
+        extra["suggestion"] = results.suggestion
     for hit in results:
-        out.write(json.dumps(hit.to_dict(), ensure_ascii=False) + "\n")
+        out.write(json.dumps(hit.to_dict() | extra, ensure_ascii=False) + "\n")
 
 
 def format_json(results: SearchResults, out: TextIO, **_: object) -> None:
@@ -150,13 +166,17 @@ def format_json(results: SearchResults, out: TextIO, **_: object) -> None:
     out.write(json.dumps(results.to_dict(), ensure_ascii=False, indent=2) + "\n")
 
 
-def format_csv(results: SearchResults, out: TextIO, **_: object) -> None:
-    """A header row and one row a hit; entity lists are joined with ``; ``."""
+def format_csv(results: SearchResults, out: TextIO, *, with_query: bool = False, header: bool = True,
+               **_: object) -> None:
+    """A header row and one row a hit; entity lists are joined with ``; ``. ``with_query``
+    adds a first column with the query (several queries in one table, the header once)."""
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(CSV_COLUMNS)
+    first = ["query"] if with_query else []
+    if header:
+        writer.writerow(first + list(CSV_COLUMNS))
     for hit in results:
         row = hit.to_dict()
-        writer.writerow([
+        writer.writerow([results.query] * len(first) + [
             "; ".join(hit.entities.get(name, [])) if name in ENTITY_FIELDS else row[name]
             for name in CSV_COLUMNS
         ])
@@ -172,9 +192,16 @@ FORMATTERS: dict[str, Callable[..., None]] = {
 
 
 def write_results(results: SearchResults, out: TextIO, fmt: str = "table", *,
-                  width: int = 100, color: bool = False) -> None:
-    """Write ``results`` to ``out`` in the format named ``fmt`` (one of ``FORMATS["results"]``)."""
-    FORMATTERS[fmt](results, out, width=width, color=color)
+                  width: int = 100, color: bool = False, many: int = 0) -> None:
+    """Write ``results`` to ``out`` in the format named ``fmt`` (one of ``FORMATS["results"]``).
+
+    ``many`` numbers one of several queries written to one stream (from 1; 0: a single
+    query): people's formats get a heading per query, JSON Lines and CSV a ``query`` field
+    (CSV's header only once); JSON writes one document per query (each has its ``query``)."""
+    if many and fmt in HUMAN_FORMATS:
+        out.write(("\n" if many > 1 else "") + _styled(f"== {printable(results.query)}", _CYAN, color) + "\n")
+    options: dict[str, bool] = {"with_query": True, "header": many == 1} if many and fmt in ("jsonl", "csv") else {}
+    FORMATTERS[fmt](results, out, width=width, color=color, **options)
 
 
 def write_explanation(explanation: Explanation, out: TextIO, fmt: str = "table") -> None:

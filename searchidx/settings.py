@@ -24,6 +24,8 @@ ALIASES_ENV = "SEARCHIDX_ALIASES"
 CONFIG_ENV = "SEARCHIDX_CONFIG"
 #: Environment variable naming the folder where the console keeps its history.
 DATA_ENV = "SEARCHIDX_DATA_DIR"
+#: Environment variable holding the secret that lets requests to ``searchidx serve`` write.
+WRITE_TOKEN_ENV = "SEARCHIDX_WRITE_TOKEN"
 
 #: Models tried in order when neither the caller nor ``SEARCHIDX_MODEL`` names one:
 #: the official small English model if installed, else its PyPI republication.
@@ -149,3 +151,13 @@ def data_dir() -> Path:
 def color_refused() -> bool:
     """True when ``$NO_COLOR`` is set (https://no-color.org): no colour, even on a terminal."""
     return bool(os.environ.get("NO_COLOR"))
+
+
+#: A write token shorter than this is refused: it could be guessed.
+MIN_WRITE_TOKEN = 16
+
+
+def write_token() -> str | None:
+    """The secret in ``$SEARCHIDX_WRITE_TOKEN`` that lets web requests add and delete
+    articles; None (writing off) when it is unset or empty."""
+    return os.environ.get(WRITE_TOKEN_ENV, "").strip() or None

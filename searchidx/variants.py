@@ -85,6 +85,18 @@ class AliasTable:
         return list(self.demonyms[number]) if number is not None else []
 
 
+def widening(group: list[str]) -> list[str]:
+    """The names of an alias group a query may widen to: all but a one-word name (other
+    than the group's first, canonical one) that is a word of a longer name of the group:
+    "America" of "United States of America" also begins "Latin America", so
+    ``place:"united states"`` must not find it. Paragraphs naming the place that way are
+    still found, by the canonical name indexed with every mention the table knows."""
+    words_of_longer = {word for name in group if len(fold(name).split()) > 1
+                       for word in re.split(r"[^\w]+", fold(name)) if word}
+    return [name for i, name in enumerate(group)
+            if i == 0 or len(fold(name).split()) > 1 or fold(name) not in words_of_longer]
+
+
 def parse_aliases(text: str, table: AliasTable | None = None) -> AliasTable:
     """Alias groups from the text of an alias file (see ``data/aliases.tsv``)."""
     table = table or AliasTable()

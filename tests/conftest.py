@@ -47,3 +47,32 @@ def run_cli(*argv: str, tty: bool = False) -> tuple[int, str, str]:
     env = Env(stdin=io.StringIO(), stdout=out, stderr=err, stdout_isatty=tty, stderr_isatty=False)
     code = main(list(argv), env)
     return code, out.getvalue(), err.getvalue()
+
+
+#: Hostile strings that the web tests put in articles, names and ids (tests/test_web*.py).
+HOSTILE_NAME = '"><script>alert(1)</script>'
+HOSTILE_LINK = "javascript:alert(2)"
+HOSTILE_ID = "evil/\"<x onmouseover=alert(3)>'&?#1"
+HOSTILE_TITLE = '<script>alert("title")</script> & "quotes" \'apos\''
+
+
+@pytest.fixture(scope="session")
+def web_index_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An index of the invented dated news in fixtures/web, the seed article, and one hostile
+    article whose title, text, id and entity names try to break out of HTML (built once;
+    tests must not write to it)."""
+    from searchidx import Article, Entity
+
+    path = tmp_path_factory.mktemp("web-index")
+    with SearchIndex.create(path) as idx:
+        idx.add_paths([FIXTURES / "web" / "news.jsonl", SEEDS])
+        first = f"Reporter {HOSTILE_NAME} met {HOSTILE_LINK} near the harbour."
+        second = 'Then <img src=x onerror=alert(4)> and "><svg onload=alert(5)> were seen at the harbour.'
+        mentions = [[Entity(HOSTILE_NAME, "person", first.index(HOSTILE_NAME),
+                            first.index(HOSTILE_NAME) + len(HOSTILE_NAME), HOSTILE_NAME),
+                     Entity(HOSTILE_LINK, "org", first.index(HOSTILE_LINK),
+                            first.index(HOSTILE_LINK) + len(HOSTILE_LINK), HOSTILE_LINK)], []]
+        with idx.writer() as writer:
+            writer.put(Article(HOSTILE_ID, (first, second), title=HOSTILE_TITLE, date="2024-03-05"), "hostile",
+                       mentions, replacing=False)
+    return path

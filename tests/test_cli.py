@@ -56,7 +56,7 @@ def test_limit(seed_index_path: Path):
     ("argv", "status", "message"),
     [
         (["search", "AND"], ExitStatus.USAGE, "nothing to search"),
-        (["search", "x", "--limit", "0"], ExitStatus.USAGE, "must be 1 or more"),
+        (["search", "x", "--limit", "-1"], ExitStatus.USAGE, "must be 0 or more"),
         (["search", "x", "--format", "xml"], ExitStatus.USAGE, "invalid choice"),
         (["frobnicate"], ExitStatus.USAGE, "invalid choice"),
     ],
@@ -128,7 +128,7 @@ def test_help_and_readme_list_every_command():
     text = build_parser().format_help()
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     for command in COMMANDS:
-        assert f"    {command} " in text
+        assert f"    {command} " in text or f"    {command}\n" in text  # a long name: its help on the next line
         assert f"searchidx {command}" in readme
 
 

@@ -96,9 +96,10 @@ def test_mistakes_are_reported_and_the_session_goes_on(seed_index_path: Path, tm
     out, err = run_session(seed_index_path,
                            'AND\r\\bogus\r\\limit zero\r\\show 9\r"army chief\rperson:gorgun\r\x04', tmp_path)
     lines = err.splitlines()
-    assert len(lines) == 5 and all(line.startswith("searchidx: error:") for line in lines[:4])
+    assert len(lines) == 4 and all(line.startswith("searchidx: error:") for line in lines)
     assert "nothing to search" in lines[0] and "unknown command" in lines[1]
-    assert lines[4] == "searchidx: warning: query: the quote at column 1 was not closed; closed it at the end"
+    # a query's warnings come with its results (and through the pager with them)
+    assert "warning: the quote at column 1 was not closed; closed it at the end" in out
     assert "5 paragraphs" in out  # the last query still ran; Ctrl-D then quits
 
 

@@ -8,7 +8,9 @@ which the console prints as one line.
 
 from __future__ import annotations
 
+import dataclasses
 import io
+import json
 import shlex
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -23,11 +25,11 @@ from ..formatters import (
     write_entity_list,
     write_entity_page,
     write_explanation,
-    write_results,
     write_stats,
 )
 from ..index import SORTS, SearchIndex
 from ..models import ENTITY_FIELDS, Hit
+from ..settings import data_dir
 from ..syntax import FIELDS, entity_reference
 from ..terminal import ProgressBar
 
@@ -173,13 +175,13 @@ def cmd_facets(repl: Repl, argument: str) -> None:
     repl.show(f"facets {repl.facets or 'off'}\n")
 
 
-@command("\\next", "", "show the next page of hits", aliases=("\\n",))
+@command("\\next", "", "show the next page of hits (of the last search or \\like)", aliases=("\\n",))
 def cmd_next(repl: Repl, argument: str) -> None:
     if repl.query is None or repl.results is None:
         raise QueryError("no search yet")
     if repl.offset + repl.limit >= repl.results.total:
         raise QueryError("no more hits")
-    repl.search(repl.query, repl.offset + repl.limit)
+    _page(repl, repl.offset + repl.limit)
 
 
 @command("\\prev", "", "show the previous page of hits", aliases=("\\p",))
@@ -188,14 +190,22 @@ def cmd_prev(repl: Repl, argument: str) -> None:
         raise QueryError("no search yet")
     if repl.offset == 0:
         raise QueryError("already on the first page")
-    repl.search(repl.query, max(0, repl.offset - repl.limit))
+    _page(repl, max(0, repl.offset - repl.limit))
+
+
+def _page(repl: Repl, offset: int) -> None:
+    """Show the page from ``offset`` of what was shown last: a search, or ``\\like``'s paragraphs."""
+    if repl.like is None:
+        repl.search(repl.query or "", offset)
+    else:
+        _show_like(repl, *repl.like, offset)
 
 
 @command("\\show", "N", "show the whole article of hit N, with the hit's paragraph marked")
 def cmd_show(repl: Repl, argument: str) -> None:
     hit = _hit(repl, argument, "\\show")
     buffer = io.StringIO()
-    write_article(hit, repl.index.article(hit.article), buffer, width=repl.env.width, color=repl.env.color)
+    write_article(hit, repl.index.article(hit.article), buffer, width=repl.env.width, color=repl.color)
     repl.show(buffer.getvalue())
 
 
@@ -227,17 +237,27 @@ def cmd_entity(repl: Repl, argument: str) -> None:
         raise QueryError('\\entity needs FIELD:NAME, e.g. \\entity person:yunus or place:"Bay of Bengal"')
     page = repl.index.entity(field, name, query=query or None, limit=repl.limit)
     buffer = io.StringIO()
-    write_entity_page(page, buffer, width=repl.env.width, color=repl.env.color)
+    write_entity_page(page, buffer, width=repl.env.width, color=repl.color)
     repl.show(buffer.getvalue())
 
 
 @command("\\like", "N", "find paragraphs related to hit N")
 def cmd_like(repl: Repl, argument: str) -> None:
     hit = _hit(repl, argument, "\\like")
-    results = repl.index.similar(hit.article, hit.paragraph, limit=repl.limit)
-    buffer = io.StringIO()
-    write_results(results, buffer, repl.format, width=repl.env.width, color=repl.env.color)
-    repl.show(buffer.getvalue())
+    _show_like(repl, hit.article, hit.paragraph, 0)
+
+
+#: Most related paragraphs ``\\like`` and its pages offer.
+MAX_LIKE = 100
+
+
+def _show_like(repl: Repl, article: str, paragraph: int, offset: int) -> None:
+    """The page from ``offset`` of the paragraphs related to one paragraph; ``\\next`` and
+    ``\\prev`` page them (up to :data:`MAX_LIKE`) until the next search."""
+    found = repl.index.similar(article, paragraph, limit=MAX_LIKE)
+    page = dataclasses.replace(found, hits=found.hits[offset:offset + repl.limit], offset=offset)
+    repl.like, repl.query, repl.offset, repl.results = (article, paragraph), found.query, offset, page
+    repl.show_results(page)
 
 
 def _hit(repl: Repl, argument: str, name: str) -> Hit:
@@ -250,6 +270,86 @@ def _hit(repl: Repl, argument: str, name: str) -> Hit:
         shown = f"{ranks[0]}-{ranks[-1]}" if ranks else "none"
         raise QueryError(f"{name} needs the number of a hit on this page ({shown})")
     return hit
+
+
+@command("\\o", "[FILE]", "send results to FILE (appended, no colour); \\o alone: to the screen again",
+         aliases=("\\out",))
+def cmd_output(repl: Repl, argument: str) -> None:
+    if repl.output_file is not None:
+        repl.output_file.close()
+        repl.env.info(f"results go to the screen again ({repl.output_name} closed)")
+        repl.output_file, repl.output_name = None, ""
+    if not argument:
+        return
+    path = Path(argument).expanduser()
+    try:
+        repl.output_file = path.open("a", encoding="utf-8")
+    except OSError as error:
+        raise QueryError(f"cannot write to {path}: {error.strerror}") from None
+    repl.output_name = str(path)
+    repl.env.info(f"results go to {path} (appended) until \\o alone")
+
+
+def saved_queries_path() -> Path:
+    """The file of the queries saved with ``\\save`` (beside the history)."""
+    return data_dir() / "queries.json"
+
+
+def saved_queries() -> dict[str, str]:
+    """Name -> query of the saved queries ({} when there are none or the file is unreadable)."""
+    try:
+        data = json.loads(saved_queries_path().read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return {str(k): str(v) for k, v in data.items()} if isinstance(data, dict) else {}
+
+
+@command("\\save", "NAME [QUERY]", "save QUERY (default: the last search) as NAME, for \\run NAME")
+def cmd_save(repl: Repl, argument: str) -> None:
+    name, _, query = argument.partition(" ")
+    query = query.strip() or (repl.query if repl.like is None else None) or ""
+    if not name or name.startswith("\\"):
+        raise QueryError("\\save needs a name: \\save NAME [QUERY]")
+    if not query:
+        raise QueryError("\\save needs a query, or a search before it")
+    queries = saved_queries() | {name: query}
+    path = saved_queries_path()
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(queries, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+        tmp.replace(path)
+    except OSError as error:
+        raise QueryError(f"cannot save to {path}: {error.strerror}") from None
+    repl.show(f"saved {name}: {query}\n")
+
+
+@command("\\run", "[NAME]", "run the query saved as NAME (\\run alone lists them; \\forget NAME deletes one)")
+def cmd_run(repl: Repl, argument: str) -> None:
+    queries = saved_queries()
+    if not argument:
+        width = max([len(name) for name in queries] + [4])
+        repl.show("".join(f"{name:<{width}}  {query}\n" for name, query in sorted(queries.items()))
+                  or "no saved queries yet: \\save NAME [QUERY] saves one\n")
+        return
+    if argument not in queries:
+        raise QueryError(f"no saved query {argument!r}" + (f"; saved: {', '.join(sorted(queries))}" if queries
+                                                           else "; \\save NAME [QUERY] saves one"))
+    repl.search(queries[argument], offset=0)
+
+
+@command("\\forget", "NAME", "delete the saved query NAME")
+def cmd_forget(repl: Repl, argument: str) -> None:
+    queries = saved_queries()
+    if argument not in queries:
+        raise QueryError(f"no saved query {argument!r}")
+    del queries[argument]
+    path = saved_queries_path()
+    try:
+        path.write_text(json.dumps(queries, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    except OSError as error:
+        raise QueryError(f"cannot write {path}: {error.strerror}") from None
+    repl.show(f"forgot {argument}\n")
 
 
 @command("\\quit", "", "leave the console (or Ctrl-D)", aliases=("\\q", "\\exit"))

@@ -24,6 +24,8 @@ from ..syntax import FIELD_NAMES, FIELDS, OPERATORS, field_name
 
 #: Most values offered for one keystroke.
 MAX_VALUES = 40
+#: Fewest letters typed before names a typo away are offered too.
+MIN_FUZZY = 4
 
 _VALUE_CONTEXT = re.compile(r'(?:^|[\s(])(?P<field>[A-Za-z_]\w*):(?P<quote>"?)(?P<partial>[^"\s]*(?:\s[^"\s]*)*)$')
 _WORD_CONTEXT = re.compile(r"(?:^|[\s(])(?P<partial>[-+]?[A-Za-z_]\w*)$")
@@ -44,11 +46,21 @@ class Value:
     spaced: str  # " " + folded name, so " " + partial finds word starts
 
 
+def typo_edits(typed: str) -> int:
+    """Edits allowed between what was typed and the start of a name it completes to."""
+    return 1 if len(typed) <= 6 else 2
+
+
 @dataclass
 class Catalog:
     """Entity names per field, most frequent first."""
 
     values: dict[str, list[Value]] = field(default_factory=dict)
+    #: per field and first letter, each word start of each name and its value's position
+    _starts: dict[str, dict[str, tuple[list[str], list[int]]]] = field(default_factory=dict, repr=False)
+    #: per field, first letter and length, those word starts cut to that length (what a typed
+    #: prefix is compared with)
+    _cut: dict[tuple[str, str, int], list[str]] = field(default_factory=dict, repr=False)
 
     @classmethod
     def from_index(cls, index: SearchIndex) -> Catalog:
@@ -58,12 +70,56 @@ class Catalog:
                 Value(value, count, " " + re.sub(r"[-\s]+", " ", fold(value)))
                 for value, count in index.entity_values(name)
             ]
+            # built here, in the background, so that no keystroke waits for it
+            catalog._starts[name] = cls._word_starts(catalog.values[name])
         return catalog
+
+    def near(self, field_: str, typed: str, limit: int) -> list[Value]:
+        """Values of ``field_`` with a word whose start is a typo or two away from ``typed``
+        (folded; "abramovitc" finds "Roman Abramovich"), the closest first, then the most
+        frequent. The first letter must match, as typos seldom hit it: that leaves a
+        twentieth of the names to compare, a millisecond on all of Reuters' organisations."""
+        values = self.values.get(field_, [])
+        if limit <= 0 or not values or not typed:
+            return []
+        if field_ not in self._starts:
+            self._starts[field_] = self._word_starts(values)
+        keys, owners = self._starts[field_].get(typed[0], ([], []))
+        cut = self._cut.get((field_, typed[0], len(typed)))
+        if cut is None:
+            if len(self._cut) >= 8:  # typing moves a letter at a time: keep the last few lengths only
+                del self._cut[next(iter(self._cut))]
+            cut = self._cut[(field_, typed[0], len(typed))] = [key[:len(typed)] for key in keys]
+        from rapidfuzz import process  # loaded when first needed: one-shot searches start faster
+        from rapidfuzz.distance import OSA
+
+        found = process.extract(typed, cut, scorer=OSA.distance, processor=None,
+                                score_cutoff=typo_edits(typed), limit=None)
+        best: dict[int, int] = {}
+        for _, distance, i in found:
+            owner = owners[i]
+            best[owner] = min(distance, best.get(owner, distance))
+        return [values[owner] for owner in sorted(best, key=lambda o: (best[o], o))[:limit]]
+
+    @staticmethod
+    def _word_starts(values: list[Value]) -> dict[str, tuple[list[str], list[int]]]:
+        """Each word start of each name ("muhammad yunus", "yunus") with its value's position,
+        by first letter."""
+        starts: dict[str, tuple[list[str], list[int]]] = {}
+        for position, value in enumerate(values):
+            spaced = value.spaced
+            for start in (i + 1 for i, c in enumerate(spaced) if c == " " and i + 1 < len(spaced)):
+                keys, owners = starts.setdefault(spaced[start], ([], []))
+                keys.append(spaced[start:])
+                owners.append(position)
+        return starts
 
     def matches(self, field_: str, partial: str, limit: int = MAX_VALUES) -> list[Value]:
         """Values of ``field_`` for ``partial``, most frequent first: names with a word that
-        starts with it ("yun" finds "Muhammad Yunus"), then, when those are few, names with
-        a word holding its letters in order ("nvy" finds "Bangladesh Navy")."""
+        starts with it ("yun" finds "Muhammad Yunus"); then, when those are few, names with
+        a word that starts a typo or two away ("abramovitc": "Roman Abramovich", see
+        :meth:`near`), then names with a word holding its letters in order ("nvy" finds
+        "Bangladesh Navy")."""
         values = self.values.get(field_, [])
         wanted = " " + re.sub(r"[-\s]+", " ", fold(partial)).strip()
         if wanted == " ":
@@ -74,9 +130,16 @@ class Catalog:
                 found.append(value)
                 if len(found) >= limit:
                     return found
+        chosen = {id(v) for v in found}
+        if len(wanted) > MIN_FUZZY:
+            for value in self.near(field_, wanted[1:], limit - len(found)):
+                if id(value) not in chosen:
+                    chosen.add(id(value))
+                    found.append(value)
+            if len(found) >= limit:
+                return found
         if len(wanted) > 3 and " " not in wanted[1:]:
             letters = re.compile(" " + "[^ ]*?".join(map(re.escape, wanted[1:])))
-            chosen = {id(v) for v in found}
             for value in values:
                 if id(value) not in chosen and letters.search(value.spaced):
                     found.append(value)
@@ -143,6 +206,12 @@ class QueryCompleter(Completer):
             for field in ENTITY_FIELDS:
                 if field.startswith(rest):
                     yield Completion(field, start_position=-len(rest), display_meta=FIELDS[field])
+        elif name in ("\\run", "\\forget") and " " not in rest:
+            from .commands import saved_queries
+
+            for saved, query in sorted(saved_queries().items()):
+                if saved.startswith(rest):
+                    yield Completion(saved, start_position=-len(rest), display_meta=query)
         elif name == "\\format":
             from ..formatters import FORMATS
 

@@ -52,6 +52,14 @@ class _Reading:
     def __init__(self, searcher: Any) -> None:
         self.searcher = searcher
         self.facets = FacetCounter(searcher)
+        self._names: dict[str, spelling.NameList] = {}
+
+    def names(self, field: str) -> spelling.NameList:
+        """The whole names of an entity field, for respelling names (read once per searcher)."""
+        found = self._names.get(field)
+        if found is None:
+            found = self._names[field] = spelling.NameList(browse.entity_values(self.searcher.reader(), field))
+        return found
 
 
 class Engine:
@@ -278,7 +286,7 @@ class Engine:
     def suggest(self, text: str) -> str | None:
         """``text`` with its unknown words respelt from the index; None when nothing is respelt."""
         with self._read() as reading:
-            return spelling.suggest(text, reading.searcher.reader(), self._parser)
+            return spelling.suggest(text, reading.searcher.reader(), self._parser, reading.names)
 
     def article(self, article_id: str) -> list[Hit]:
         """Every paragraph of an article, in order (``rank`` is the paragraph number)."""

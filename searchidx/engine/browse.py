@@ -14,6 +14,7 @@ from ..errors import EntityNotFoundError
 from ..models import ArticleMentions, Entity, EntityCount, EntityPage, Hit, NameCount
 from .highlight import entity_hit
 from .matching import live_terms, matching_docs
+from .spelling import NameList
 
 
 def entity_values(reader: Any, field: str) -> list[tuple[str, int]]:
@@ -88,7 +89,10 @@ def resolve_entity(reader: Any, fieldname: str, typed: str) -> tuple[list[str], 
         else:
             fits.insert(1, (exact, count))
     if not fits:
-        raise EntityNotFoundError(f"no {fieldname} named {typed!r} in the index")
+        values = [(names.display_name(dict(group)), sum(n for _, n in group)) for group in by_key.values()]
+        nearest = NameList(values).nearest(typed)
+        raise EntityNotFoundError(f"no {fieldname} named {typed!r} in the index"
+                                  + (f"; did you mean {', '.join(nearest)}?" if nearest else ""), nearest)
     best = [name for name, _ in by_key[fits[0][0]]]
     also = [names.display_name(dict(by_key[key])) for key, _ in fits[1:6]]
     return best, also

@@ -101,6 +101,7 @@ class QueryParser:
         if not text.strip():
             raise QueryError("empty query")
         repaired, warnings = syntax.repair(text)
+        repaired = self._readable_dates(repaired, warnings)
         if strict and warnings:
             raise QueryError(warnings[0])
         if is_shouted(repaired, self.options):  # caps lock on: AND, OR and NOT are words, not operators
@@ -126,6 +127,25 @@ class QueryParser:
         if parsed is query.NullQuery or isinstance(parsed, type(query.NullQuery)):
             raise QueryError("nothing to search: " + ("; ".join(warnings) or "the query has only stop words"))
         return Parsed(self._bounded(parsed, searcher, warnings, budget or Budget()), warnings, kind)
+
+    def _readable_dates(self, text: str, warnings: list[str]) -> str:
+        """``text`` without the ``published:`` values that are no date the index can search
+        (``published:"march 1987"``), each dropped with a warning that says how to write one:
+        Whoosh would match nothing, silently."""
+        tokens = syntax.tokenize(text)
+        dropped: set[int] = set()
+        for i, token in enumerate(tokens):
+            if token.kind not in ("word", "phrase") or field_before(tokens, i) != "published":
+                continue
+            value = token.text.strip('"').lstrip("<>=")
+            if not value or any(c in value for c in "*?"):
+                continue
+            if isinstance(self.schema["published"].parse_query("published", value), type(query.NullQuery)):
+                dropped.update((i - 1, i))
+                warnings.append(f"{tokens[i - 1].text}{token.text} is no date that can be searched "
+                                "(write published:1987, published:1987-03, published:1987-03-26 or a range "
+                                "published:[1987-03-01 TO 1987-03-31]); ignored it")
+        return "".join(t.text for i, t in enumerate(tokens) if i not in dropped) if dropped else text
 
     def unbounded(self, text: str, reader: Any) -> Any:
         """The query as Whoosh's own parser reads ``text`` (a well-formed query) with its
@@ -206,9 +226,9 @@ class QueryParser:
         elif any(c in written for c in "*?~^[]{}") or any(c.isdigit() for c in written):
             return token.text
         table = variants.aliases()
-        others = table.names(written, any_case=fieldname in ENTITY_FIELDS)
+        others = variants.widening(table.names(written, any_case=fieldname in ENTITY_FIELDS))
         if fieldname == "place" and not others:
-            others = table.place_of(written)
+            others = variants.widening(table.place_of(written))
         elif fieldname == "group":
             others = table.demonyms_of(written) or table.demonyms_of((table.place_of(written) or [""])[0])
         if token.kind == "word":

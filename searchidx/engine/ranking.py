@@ -95,6 +95,7 @@ def search(request: SearchRequest, searcher: Any, parse: Parse, hits: HitMaker, 
     else:
         results = _ranked(searcher, parsed, wanted, order, budget)
         ranked = [results[i] for i in range(results.scored_length())]
+    real = matched  # what facets count: the paragraphs holding every word, never the fallback's
     if len(matched) < options.relax_below and first.kind == "keywords" and not budget.cut:
         # Too few paragraphs hold every word: after them come those holding some
         # of the words, most first (the "last" matching strategy of Meilisearch).
@@ -120,8 +121,24 @@ def search(request: SearchRequest, searcher: Any, parse: Parse, hits: HitMaker, 
     marks = Marks.of(parsed, searcher.reader()) if request.highlight else None
     page = [hits.hit(rank, ranked[rank - 1], marks, request.whole)
             for rank in range(request.offset + 1, len(ranked) + 1)]
-    counted = facets(matched, request.facets) if request.facets else {}
+    counted = facets(real, request.facets) if request.facets else {}
+    if request.sort != "score" and matched:
+        warnings += _undated(searcher, matched, request.sort)
     return Found(page, total, every_word, time.perf_counter() - started, warnings, counted, exact)
+
+
+def _undated(searcher: Any, matched: set[int], sort: str) -> list[str]:
+    """A warning when some or all of the matching paragraphs have no publication date that
+    a date order can place (an index of files without dates, or dates it could not read)."""
+    column = searcher.reader().column_reader("published", translate=False)
+    undated = sum(1 for docnum in matched if column[docnum] in (None, _UNDATED))
+    if undated == len(matched):
+        return [f"no matching paragraph has a publication date that can be read: the {sort} order "
+                "leaves them in the index's order"]
+    if undated:
+        return [f"{undated:,} of {len(matched):,} matching paragraphs have no publication date that can be "
+                f"read; they come last"]
+    return []
 
 
 def _ranked(searcher: Any, parsed: Any, limit: int | None, order: dict[str, Any], budget: Budget) -> Any:
