@@ -12,9 +12,10 @@ import logging
 import os
 import re
 import stat
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 from .dates import parse_date
 from .errors import InputError
@@ -182,6 +183,9 @@ def read_articles(sources: Iterable[Source], on_warning: Notices | Warn | None =
     """Every article in ``sources``; unreadable files and records are warned about and skipped."""
     notices = Notices.of(on_warning)
     for source in sources:
+        if source.is_jsonl:
+            yield from _stream_jsonl(source, notices)
+            continue
         try:
             data = _read(source)
             text = decode(data, str(source.path), notices.warn)
@@ -206,11 +210,56 @@ def read_articles(sources: Iterable[Source], on_warning: Notices | Warn | None =
 _TOO_LONG = f"too long for one article (at most {MAX_ARTICLE_CHARS:,} characters); split it into smaller files"
 
 
+def _stream_jsonl(source: Source, notices: Notices) -> Iterator[Article]:
+    """The articles of a JSON Lines file, read a line at a time: memory does not grow with
+    the file. The file is judged by its start (binary, UTF-16) and each line decoded apart
+    (UTF-8, else Windows-1252 with a warning naming the line)."""
+    name = str(source.path)
+    try:
+        with source.path.open("rb") as handle:
+            head = handle.read(_SNIFF_BYTES)
+            if head.startswith((b"\xff\xfe", b"\xfe\xff")):  # UTF-16: rare; read whole
+                yield from parse_jsonl(decode(head + handle.read(), name, notices.warn), source, notices)
+                return
+            if _binary(head):
+                raise UnreadableFile("binary file")
+            handle.seek(0)
+            found = yield from parse_jsonl(_decoded_lines(handle, name, notices), source, notices)
+    except OSError as error:
+        notices.skip(f"{source.path}: cannot read: {error.strerror}{_link(source.path)}")
+        return
+    except UnreadableFile as error:
+        notices.skip(f"{source.path}: {error}")
+        return
+    if not found:
+        notices.skip(f"{source.path}: {'only whitespace' if source.path.stat().st_size else 'empty file'}")
+
+
+#: Bytes of a file's start that tell whether it is text.
+_SNIFF_BYTES = 8192
+
+
+def _decoded_lines(handle: BinaryIO, name: str, notices: Notices) -> Iterator[str]:
+    """The lines of a binary file as text: UTF-8 (a BOM skipped), a line that is not read
+    as Windows-1252 with a warning; NUL characters removed with a warning."""
+    for lineno, raw in enumerate(handle, start=1):
+        if lineno == 1 and raw.startswith(b"\xef\xbb\xbf"):
+            raw = raw[3:]
+        try:
+            line = raw.decode("utf-8")
+        except UnicodeDecodeError as error:
+            notices.warn(f"{name}:{lineno}: not UTF-8 (byte {error.start}); read as Windows-1252")
+            line = raw.decode("cp1252", errors="replace")
+        if "\x00" in line:
+            nuls = line.count("\x00")
+            line = line.replace("\x00", "")
+            notices.warn(f"{name}:{lineno}: {nuls:,} NUL character{'s' if nuls > 1 else ''} removed")
+        yield line.rstrip("\r\n")
+
+
 def _read(source: Source) -> bytes:
-    """The bytes of a file; :class:`UnreadableFile` for a text file over :data:`MAX_FILE_BYTES`
+    """The bytes of a text file; :class:`UnreadableFile` for one over :data:`MAX_FILE_BYTES`
     (of which no more is read)."""
-    if source.is_jsonl:
-        return source.path.read_bytes()
     with source.path.open("rb") as handle:
         data = handle.read(MAX_FILE_BYTES + 1)
         if len(data) > MAX_FILE_BYTES:
@@ -357,13 +406,17 @@ def split_long(text: str, limit: int | None = None) -> list[str]:
     return pieces
 
 
-def parse_jsonl(text: str, source: Source, on_warning: Notices | Warn | None = None) -> Iterator[Article]:
-    """Articles from JSON Lines: ``id``, ``title``, ``date``, ``text``; other keys become metadata."""
+def parse_jsonl(text: str | Iterable[str], source: Source,
+                on_warning: Notices | Warn | None = None) -> Generator[Article, None, int]:
+    """Articles from JSON Lines (a text, or its lines one at a time): ``id``, ``title``,
+    ``date``, ``text``; other keys become metadata. Returns how many lines held a record."""
     notices = Notices.of(on_warning)
     name = source.path
-    for lineno, line in enumerate(text.splitlines(), start=1):
+    records = 0
+    for lineno, line in enumerate(text.splitlines() if isinstance(text, str) else text, start=1):
         if not line.strip():
             continue
+        records += 1
         try:
             record = json.loads(line)
         except json.JSONDecodeError as error:
@@ -404,6 +457,7 @@ def parse_jsonl(text: str, source: Source, on_warning: Notices | Warn | None = N
             source=f"{name}:{lineno}",
             metadata=metadata,
         )
+    return records
 
 
 def _short(value: object, limit: int = 60) -> str:

@@ -417,28 +417,44 @@ def cmd_search(args: argparse.Namespace, env: Env) -> int:
             for line in env.stdin:
                 if line.strip():
                     try:
-                        _search_one(idx, line.strip(), args, env, many + 1)
+                        if not _search_one(idx, line.strip(), args, env, many + 1):
+                            status = max(status, ExitStatus.ERROR)
                         many += 1
                     except QueryError as error:
                         env.error(f"bad query {printable(line.strip())!r}: {error}")
                         status = ExitStatus.USAGE
         return status
     with SearchIndex.open(default_index_path(args.index)) as idx:
-        _search_one(idx, " ".join(args.query), args, env)
-    return ExitStatus.OK
+        found = _search_one(idx, " ".join(args.query), args, env)
+    return ExitStatus.OK if found else ExitStatus.ERROR
 
 
-def _search_one(idx: SearchIndex, query: str, args: argparse.Namespace, env: Env, many: int = 0) -> None:
+def _search_one(idx: SearchIndex, query: str, args: argparse.Namespace, env: Env, many: int = 0) -> bool:
     """One query of ``searchidx search``: warnings on stderr, results on stdout (with "did
-    you mean" in the formats people read, and on stderr beside the others)."""
+    you mean" in the formats people read, and on stderr beside the others). False, with one
+    line on stderr and nothing on stdout, for a page or offset past the last hit."""
     offset = (args.page - 1) * args.limit if args.page else args.offset
     results = idx.search(query, limit=args.limit, offset=offset, sort=args.sort, whole=args.whole,
                          facets=args.facets, time_limit=args.time_limit)
+    if offset and not results.hits and results.total:
+        env.error(past_the_end(results.total, offset, args.limit, args.page))
+        return False
     for warning in results.warnings:
         env.warn(f"query: {warning}")
     if results.suggestion and args.format not in HUMAN_FORMATS:
         env.info(f"did you mean: {printable(results.suggestion)}")
     write_results(results, env.stdout, args.format, width=env.width, color=env.color, many=many)
+    return True
+
+
+def past_the_end(total: int, offset: int, limit: int, page: int | None) -> str:
+    """The message for a page or an offset past the last hit."""
+    noun = "paragraph matches" if total == 1 else "paragraphs match"
+    if page:
+        pages = -(-total // limit)
+        return (f"page {page} is past the end: {total} {noun}, {pages} page{'s' * (pages > 1)} of {limit} "
+                f"(the last is --page {pages})")
+    return f"offset {offset} is past the end: {total} {noun} (the last is --offset {total - 1})"
 
 
 def cmd_explain(args: argparse.Namespace, env: Env) -> int:

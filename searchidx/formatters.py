@@ -134,12 +134,15 @@ def write_suggestion(results: SearchResults, out: TextIO, *, color: bool = False
 
 
 def summary_line(results: SearchResults) -> str:
-    """``3 of 17 paragraphs (12 ms)``: which hits were shown, of how many, and the time."""
+    """``3 of 17 paragraphs (12 ms)``: which hits were shown, of how many ("at least" when
+    the time limit cut the count short), and the time."""
     shown = len(results)
     noun = "paragraph" if results.total == 1 and results.total_exact else "paragraphs"
     total = results.total_text
-    if (shown == results.total and results.total_exact) or not (shown or results.offset):
-        counted = f"{total} {noun}"  # all of them, or only the count (limit 0)
+    if not shown and results.offset and results.total:
+        counted = f"0 of {total} {noun}: offset {results.offset} is past the end"
+    elif (shown == results.total and results.total_exact) or not (shown or results.offset):
+        counted = f"{total} {noun}"  # all, or only the count (limit 0)
     elif results.offset:
         counted = f"{results.offset + 1}-{results.offset + shown} of {total} {noun}"
     else:

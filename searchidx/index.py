@@ -19,7 +19,16 @@ from typing import TYPE_CHECKING
 
 from . import export as exporting
 from .engine import SORTS, Engine, SearchRequest
-from .errors import IndexExistsError, IndexNotFoundError, InputError, QueryError
+from .engine.storage import REBUILD_FOLDER
+from .errors import (
+    IndexAccessError,
+    IndexExistsError,
+    IndexNotFoundError,
+    InputError,
+    QueryError,
+    SearchidxError,
+    advice,
+)
 from .export import DEFAULT_MAX_BYTES, DEFAULT_NAME
 from .models import (
     ENTITY_FIELDS,
@@ -152,9 +161,12 @@ class SearchIndex:
 
         New and changed articles are committed every ``commit_every`` articles: a run that
         is interrupted keeps its commits, and running it again skips them. A ``rebuild`` is
-        one commit, so that the old index stays whole until the new one replaces it. The
+        built beside the index (in its ``rebuild`` folder) and swapped in with one commit, so
+        that the old index serves until then; one cut short resumes where it stopped. The
         index lock is awaited up to ``lock_timeout`` seconds
-        (:class:`~searchidx.errors.IndexLockedError`).
+        (:class:`~searchidx.errors.IndexLockedError`). A full disk, read-only media and other
+        refusals of the system raise :class:`~searchidx.errors.IndexAccessError` saying what
+        the index holds (its last commit) and what to do.
         """
         from .articles import Notices, count_articles, find_sources, read_articles
 
@@ -194,10 +206,50 @@ class SearchIndex:
              on_progress: Progress | None, warn: Warn, options: IndexingOptions) -> IndexingReport:
         from .indexing import IndexingRun
 
-        known = {} if rebuild else self._engine.fingerprints()
-        run = IndexingRun(self.model, known, report, options, warn, on_progress, total, rebuild)
-        return run.run(articles, lambda report, clear, known: self._write(report, options.lock_timeout, clear,
-                                                                          known))
+        if rebuild:
+            return self._rebuild(articles, report, total, on_progress, warn, options)
+        run = IndexingRun(self.model, self._engine.fingerprints(), report, options, warn, on_progress, total)
+        return run.run(articles, lambda report, known: self._write(report, options.lock_timeout, known))
+
+    def _rebuild(self, articles: Iterable[Article], report: IndexingReport, total: int | None,
+                 on_progress: Progress | None, warn: Warn, options: IndexingOptions) -> IndexingReport:
+        """Build the index anew beside the old one (in its ``rebuild`` folder, committed in
+        batches, so that a rebuild cut short resumes where it stopped), then swap it in with
+        one commit. The old index serves searches until then; no other writer runs meanwhile."""
+        from .indexing import IndexingRun
+
+        side_path = self.path / REBUILD_FOLDER
+        try:
+            with self._engine.locked(options.lock_timeout):
+                with self._side(side_path) as side:
+                    run = IndexingRun(self.model, side.fingerprints(), report, options, warn, on_progress, total)
+                    run.run(articles, lambda report, known: side._writing(report, options.lock_timeout, known))
+                    stale = set(run.known) - run.seen  # left by a rebuild of other files cut short
+                    if stale:
+                        with side._writing(IndexingReport(), options.lock_timeout) as writer:
+                            for article_id in stale:
+                                writer.delete(article_id)
+                    self._engine.replace_with(side._engine)
+                shutil.rmtree(side_path, ignore_errors=True)
+        except IndexAccessError as error:
+            raise self._refused(error, rebuilding=side_path if Engine.exists(side_path) else None) from error
+        report.commits = 1  # (the commits of the index: the batches went to the folder beside)
+        return report
+
+    def _side(self, path: Path) -> SearchIndex:
+        """The index being rebuilt in ``path``: the one a rebuild cut short left, or a new one."""
+        try:
+            side = SearchIndex.open(path)
+            if side.model == self.model:
+                return side
+            side.close()
+        except IndexNotFoundError:
+            pass
+        except SearchidxError:  # damaged, or from another version of searchidx: start again
+            pass
+        if path.exists():
+            shutil.rmtree(path)
+        return SearchIndex.create(path, model=self.model)
 
     @contextmanager
     def writer(self, *, lock_timeout: float = LOCK_TIMEOUT) -> Iterator[IndexWriter]:
@@ -219,14 +271,38 @@ class SearchIndex:
         report.commits += writer.changed
 
     @contextmanager
-    def _write(self, report: IndexingReport, lock_timeout: float, clear: bool = False,
+    def _write(self, report: IndexingReport, lock_timeout: float,
                known: dict[str, str] | None = None) -> Iterator[IndexWriter]:
+        try:
+            with self._writing(report, lock_timeout, known) as writer:
+                yield writer
+        except IndexAccessError as error:
+            raise self._refused(error) from error
+
+    @contextmanager
+    def _writing(self, report: IndexingReport, lock_timeout: float,
+                 known: dict[str, str] | None = None) -> Iterator[IndexWriter]:
         from .indexing import IndexWriter
 
-        with self._engine.writer(timeout=lock_timeout, clear=clear) as paragraphs:
+        with self._engine.writer(timeout=lock_timeout) as paragraphs:
             if known is None:
-                known = {} if clear else self._engine.fingerprints()
+                known = self._engine.fingerprints()
             yield IndexWriter(self.model, paragraphs, known, report)
+
+    def _refused(self, error: IndexAccessError, rebuilding: Path | None = None) -> IndexAccessError:
+        """``error`` told with what the index holds now (its last commit), what a rebuild
+        cut short keeps, and what to do."""
+        try:
+            articles, paragraphs, _ = self._engine.counts()
+            state = f"the index is at its last commit ({articles} articles, {paragraphs} paragraphs)"
+        except SearchidxError:
+            state = "the index is at its last commit"
+        if rebuilding is not None:
+            state = (f"{state.replace('at its last commit', 'unchanged')}; the rebuild keeps what it built in "
+                     f"{rebuilding} and resumes there when run again")
+        told = type(error)("; ".join(part for part in (str(error), state, advice(error)) if part))
+        told.errno = error.errno
+        return told
 
     def delete(self, article_ids: Iterable[str], *, lock_timeout: float = LOCK_TIMEOUT) -> IndexingReport:
         """Remove articles (all their paragraphs) in one commit; ids the index does not hold
@@ -268,7 +344,9 @@ class SearchIndex:
         Expensive queries are bounded: a wildcard or fuzzy word standing for thousands of
         words keeps the most frequent (with a warning), and ranking stops after
         ``time_limit`` seconds (default: the index's ``SearchOptions.time_limit``, 10 s;
-        ``None``: no limit) with the best hits found by then, a complete total, and a warning.
+        ``None``: no limit) with the best hits found by then and a warning; the total is then
+        exact when it could be counted in time, else a lower bound (``results.total_exact``).
+        The whole call takes about the limit.
         """
         if (limit is not None and limit < 0) or offset < 0:
             raise QueryError(f"limit and offset must be 0 or more (limit={limit}, offset={offset})")
@@ -276,7 +354,7 @@ class SearchIndex:
         request = SearchRequest(query, limit=limit, offset=offset, strict=strict, sort=sort, whole=whole,
                                 facets=facets, highlight=highlight, time_limit=limit_seconds)
         found = self._engine.search(request)
-        suggest = found.every_word < self._engine.options.suggest_below
+        suggest = found.total_exact and found.every_word < self._engine.options.suggest_below
         suggestion = self._engine.suggest(query) if suggest else None
         return SearchResults(query=query, hits=found.hits, total=found.total, seconds=found.seconds,
                              offset=offset, warnings=found.warnings, facets=found.facets, suggestion=suggestion,

@@ -28,8 +28,8 @@ PIPELINE_VERSION = 3
 
 Progress = Callable[[int, "int | None"], None]
 Warn = Callable[[str], None]
-#: Opens a writer: (report, clear, known fingerprints or None) -> context manager of an IndexWriter.
-OpenWriter = Callable[[IndexingReport, bool, "dict[str, str] | None"], AbstractContextManager["IndexWriter"]]
+#: Opens a writer: (report, known fingerprints) -> context manager of an IndexWriter.
+OpenWriter = Callable[[IndexingReport, "dict[str, str]"], AbstractContextManager["IndexWriter"]]
 
 
 def fingerprint(article: Article, model: str) -> str:
@@ -117,21 +117,19 @@ class IndexingRun:
     processes for large runs) and written, committed every ``options.commit_every`` articles;
     unchanged ones and ids seen before in the run are skipped.
 
-    A ``rebuild`` is one commit that replaces the index, so that a failed one leaves the
-    old index whole; other runs commit in batches, so that a run killed half-way keeps what
-    it committed and the next run skips it.
+    Commits come in batches, so that a run killed half-way keeps what it committed and the
+    next run skips it (a rebuild runs into an index of its own, then swaps it in).
     """
 
     def __init__(self, model: str, known: dict[str, str], report: IndexingReport, options: IndexingOptions,
                  warn: Warn, on_progress: Progress | None = None, total: int | None = None,
-                 rebuild: bool = False) -> None:
+) -> None:
         if options.commit_every < 1:
             raise InputError(f"commit_every must be at least 1, not {options.commit_every}")
         self.model = model
         self.known = known  #: article id -> fingerprint, of what the index holds
         self.report = report
         self.options = options
-        self.rebuild = rebuild
         self.total = total
         self._warn = warn
         self._on_progress = on_progress
@@ -150,7 +148,7 @@ class IndexingRun:
         analysed = analyse(chunks, self.model, workers, self.options.cluster)
         finished = False
         while not finished:
-            with open_writer(self.report, self.rebuild, self.known) as writer:
+            with open_writer(self.report, self.known) as writer:
                 batch = 0
                 for chunk, mentions in analysed:
                     for article, found in zip(chunk, mentions):
@@ -158,14 +156,19 @@ class IndexingRun:
                         writer.put(article, digest, found, replacing)
                         self._progress()
                     batch += len(chunk)
-                    if not self.rebuild and batch >= self.options.commit_every:
+                    if batch >= self.options.commit_every:
                         break
                 else:
                     finished = True
-            if batch or self.rebuild:  # (a writer that wrote nothing did not commit)
+            if batch:  # (a writer that wrote nothing did not commit)
                 self.report.commits += 1
                 log.info("committed %d articles", batch)
         return self.report
+
+    @property
+    def seen(self) -> set[str]:
+        """The ids of the articles the run has read so far."""
+        return self._seen
 
     def _changed(self, articles: Iterable[Article]) -> Iterator[Article]:
         """The articles to analyse: new or changed, each id once."""

@@ -222,8 +222,8 @@ class Explanation:
 @dataclass(frozen=True)
 class SearchResults:
     """The hits of one search (iterable), with the total number of matching paragraphs:
-    exact, or when counting them all would cost more than the search (``total_exact`` False)
-    a lower bound: at least ``total`` paragraphs match (shown as ``10,000+``)."""
+    exact, or a lower bound (``total_exact`` False; shown as ``10,000+``) when counting them
+    all would cost more than the search, or the time limit cut the count short."""
 
     query: str
     hits: list[Hit]
@@ -254,6 +254,8 @@ class SearchResults:
                                     "offset": self.offset,
                                     "seconds": round(self.seconds, 4), "warnings": self.warnings,
                                     "hits": [hit.to_dict() for hit in self.hits]}
+        if not self.total_exact:
+            document["total_exact"] = False
         if self.suggestion:
             document["suggestion"] = self.suggestion
         if self.facets:

@@ -25,15 +25,14 @@ from pathlib import Path
 from typing import Any
 
 from whoosh.index import LockError
-from whoosh.writing import CLEAR
 
-from ..errors import IndexLockedError, access_error
+from ..errors import IndexLockedError, os_error
 from ..models import ENTITY_FIELDS, EntityCount, EntityPage, Explanation, Hit, IndexCheck
 from ..settings import SearchOptions
-from . import browse, ranking, spelling, storage
+from . import browse, compat, ranking, spelling, storage
 from .facets import FacetCounter
 from .highlight import HitMaker, stored_hit
-from .matching import live_terms
+from .matching import Budget, live_terms
 from .parsing import Parsed, QueryParser
 from .ranking import SORTS, Found, SearchRequest
 from .schema import Meta
@@ -43,6 +42,8 @@ __all__ = ["SORTS", "Engine", "Found", "ParagraphWriter", "SearchRequest"]
 
 #: Merge all segments after a write when deleted paragraphs make the index this much bigger.
 MERGE_DELETED_RATIO = 1.3
+#: Megabytes of postings a writer keeps in memory before it spills them to temporary files.
+WRITER_MB = 256
 
 
 class _Reading:
@@ -131,36 +132,84 @@ class Engine:
     # -- writing -------------------------------------------------------------------------
 
     @contextmanager
-    def writer(self, timeout: float = 5.0, clear: bool = False) -> Iterator[ParagraphWriter]:
-        """A writer that commits when the block ends and discards everything if it raises.
-
-        With ``clear``, the commit replaces the whole index with what was written, in one step.
-        A writer that changed nothing does not commit: readers keep their searchers.
+    def writer(self, timeout: float = 5.0) -> Iterator[ParagraphWriter]:
+        """A writer that commits when the block ends and discards everything if it raises
+        (a full disk, an I/O error: :class:`IndexAccessError`, and the index stays at its last
+        commit). A writer that changed nothing does not commit: readers keep their searchers.
         """
         try:
-            writer = self._ix.writer(timeout=timeout, delay=0.1, limitmb=256)
+            writer = compat.open_writer(self._ix, timeout, WRITER_MB)
         except LockError:
             raise IndexLockedError(
                 f"{self.path} is locked: another process is indexing it (waited {timeout:g} s); "
                 "try again when it has finished"
             ) from None
         except OSError as error:
-            raise access_error(error, self.path, "write to the index at") or error
+            raise os_error(error, self.path, "write to the index at") from error
         paragraphs = ParagraphWriter(writer)
         try:
             yield paragraphs
+            if not paragraphs.changed:
+                discard(writer, self._ix)
+                return
+            writer.commit(mergetype=merge_tiers)
+        except OSError as error:  # a full disk, an I/O error: the commit before stands
+            discard(writer, self._ix)
+            if error.filename and not os.path.abspath(error.filename).startswith(os.path.abspath(self.path)):
+                raise os_error(error, error.filename, "read") from error  # (a file being indexed, the model)
+            raise os_error(error, self.path, "write to the index at") from error
         except BaseException:
-            discard(writer, self.path)
+            discard(writer, self._ix)
             raise
-        if not (clear or paragraphs.changed):
-            discard(writer, self.path)
-            return
-        writer.commit(mergetype=CLEAR if clear else merge_tiers)
         self.close()
-        if self._ix.doc_count_all() > MERGE_DELETED_RATIO * self._ix.doc_count() + 1000:
-            # replaced paragraphs stay on disk until their segments merge: reclaim the space
-            self._ix.optimize()
-        storage.record_sums(self.path, self._ix)
+        try:
+            if self._ix.doc_count_all() > MERGE_DELETED_RATIO * self._ix.doc_count() + 1000:
+                # replaced paragraphs stay on disk until their segments merge: reclaim the space
+                self._merge_all(timeout)
+            storage.record_sums(self.path, self._ix)
+        except OSError as error:
+            raise os_error(error, self.path, "write to the index at") from error
+
+    def _merge_all(self, timeout: float) -> None:
+        """Merge every segment into one (a failed merge leaves the commit before it)."""
+        try:
+            writer = compat.open_writer(self._ix, timeout, WRITER_MB)
+        except LockError:
+            return  # another writer took the index meanwhile: a later commit merges
+        try:
+            writer.commit(optimize=True)
+        except BaseException:
+            discard(writer, self._ix)
+            raise
+
+    @contextmanager
+    def locked(self, timeout: float = 5.0) -> Iterator[None]:
+        """This index's writer lock held for a block: no other process writes meanwhile."""
+        try:
+            lock = compat.acquire_lock(self._ix, timeout)
+        except LockError:
+            raise IndexLockedError(
+                f"{self.path} is locked: another process is indexing it (waited {timeout:g} s); "
+                "try again when it has finished"
+            ) from None
+        except OSError as error:
+            raise os_error(error, self.path, "write to the index at") from error
+        try:
+            yield
+        finally:
+            lock.release()
+
+    def replace_with(self, other: Engine) -> None:
+        """Make the last commit of ``other`` (an index in a folder on the same disk, like
+        the one ``--rebuild`` builds inside this one) this index's next commit, in one step
+        (see :func:`storage.adopt`). Call it inside :meth:`locked`."""
+        try:
+            storage.adopt(self.path, self._ix, other.path, other._ix)
+            self.close()
+            compat.remove_leftovers(self._ix)
+            storage.record_sums(self.path, self._ix)
+        except OSError as error:
+            raise os_error(error, self.path, "write to the index at") from error
 
     def fingerprints(self) -> dict[str, str]:
         """Article id -> fingerprint of the text its live paragraphs were indexed from."""
@@ -215,8 +264,8 @@ class Engine:
         with self._read() as reading:
             searcher = reading.searcher
 
-            def parse(text: str, strict: bool, any_word: bool) -> Parsed:
-                return self._parser.parse(text, searcher, strict, any_word)
+            def parse(text: str, strict: bool, any_word: bool, budget: Budget | None) -> Parsed:
+                return self._parser.parse(text, searcher, strict, any_word, budget)
 
             return ranking.search(request, searcher, parse, self._hits, reading.facets.count, self.options)
 
@@ -225,7 +274,8 @@ class Engine:
         with self._read() as reading:
             searcher = reading.searcher
             return ranking.explain(text, limit, searcher,
-                                   lambda t, strict, any_word: self._parser.parse(t, searcher, strict, any_word),
+                                   lambda t, strict, any_word, budget: self._parser.parse(t, searcher, strict,
+                                                                                         any_word, budget),
                                    self.options)
 
     def similar(self, article_id: str, paragraph: int, limit: int = 10) -> tuple[list[Hit], float]:

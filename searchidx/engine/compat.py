@@ -13,15 +13,18 @@ from __future__ import annotations
 import functools
 import mmap
 import os
-from collections.abc import Iterator
+import shutil
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import whoosh
 from whoosh.codec import whoosh3
 from whoosh.filedb.filestore import FileStorage
 from whoosh.filedb.structfile import BufferFile, StructFile
+from whoosh.index import TOC, LockError
 from whoosh.matching.wrappers import FilterMatcher
 from whoosh.searching import Searcher
+from whoosh.util.filelock import try_for
 
 from ..errors import SearchidxError
 
@@ -111,10 +114,18 @@ class MappedStorage(FileStorage):  # type: ignore[misc]
         return _MappedFile(memoryview(mapped), name=name, **kwargs)
 
 
-def expanded_words(node: Any, reader: Any) -> list[Any]:
+def expanded_words(node: Any, reader: Any, stop: Callable[[], bool] | None = None) -> list[Any]:
     """The words of the index a wildcard, prefix, fuzzy term or range stands for (Whoosh
-    keeps this behind ``MultiTerm._btexts``)."""
-    return list(node._btexts(reader))
+    keeps this behind ``MultiTerm._btexts``); those found until ``stop()`` is true, if given
+    (it is asked every 256 words of the scan)."""
+    if stop is None:
+        return list(node._btexts(reader))
+    words = []
+    for count, word in enumerate(node._btexts(reader)):
+        if count % 256 == 255 and stop():
+            break
+        words.append(word)
+    return words
 
 
 def segment_offset(searcher: Any) -> int:
@@ -136,6 +147,91 @@ def posting_ids(postings: Any) -> tuple[set[int], set[int]]:
             postings._next_block()
         return ids, deleted
     return set(postings.all_ids()), deleted
+
+
+def open_writer(ix: Any, timeout: float, limitmb: int) -> Any:
+    """A writer of ``ix``, its lock awaited up to ``timeout`` seconds (``LockError``), once
+    the files left by writers that failed or were killed are removed. Whoosh takes the
+    lock inside the writer and keeps it when the writer then fails to start (a full
+    disk): this takes it first, so that a failed start releases it."""
+    lock = acquire_lock(ix, timeout)
+    try:
+        remove_leftovers(ix)
+        writer = ix.writer(_lk=False, limitmb=limitmb)
+    except BaseException:
+        lock.release()
+        raise
+    writer.writelock = lock
+    return writer
+
+
+def acquire_lock(ix: Any, timeout: float) -> Any:
+    """The writer lock of ``ix``, awaited up to ``timeout`` seconds (``LockError``); release
+    it with its ``release()``."""
+    lock = ix.lock("WRITELOCK")
+    if not try_for(lock.acquire, timeout=timeout, delay=0.1):
+        raise LockError
+    return lock
+
+
+def last_commit(ix: Any) -> tuple[Any, list[Any]]:
+    """The schema and the segments of the latest commit of ``ix``."""
+    toc = TOC.read(ix.storage, ix.indexname)
+    return toc.schema, list(toc.segments)
+
+
+def commit_segments(ix: Any, schema: Any, segments: list[Any]) -> None:
+    """Commit ``segments`` (whose files are in the folder of ``ix`` already) as the next
+    commit of ``ix``, in place of all it held: a new table of contents, written beside and
+    renamed into place as Whoosh commits (call it holding the writer's lock)."""
+    TOC(schema, segments, ix.latest_generation() + 1).write(ix.storage, ix.indexname)
+
+
+def remove_leftovers(ix: Any) -> None:
+    """Remove the files no commit of ``ix`` needs (call it holding the writer's lock): the
+    segments and tables of contents of older commits and of writers that failed or were
+    killed (Whoosh cleans only at a commit), tables of contents half-written, and the
+    writer's temporary folder."""
+    storage, name = ix.storage, ix.indexname
+    names = os.listdir(storage.folder)  # (Whoosh's own listing takes any error for an empty folder)
+    tocs, segments = TOC._pattern(name), TOC._segment_pattern(name)
+    generation = max((int(m.group(1)) for m in map(tocs.match, names) if m), default=-1)
+    if generation < 0:
+        return
+    keep = {segment.segment_id() for segment in TOC.read(storage, name, generation).segments}
+    for file in names:
+        toc, segment = tocs.match(file), segments.match(file)
+        old_toc = toc is not None and int(toc.group(1)) != generation
+        if old_toc or (segment and segment.group(1) not in keep) or file.startswith(f"_{name}_") and ".toc." in file:
+            storage.delete_file(file)
+    shutil.rmtree(os.path.join(storage.folder, f"{name}.tmp"), ignore_errors=True)
+
+
+def cancel_writer(writer: Any, ix: Any) -> None:
+    """Cancel a Whoosh writer, removing every file it had begun, and release its lock; for a
+    writer that failed half-way through a commit too (a full disk fails the flush of its
+    last buffers, and Whoosh's ``cancel()`` then stops before releasing the lock). Files
+    are removed before the lock is released, so that the next writer's are never touched."""
+    if writer.is_closed:
+        return
+    try:
+        writer._close_segment()  # (closing writes a segment's last files)
+    except Exception:  # its buffers could not be flushed: the files are removed all the same
+        pass
+    try:
+        remove_leftovers(ix)
+    except Exception:  # (the error being handled matters more) the next writer removes them
+        pass
+    finally:
+        searcher = writer._searcher  # (opened by deletions)
+        for release in (searcher and searcher._orig_close, writer._tempstorage.destroy, writer.writelock.release):
+            try:
+                if release:
+                    release()
+            except Exception:  # the folder is gone already
+                pass
+        writer._searcher = None
+        writer.is_closed = True
 
 
 def segment_ids(ix: Any) -> list[str]:

@@ -10,6 +10,7 @@ becomes).
 from __future__ import annotations
 
 import bisect
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -22,8 +23,10 @@ class DocSet(query.Query):  # type: ignore[misc]  # Whoosh has no type hints
     """A precomputed set of paragraphs, matched with a constant score: what a wildcard
     that stands for many words becomes. It still lists its words, for highlighting."""
 
-    def __init__(self, fieldname: str, words: list[bytes], docnums: list[int], label: str) -> None:
+    def __init__(self, fieldname: str, words: list[bytes], docnums: list[int], label: str,
+                 complete: bool = True) -> None:
         self.fieldname, self.words, self.docnums, self.label = fieldname, words, docnums, label
+        self.complete = complete  #: False when the time limit stopped the reading of its words
         self.boost = 1.0
 
     def __str__(self) -> str:
@@ -70,16 +73,43 @@ class UnrankedMatcher(matching.ListMatcher):  # type: ignore[misc]
         return float("inf")
 
 
-def matching_docs(parsed: Any, searcher: Any) -> set[int]:
+class Budget:
+    """The time one search may take, shared by its steps (expanding wildcards, ranking,
+    counting): a step that runs out stops early and says so in :attr:`cut`. Early steps
+    may take a share of the time only, so that later ones have some left."""
+
+    def __init__(self, seconds: float | None = None) -> None:
+        self.started = time.perf_counter()
+        self.seconds = seconds  #: None: no limit
+        self.skipped = 0  #: the steps skipped or stopped early
+
+    @property
+    def cut(self) -> bool:
+        """True once a step was skipped or stopped early for want of time."""
+        return self.skipped > 0
+
+    def spent(self, share: float = 1.0) -> bool:
+        """True once ``share`` of the time has passed (the caller then skips a step)."""
+        if self.seconds is not None and time.perf_counter() > self.started + share * self.seconds:
+            self.skipped += 1
+            return True
+        return False
+
+
+def matching_docs(parsed: Any, searcher: Any, budget: Budget | None = None, share: float = 1.0) -> set[int]:
     """The live paragraphs a query matches, as set algebra over the postings of its terms.
-    Ranges and wildcards become the terms they stand for; phrases are left to Whoosh."""
+    Ranges and wildcards become the terms they stand for; phrases are left to Whoosh.
+
+    With a ``budget`` that runs out (``share`` of its time), the terms not read yet count as
+    matching nothing, so that the set is a subset of the matches (``budget.cut`` says so)."""
     reader = searcher.reader()
+    budget = budget or Budget()
 
     def docs(node: Any) -> set[int]:
-        if isinstance(node, query.Term):
-            return term_docs(reader, node.fieldname, node.text)
-        if isinstance(node, DocSet):
+        if isinstance(node, DocSet):  # (read already)
             return set(node.docnums)
+        if isinstance(node, query.Term):
+            return set() if budget.spent(share) else term_docs(reader, node.fieldname, node.text)
         if isinstance(node, query.Every) and not node.fieldname:
             return set(reader.all_doc_ids())
         if isinstance(node, query.And | query.Require):
@@ -87,20 +117,31 @@ def matching_docs(parsed: Any, searcher: Any) -> set[int]:
             return set.intersection(*parts) if parts else set()
         if isinstance(node, query.Or):
             return set().union(*(docs(child) for child in node.children()))
-        if isinstance(node, query.AndNot):
-            return docs(node.a) - docs(node.b)
+        if isinstance(node, query.AndNot | query.Not):
+            kept = docs(node.a) if isinstance(node, query.AndNot) else set(reader.all_doc_ids())
+            dropped, partial = exactly(node.b if isinstance(node, query.AndNot) else node.query)
+            return set() if partial else kept - dropped  # (removing too few would keep too many)
         if isinstance(node, query.AndMaybe):
             return docs(node.a)
         if isinstance(node, query.ConstantScoreQuery):
             return docs(node.child)
         if isinstance(node, query.MultiTerm):  # prefix, wildcard, fuzzy, ranges: the union of its words
             field = node.field()
-            return set().union(*(term_docs(reader, field, word) for word in compat.expanded_words(node, reader)))
+            return set().union(*(term_docs(reader, field, word) for word in compat.expanded_words(node, reader)
+                                 if not budget.spent(share)))
         if isinstance(node, query.NumericRange):  # dates and numbers: an OR of indexed terms
             simpler = node.simplify(reader)
             if simpler is not node and not isinstance(simpler, query.NumericRange):
                 return docs(simpler)
-        return set(searcher.docs_for_query(node))
+        return set() if budget.spent(share) else set(searcher.docs_for_query(node))
+
+    def exactly(node: Any) -> tuple[set[int], bool]:
+        """``docs(node)``, and True when the time limit left out some of them."""
+        skipped = budget.skipped
+        found = docs(node)
+        partial = budget.skipped > skipped or any(isinstance(leaf, DocSet) and not leaf.complete
+                                                  for leaf in node.leaves())
+        return found, partial
 
     return docs(parsed)
 

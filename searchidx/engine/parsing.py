@@ -16,7 +16,7 @@ from ..errors import QueryError
 from ..models import ENTITY_FIELDS
 from ..settings import SearchOptions
 from . import compat
-from .matching import DocSet, matching_docs
+from .matching import Budget, DocSet, matching_docs, term_docs
 from .schema import CATCH_ALL, UNPOSITIONED
 
 #: The default operator between query terms. AND: every word must match, as in web search,
@@ -38,6 +38,11 @@ DESCRIPTION_STOP_WORDS = frozenset(STOP_WORDS) | frozenset("""
     there these they those through thus too under until up upon very via was wasn't were weren't what
     whatever where whether which while who whom whose why within without would yours yourself yourselves
     tell describe discuss""".split())
+
+
+#: Shares of a search's time limit that expanding wildcards into words, then reading the
+#: paragraphs of those words, may take: ranking and counting need some of it.
+EXPANDING, READING = 0.4, 0.7
 
 
 @dataclass(frozen=True)
@@ -96,7 +101,8 @@ class QueryParser:
         parser.add_plugin(qparser.PlusMinusPlugin(plusexpr=r"(?<![^\s(])\+", minusexpr=r"(?<![^\s(])-"))
         return parser
 
-    def parse(self, text: str, searcher: Any, strict: bool = False, any_word: bool = False) -> Parsed:
+    def parse(self, text: str, searcher: Any, strict: bool = False, any_word: bool = False,
+              budget: Budget | None = None) -> Parsed:
         """The Whoosh query for ``text``, warnings about what was changed to make it run, and
         the query's kind (see :func:`query_kind`); ``any_word`` joins the words with OR.
 
@@ -137,7 +143,7 @@ class QueryParser:
                 warnings.append("the query has only stop words, which are not indexed")
                 return Parsed(query.NullQuery, warnings, kind)
             raise QueryError("nothing to search: " + ("; ".join(warnings) or "the query is empty"))
-        return Parsed(self._bounded(parsed, searcher, warnings), warnings, kind)
+        return Parsed(self._bounded(parsed, searcher, warnings, budget or Budget()), warnings, kind)
 
     def _readable_dates(self, text: str, warnings: list[str]) -> str:
         """``text`` without the ``published:`` values that are no date the index can search
@@ -164,12 +170,13 @@ class QueryParser:
         the same paragraphs as, for checks."""
         return self._all_words.parse(self.with_variants(syntax.normalize(text), reader))
 
-    def _bounded(self, parsed: Any, searcher: Any, warnings: list[str]) -> Any:
+    def _bounded(self, parsed: Any, searcher: Any, warnings: list[str], budget: Budget) -> Any:
         """``parsed`` with every wildcard, prefix or fuzzy term expanded once into the words it
         stands for; one that stands for more than ``max_scored_expansions`` words made a plain
         set of matching paragraphs (all matches kept, no ranking by it): Whoosh would score a
         union of thousands of terms for minutes. Beyond ``max_expansions`` words, only the
-        most frequent count. Date and number ranges become sets of paragraphs too."""
+        most frequent count. Date and number ranges become sets of paragraphs too. A set
+        whose words are read when the ``budget`` runs out holds those read until then."""
         reader = searcher.reader()
         options = self.options
 
@@ -179,7 +186,7 @@ class QueryParser:
             if isinstance(node, query.NumericRange):
                 # a date range: Whoosh would list every paragraph in it for each matcher it
                 # builds; the set of them, found once from the terms, serves every step
-                return DocSet(node.fieldname, [], sorted(matching_docs(node, searcher)), str(node))
+                return DocSet(node.fieldname, [], sorted(matching_docs(node, searcher, budget)), str(node))
             if isinstance(node, query.Phrase) and node.fieldname in UNPOSITIONED:
                 # the text and title keep no positions: the phrase in the catch-all, its words in the field
                 return query.And([query.Phrase(CATCH_ALL, node.words, slop=node.slop, boost=node.boost),
@@ -191,7 +198,8 @@ class QueryParser:
                 # with the whole vocabulary (7 s instead of 0.1 s at 300,000 paragraphs)
                 node = node.copy()
                 node.prefixlength = FUZZY_PREFIX
-            words = compat.expanded_words(node, reader)
+            skipped = budget.skipped
+            words = compat.expanded_words(node, reader, lambda: budget.spent(EXPANDING))
             fieldname = node.field()
             if len(words) <= options.max_scored_expansions:
                 # the words it stands for, found once: Whoosh would search the vocabulary
@@ -201,14 +209,18 @@ class QueryParser:
                                             boost=node.boost) for word in words]) if words else query.NullQuery
             label = f"{fieldname}:{node.text}{'*' if isinstance(node, query.Prefix) else ''}"
             if len(words) > options.max_expansions:
-                words.sort(key=lambda word: -reader.doc_frequency(fieldname, word))
+                frequency = {word: 0 if budget.spent(EXPANDING) else reader.doc_frequency(fieldname, word)
+                             for word in words}
+                words.sort(key=lambda word: -frequency[word])
                 warnings.append(f"{label} matches {len(words):,} words; searched the {options.max_expansions:,} "
                                 "most frequent")
                 words = words[:options.max_expansions]
             docnums: set[int] = set()
             for word in words:
-                docnums.update(reader.postings(fieldname, word).all_ids())
-            return DocSet(fieldname, words, sorted(docnums), label)
+                if budget.spent(READING):
+                    break
+                docnums.update(term_docs(reader, fieldname, word))
+            return DocSet(fieldname, words, sorted(docnums), label, complete=budget.skipped == skipped)
 
         return parsed.accept(bound)
 

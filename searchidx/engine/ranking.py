@@ -15,7 +15,7 @@ from ..errors import QueryError
 from ..models import Explanation, Hit, HitExplanation, TermScore
 from ..settings import SearchOptions
 from .highlight import HitMaker, Marks
-from .matching import existing_terms, lower_bound, matching_docs
+from .matching import Budget, existing_terms, lower_bound, matching_docs
 from .parsing import DEFAULT_OPERATOR, Parsed, long_query_operator
 
 #: Orders of search results: relevance, or the article's publication date.
@@ -35,7 +35,10 @@ _ORDERS: dict[str, dict[str, Any]] = {
     "newest": {"sortedby": sorting.TranslateFacet(_undated_last, sorting.FieldFacet("published")), "reverse": True},
 }
 
-Parse = Callable[[str, bool, bool], Parsed]  # text, strict, any_word -> Parsed
+#: The share of a search's time limit that counting the matches may take: ranking needs some.
+COUNTING = 0.85
+
+Parse = Callable[[str, bool, bool, "Budget | None"], Parsed]  # text, strict, any_word, budget -> Parsed
 Facets = Callable[[set[int], int], dict[str, list[tuple[str, int]]]]  # matches, top -> names per field
 
 
@@ -43,7 +46,8 @@ Facets = Callable[[set[int], int], dict[str, list[tuple[str, int]]]]  # matches,
 class Found:
     """What a search found: the page of hits, how many paragraphs match, how many of them
     hold every word (fewer when a keyword query was relaxed), the time, the warnings about
-    the query, and the top entity names per field among all matches."""
+    the query, the top entity names per field among all matches, and whether the total is
+    exact (else the time limit cut the count short and it is a lower bound)."""
 
     hits: list[Hit]
     total: int
@@ -77,48 +81,64 @@ def search(request: SearchRequest, searcher: Any, parse: Parse, hits: HitMaker, 
     if request.sort not in SORTS:
         raise QueryError(f"unknown sort order {request.sort!r}; choose one of: {', '.join(SORTS)}")
     started = time.perf_counter()
-    first = parse(request.text, request.strict, False)
+    budget = Budget(request.time_limit)
+    first = parse(request.text, request.strict, False, budget)
     parsed, warnings = first.query, first.warnings
     order = _ORDERS[request.sort]
     wanted = None if request.limit is None else request.offset + request.limit
-    deadline = None if request.time_limit is None else started + request.time_limit
+    # When the term dictionary already shows ``total_floor`` matches, that floor is the total:
+    # counting every match of a common word costs more than finding the top hits. Facets need
+    # them all, and a date order needs every match to sort (and says how many have no date).
+    floor = lower_bound(parsed, searcher.reader()) if not request.facets and request.sort == "score" else None
+    if floor is not None and floor >= options.total_floor:
+        ranked = [] if wanted == 0 else _top(searcher, parsed, wanted, order, budget)
+        if budget.cut:
+            warnings.append(f"the search ran out of time ({request.time_limit:g} s) and was stopped: the hits "
+                            "are the best found until then")
+        return Found(_page(request, ranked, parsed, searcher, hits), options.total_floor, options.total_floor,
+                     time.perf_counter() - started, warnings, {}, False)
+    # The total is counted apart: Whoosh's count of a top-N search drops the matches of
+    # sub-queries it pruned, and still calls itself exact (7,655 for 7,664 here). It is
+    # counted first: counting is fast where ranking may not be, and ranking stops in time.
+    matched = matching_docs(parsed, searcher, budget, COUNTING)
+    every_word, counted_whole = len(matched), not budget.cut
     if wanted == 0:  # only the count is wanted
         ranked = []
     else:
-        results = _ranked(searcher, parsed, wanted, order, deadline, warnings)
-        ranked = [results[i] for i in range(results.scored_length())]
-    # The total is counted apart: Whoosh's count of a top-N search drops the matches of
-    # sub-queries it pruned, and still calls itself exact (7,655 for 7,664 here). When the
-    # term dictionary already shows ``total_floor`` matches, that floor is the total (counting
-    # every match of a common word costs more than finding the top hits); facets need them all.
-    # (a date order needs every match to sort, and says how many have no date)
-    floor = lower_bound(parsed, searcher.reader()) if not request.facets and request.sort == "score" else None
-    if floor is not None and floor >= options.total_floor:
-        page = _page(request, ranked, parsed, searcher, hits)
-        return Found(page, options.total_floor, options.total_floor, time.perf_counter() - started, warnings, {},
-                     False)
-    matched = matching_docs(parsed, searcher)
-    every_word = len(matched)
+        ranked = _top(searcher, parsed, wanted, order, budget)
     real = matched  # what facets count: the paragraphs holding every word, never the fallback's
-    if len(matched) < options.relax_below and first.kind == "keywords":
+    if len(matched) < options.relax_below and first.kind == "keywords" and not budget.cut:
         # Too few paragraphs hold every word: after them come those holding some
         # of the words, most first (the "last" matching strategy of Meilisearch).
         # The threshold does not depend on the page, so that paging is consistent.
-        relaxed = parse(request.text, request.strict, True).query
+        relaxed = parse(request.text, request.strict, True, budget).query
+        everything = matching_docs(relaxed, searcher, budget, COUNTING)
+        counted_whole = not budget.cut
         if wanted != 0:
-            more = _ranked(searcher, relaxed, wanted, order, deadline, warnings)
+            more = _ranked(searcher, relaxed, wanted, order, budget)
             ranked += [hit for hit in more if hit.docnum not in matched][: None if wanted is None
                                                                             else wanted - len(ranked)]
-        everything = matching_docs(relaxed, searcher)
         if len(everything) > len(matched):
             warnings.append(f"{len(matched):,} paragraph{'s' * (len(matched) != 1)} hold every word; "
                             "after them come paragraphs holding some of the words")
         matched, parsed = everything, relaxed
+    total, exact = len(matched), counted_whole
+    if not exact:
+        total = max(total, len(ranked))  # (the hits ranked match too)
+    if budget.cut:
+        warnings.append(f"the search ran out of time ({request.time_limit:g} s) and was stopped: the hits are "
+                        "the best found until then, and " + ("the total is complete" if exact else
+                                                             f"{total:,} is a lower bound of the total"))
     page = _page(request, ranked, parsed, searcher, hits)
     counted = facets(real, request.facets) if request.facets else {}
     if request.sort != "score" and matched:
         warnings += _undated(searcher, matched, request.sort)
-    return Found(page, len(matched), every_word, time.perf_counter() - started, warnings, counted)
+    return Found(page, total, every_word, time.perf_counter() - started, warnings, counted, exact)
+
+
+def _top(searcher: Any, parsed: Any, wanted: int | None, order: dict[str, Any], budget: Budget) -> list[Any]:
+    results = _ranked(searcher, parsed, wanted, order, budget)
+    return [results[i] for i in range(results.scored_length())]
 
 
 def _page(request: SearchRequest, ranked: list[Any], parsed: Any, searcher: Any, hits: HitMaker) -> list[Hit]:
@@ -143,43 +163,42 @@ def _undated(searcher: Any, matched: set[int], sort: str) -> list[str]:
     return []
 
 
-def _ranked(searcher: Any, parsed: Any, limit: int | None, order: dict[str, Any], deadline: float | None,
-            warnings: list[str]) -> Any:
-    """Whoosh's results for ``parsed``; ranking stops at ``deadline`` (``time.perf_counter``)
-    with the best hits found by then, and a warning."""
+def _ranked(searcher: Any, parsed: Any, limit: int | None, order: dict[str, Any], budget: Budget) -> Any:
+    """Whoosh's results for ``parsed``; ranking stops when the ``budget`` runs out, with the
+    best hits found by then (the first ``limit`` matches are collected whatever the time,
+    so that a search whose query took the time to read still shows hits)."""
     collector = searcher.collector(limit=limit, **order)
-    if deadline is None:
+    if budget.seconds is None:
         searcher.search_with_collector(parsed, collector)
         return collector.results()
     try:
-        searcher.search_with_collector(parsed, _Deadline(collector, deadline))
+        searcher.search_with_collector(parsed, _Deadline(collector, budget, limit or 10))
     except collectors.TimeLimit:
-        message = ("the search ran out of time and was stopped: the hits are the best found until then, "
-                   "the total is complete")
-        if message not in warnings:
-            warnings.append(message)
+        pass
     return collector.results()
 
 
 class _Deadline(collectors.WrappingCollector):  # type: ignore[misc]  # Whoosh has no type hints
-    """A collector that stops at a deadline, keeping what it collected: unlike Whoosh's
-    ``TimeLimitCollector`` it needs no timer thread and no signal, so it works in any thread."""
+    """A collector that stops when a :class:`Budget` runs out, keeping what it collected
+    (and at least its first ``at_least`` matches): unlike Whoosh's ``TimeLimitCollector``
+    it needs no timer thread and no signal, so it works in any thread."""
 
-    def __init__(self, child: Any, deadline: float) -> None:
+    def __init__(self, child: Any, budget: Budget, at_least: int) -> None:
         super().__init__(child)
-        self.deadline = deadline
+        self.budget, self.at_least, self.collected = budget, at_least, 0
 
     def collect_matches(self) -> None:
         child = self.child
-        for count, docnum in enumerate(child.matches()):
-            if count % 64 == 0 and time.perf_counter() > self.deadline:
+        for docnum in child.matches():
+            if self.collected % 64 == 0 and self.collected >= self.at_least and self.budget.spent():
                 raise collectors.TimeLimit
             child.collect(docnum)
+            self.collected += 1
 
 
 def explain(text: str, limit: int, searcher: Any, parse: Parse, options: SearchOptions) -> Explanation:
     """The query as parsed after repairs, and the scoring terms of its top ``limit`` hits."""
-    first = parse(text, False, False)
+    first = parse(text, False, False, None)
     parsed = first.query
     results = searcher.search(parsed, limit=limit)
     terms = sorted(existing_terms(parsed, searcher.reader(), phrases=True))

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import pickle
 import re
+import shutil
 import struct
 import time
 import zlib
@@ -34,6 +36,71 @@ READ_ERRORS = (OSError, EOFError, struct.error, zlib.error, pickle.UnpicklingErr
 
 _TOC_NAME = re.compile(r"_MAIN_(\d+)\.toc")
 T = TypeVar("T")
+
+
+class IndexStorage(compat.MappedStorage):
+    """The index folder's storage, making each commit durable: before Whoosh renames a
+    commit's table of contents into place (written under a temporary name), every file
+    written since the last commit that still exists (the new segment's, the table of
+    contents) is synced to disk, then the folder; after the rename the folder again. A
+    power cut at any moment then leaves the last commit or the new one: never a table of
+    contents naming data that did not reach the disk. (Files deleted before the commit,
+    like the parts Whoosh assembles into one compound segment file, are never synced.)"""
+
+    def __init__(self, path: str, readonly: bool = False) -> None:
+        super().__init__(path, readonly)
+        self._written: set[str] = set()
+
+    def create_file(self, name: str, **kwargs: Any) -> Any:
+        self._written.add(name)
+        return super().create_file(name, **kwargs)
+
+    def rename_file(self, oldname: str, newname: str, safe: bool = False) -> None:
+        folder = Path(self.folder)
+        written, self._written = self._written, set()
+        for name in sorted(written):
+            if (folder / name).is_file():
+                sync_file(folder / name)
+        sync_folder(folder)  # the new files' names before the name of the commit
+        super().rename_file(oldname, newname, safe)
+        sync_folder(folder)
+
+
+def sync_folder(path: Path) -> None:
+    """Make the names in folder ``path`` (files created, renamed or removed) durable."""
+    sync_file(path)
+
+
+def sync_file(path: Path) -> None:
+    """Make the contents of the file (or the names of the folder) at ``path`` durable."""
+    handle = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(handle)
+    finally:
+        os.close(handle)
+
+
+#: The folder inside an index where ``--rebuild`` builds the new index, until it is swapped in.
+REBUILD_FOLDER = "rebuild"
+
+
+def adopt(path: Path, ix: Any, other: Path, other_ix: Any) -> None:
+    """Make the last commit of the index at ``other`` (a folder on the same disk) the next
+    commit of the index at ``path``, in one step: its segment files are linked (or copied)
+    into ``path``, synced, then a table of contents naming them replaces the old one. Call it
+    holding the writer's lock of ``path``; a crash before the rename leaves the old commit."""
+    schema, segments = compat.last_commit(other_ix)
+    for segment in segments:
+        for file in other.glob(f"{segment.segment_id()}.*"):
+            target = path / file.name
+            target.unlink(missing_ok=True)  # (linked by a swap cut short)
+            try:
+                os.link(file, target)
+            except OSError:  # a file system without hard links
+                shutil.copyfile(file, target)
+                sync_file(target)
+    sync_folder(path)
+    compat.commit_segments(ix, schema, segments)
 
 
 def exists(path: Path) -> bool:
@@ -97,7 +164,7 @@ def open_folder(path: Path) -> tuple[Any, Any, Meta]:
             f"{path} was built by another version of searchidx (schema {meta.schema_version}, "
             f"this one reads {SCHEMA_VERSION}); rebuild it with `searchidx index --rebuild --index {path}`"
         )
-    storage = compat.MappedStorage(str(path))
+    storage = IndexStorage(str(path))
     ix, schema = retry_if_committed(path, lambda: _index_and_schema(storage), lambda: latest_generation(path))
     return ix, schema, meta
 
@@ -115,9 +182,10 @@ def create_folder(path: Path, model: str) -> tuple[Any, Any, Meta]:
     try:
         path.mkdir(parents=True, exist_ok=True)
         schema = build_schema()
-        ix = compat.MappedStorage(str(path)).create_index(schema, indexname="MAIN")
         meta = Meta(SCHEMA_VERSION, model)
-        meta.write(path)
+        meta.write(path)  # first: a table of contents without it would not be a searchidx index
+        sync_file(path / META_FILE)
+        ix = IndexStorage(str(path)).create_index(schema, indexname="MAIN")
     except OSError as error:
         raise access_error(error, path, "create an index at") or error
     return ix, schema, meta
@@ -158,6 +226,8 @@ def record_sums(path: Path, ix: Any) -> None:
         known = old.get(file.name)
         keep = known and known[0] == size and not file.name.endswith(".toc")
         sums[file.name] = known if keep else [size, _digest(file)]
+    # replaced atomically but not synced: after a power cut, digests of an older commit (or
+    # none) only make ``check`` verify fewer files, never report a sound file as damaged
     tmp = path / (SUMS_FILE + ".tmp")
     tmp.write_text(json.dumps(sums, indent=0) + "\n", encoding="utf-8")
     tmp.replace(path / SUMS_FILE)

@@ -6,12 +6,12 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Iterable, Sequence
-from pathlib import Path
 from typing import Any
 
 from ..dates import parse_date
 from ..models import ENTITY_FIELDS, Article, Entity
 from ..variants import fold
+from . import compat
 from .schema import CATCH_ALL, DEFAULT_FIELDS
 
 _WORD = re.compile(r"\w+")
@@ -110,12 +110,12 @@ def merge_tiers(writer: Any, segments: list[Any]) -> list[Any]:
     return [segment for i, segment in enumerate(segments) if i not in chosen]
 
 
-def discard(writer: Any, path: Path) -> None:
-    """Cancel a Whoosh writer and remove the files of the segment it had begun (Whoosh
-    leaves them until a later commit cleans up)."""
-    writer.cancel()
-    for file in path.glob(f"{writer.newsegment.segment_id()}*"):
-        file.unlink(missing_ok=True)
+def discard(writer: Any, ix: Any) -> None:
+    """Cancel a Whoosh writer and remove the files it had begun (Whoosh leaves them until a
+    later commit cleans up). Works when the writer failed half-way through a commit (a
+    full disk): unless its table of contents was written, the index stays at its last
+    commit."""
+    compat.cancel_writer(writer, ix)
 
 
 def fingerprints(reader: Any) -> dict[str, str]:
