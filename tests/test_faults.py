@@ -46,9 +46,9 @@ def mount_tmpfs(where: Path, size: str) -> None:
 
 @pytest.fixture
 def small_disk(tmp_path: Path) -> Iterator[Path]:
-    """A 1 MB file system of its own, unmounted afterwards."""
+    """A 2 MB file system of its own, unmounted afterwards."""
     disk = tmp_path / "disk"
-    mount_tmpfs(disk, "1m")
+    mount_tmpfs(disk, "2m")
     try:
         yield disk
     finally:

@@ -38,7 +38,10 @@ class Served:
         connection = http.client.HTTPConnection(self.host, self.port, timeout=60)
         try:
             target = quote(path, safe="/%") + ("?" + urlencode(params) if params else "")
-            connection.request(method, target, body=body, headers=headers or {})
+            try:
+                connection.request(method, target, body=body, headers=headers or {})
+            except (BrokenPipeError, ConnectionResetError):
+                pass  # the server answered (413) before reading the whole body: its answer is there to read
             response = connection.getresponse()
             return response.status, {k.lower(): v for k, v in response.getheaders()}, response.read()
         finally:
