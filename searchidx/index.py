@@ -178,7 +178,7 @@ class SearchIndex:
         options = IndexingOptions(workers=workers, commit_every=commit_every, lock_timeout=lock_timeout,
                                   cluster=cluster)
         try:
-            return self._run(read_articles(sources, notices), report, count_articles(sources), rebuild,
+            return _run(self, read_articles(sources, notices), report, count_articles(sources), rebuild,
                              on_progress, notices.on_warning, options)
         finally:
             report.skipped += notices.skipped
@@ -192,7 +192,7 @@ class SearchIndex:
         total = len(articles) if isinstance(articles, Sized) else None
         options = IndexingOptions(workers=workers, commit_every=commit_every, lock_timeout=lock_timeout,
                                   cluster=cluster)
-        return self._run(articles, report, total, rebuild, on_progress, _collector(report, on_warning), options)
+        return _run(self, articles, report, total, rebuild, on_progress, _collector(report, on_warning), options)
 
     def add_article(self, text: str, id: str, title: str = "", date: str = "", *,
                     lock_timeout: float = LOCK_TIMEOUT) -> IndexingReport:
@@ -201,55 +201,6 @@ class SearchIndex:
         with self.writer(lock_timeout=lock_timeout) as writer:
             writer.add_article(text, id=id, title=title, date=date)
         return writer.report
-
-    def _run(self, articles: Iterable[Article], report: IndexingReport, total: int | None, rebuild: bool,
-             on_progress: Progress | None, warn: Warn, options: IndexingOptions) -> IndexingReport:
-        from .indexing import IndexingRun
-
-        if rebuild:
-            return self._rebuild(articles, report, total, on_progress, warn, options)
-        run = IndexingRun(self.model, self._engine.fingerprints(), report, options, warn, on_progress, total)
-        return run.run(articles, lambda report, known: self._write(report, options.lock_timeout, known))
-
-    def _rebuild(self, articles: Iterable[Article], report: IndexingReport, total: int | None,
-                 on_progress: Progress | None, warn: Warn, options: IndexingOptions) -> IndexingReport:
-        """Build the index anew beside the old one (in its ``rebuild`` folder, committed in
-        batches, so that a rebuild cut short resumes where it stopped), then swap it in with
-        one commit. The old index serves searches until then; no other writer runs meanwhile."""
-        from .indexing import IndexingRun
-
-        side_path = self.path / REBUILD_FOLDER
-        try:
-            with self._engine.locked(options.lock_timeout):
-                with self._side(side_path) as side:
-                    run = IndexingRun(self.model, side.fingerprints(), report, options, warn, on_progress, total)
-                    run.run(articles, lambda report, known: side._writing(report, options.lock_timeout, known))
-                    stale = set(run.known) - run.seen  # left by a rebuild of other files cut short
-                    if stale:
-                        with side._writing(IndexingReport(), options.lock_timeout) as writer:
-                            for article_id in stale:
-                                writer.delete(article_id)
-                    self._engine.replace_with(side._engine)
-                shutil.rmtree(side_path, ignore_errors=True)
-        except IndexAccessError as error:
-            raise self._refused(error, rebuilding=side_path if Engine.exists(side_path) else None) from error
-        report.commits = 1  # (the commits of the index: the batches went to the folder beside)
-        return report
-
-    def _side(self, path: Path) -> SearchIndex:
-        """The index being rebuilt in ``path``: the one a rebuild cut short left, or a new one."""
-        try:
-            side = SearchIndex.open(path)
-            if side.model == self.model:
-                return side
-            side.close()
-        except IndexNotFoundError:
-            pass
-        except SearchidxError:  # damaged, or from another version of searchidx: start again
-            pass
-        if path.exists():
-            shutil.rmtree(path)
-        return SearchIndex.create(path, model=self.model)
 
     @contextmanager
     def writer(self, *, lock_timeout: float = LOCK_TIMEOUT) -> Iterator[IndexWriter]:
@@ -277,7 +228,7 @@ class SearchIndex:
             with self._writing(report, lock_timeout, known) as writer:
                 yield writer
         except IndexAccessError as error:
-            raise self._refused(error) from error
+            raise _refused(self, error) from error
 
     @contextmanager
     def _writing(self, report: IndexingReport, lock_timeout: float,
@@ -288,21 +239,6 @@ class SearchIndex:
             if known is None:
                 known = self._engine.fingerprints()
             yield IndexWriter(self.model, paragraphs, known, report)
-
-    def _refused(self, error: IndexAccessError, rebuilding: Path | None = None) -> IndexAccessError:
-        """``error`` told with what the index holds now (its last commit), what a rebuild
-        cut short keeps, and what to do."""
-        try:
-            articles, paragraphs, _ = self._engine.counts()
-            state = f"the index is at its last commit ({articles} articles, {paragraphs} paragraphs)"
-        except SearchidxError:
-            state = "the index is at its last commit"
-        if rebuilding is not None:
-            state = (f"{state.replace('at its last commit', 'unchanged')}; the rebuild keeps what it built in "
-                     f"{rebuilding} and resumes there when run again")
-        told = type(error)("; ".join(part for part in (str(error), state, advice(error)) if part))
-        told.errno = error.errno
-        return told
 
     def delete(self, article_ids: Iterable[str], *, lock_timeout: float = LOCK_TIMEOUT) -> IndexingReport:
         """Remove articles (all their paragraphs) in one commit; ids the index does not hold
@@ -433,6 +369,78 @@ class SearchIndex:
             raise InputError(f"{folder} is the index folder; export into another folder")
         return exporting.export(self._engine.documents(), folder, name=name, max_bytes=max_bytes,
                                 overwrite=overwrite)
+
+
+# -- the parts of writing that the class delegates (a rebuild beside the index, refusals) --
+
+
+def _run(target: SearchIndex, articles: Iterable[Article], report: IndexingReport, total: int | None, rebuild: bool,
+         on_progress: Progress | None, warn: Warn, options: IndexingOptions) -> IndexingReport:
+    """An indexing run into ``target``: in place, or a rebuild beside it."""
+    from .indexing import IndexingRun
+
+    if rebuild:
+        return _rebuild(target, articles, report, total, on_progress, warn, options)
+    run = IndexingRun(target.model, target._engine.fingerprints(), report, options, warn, on_progress, total)
+    return run.run(articles, lambda report, known: target._write(report, options.lock_timeout, known))
+
+
+def _rebuild(target: SearchIndex, articles: Iterable[Article], report: IndexingReport, total: int | None,
+             on_progress: Progress | None, warn: Warn, options: IndexingOptions) -> IndexingReport:
+    """Build the index anew beside the old one (in its ``rebuild`` folder, committed in
+    batches, so that a rebuild cut short resumes where it stopped), then swap it in with
+    one commit. The old index serves searches until then; no other writer runs meanwhile."""
+    from .indexing import IndexingRun
+
+    side_path = target.path / REBUILD_FOLDER
+    try:
+        with target._engine.locked(options.lock_timeout):
+            with _side(target, side_path) as side:
+                run = IndexingRun(target.model, side.fingerprints(), report, options, warn, on_progress, total)
+                run.run(articles, lambda report, known: side._writing(report, options.lock_timeout, known))
+                stale = set(run.known) - run.seen  # left by a rebuild of other files cut short
+                if stale:
+                    with side._writing(IndexingReport(), options.lock_timeout) as writer:
+                        for article_id in stale:
+                            writer.delete(article_id)
+                target._engine.replace_with(side._engine)
+            shutil.rmtree(side_path, ignore_errors=True)
+    except IndexAccessError as error:
+        raise _refused(target, error, rebuilding=side_path if Engine.exists(side_path) else None) from error
+    report.commits = 1  # (the commits of the index: the batches went to the folder beside)
+    return report
+
+
+def _side(target: SearchIndex, path: Path) -> SearchIndex:
+    """The index being rebuilt in ``path``: the one a rebuild cut short left, or a new one."""
+    try:
+        side = SearchIndex.open(path)
+        if side.model == target.model:
+            return side
+        side.close()
+    except IndexNotFoundError:
+        pass
+    except SearchidxError:  # damaged, or from another version of searchidx: start again
+        pass
+    if path.exists():
+        shutil.rmtree(path)
+    return SearchIndex.create(path, model=target.model)
+
+
+def _refused(target: SearchIndex, error: IndexAccessError, rebuilding: Path | None = None) -> IndexAccessError:
+    """``error`` told with what the index holds now (its last commit), what a rebuild
+    cut short keeps, and what to do."""
+    try:
+        articles, paragraphs, _ = target._engine.counts()
+        state = f"the index is at its last commit ({articles} articles, {paragraphs} paragraphs)"
+    except SearchidxError:
+        state = "the index is at its last commit"
+    if rebuilding is not None:
+        state = (f"{state.replace('at its last commit', 'unchanged')}; the rebuild keeps what it built in "
+                 f"{rebuilding} and resumes there when run again")
+    told = type(error)("; ".join(part for part in (str(error), state, advice(error)) if part))
+    told.errno = error.errno
+    return told
 
 
 def _collector(report: IndexingReport, on_warning: Warn | None) -> Warn:
