@@ -24,6 +24,9 @@ from .models import Article, Entity
 Mentions = list[list[Entity]]  # per paragraph, the entities found in it
 Found = list[tuple[str, str, int, int]]  # one paragraph's entities as plain tuples (cheap to send)
 
+#: Chunks sent to each worker ahead of its answers: enough to keep it busy while the writer
+#: commits or merges, few enough that memory stays bounded.
+IN_FLIGHT_PER_WORKER = 2
 #: Distinct paragraphs whose entities a run remembers (about 100 bytes each, beyond the entities).
 REMEMBERED_PARAGRAPHS = 200_000
 
@@ -157,7 +160,8 @@ def _in_workers(chunks: Iterable[Sequence[Article]], model: str, workers: int
     # spawn, not fork: the parent may run threads (the console's completion refresher)
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(workers, mp_context=context, initializer=_start_worker, initargs=(model,)) as pool:
-        yield from _pipelined(chunks, lambda texts: pool.submit(_extract, model, texts), 2 * workers)
+        yield from _pipelined(chunks, lambda texts: pool.submit(_extract, model, texts),
+                              IN_FLIGHT_PER_WORKER * workers)
 
 
 def _on_cluster(chunks: Iterable[Sequence[Article]], model: str, address: str
@@ -184,7 +188,7 @@ def _on_cluster(chunks: Iterable[Sequence[Article]], model: str, address: str
             future: _Future = client.submit(_extract, model, texts, pure=False)
             return future
 
-        yield from _pipelined(chunks, submit, 2 * threads)
+        yield from _pipelined(chunks, submit, IN_FLIGHT_PER_WORKER * threads)
 
 
 def _start_worker(model: str) -> None:
