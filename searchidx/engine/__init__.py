@@ -132,13 +132,11 @@ class Engine:
     # -- writing -------------------------------------------------------------------------
 
     @contextmanager
-    def writer(self, timeout: float = 5.0) -> Iterator[ParagraphWriter]:
-        """A writer that commits when the block ends and discards everything if it raises
-        (a full disk, an I/O error: :class:`IndexAccessError`, and the index stays at its last
-        commit). A writer that changed nothing does not commit: readers keep their searchers.
-        """
+    def _claiming(self, timeout: float) -> Iterator[None]:
+        """Taking the writer lock: held by another process past ``timeout`` seconds, or
+        refused by the machine (read-only, permissions), it fails with one clear error."""
         try:
-            writer = compat.open_writer(self._ix, timeout, WRITER_MB)
+            yield
         except LockError:
             raise IndexLockedError(
                 f"{self.path} is locked: another process is indexing it (waited {timeout:g} s); "
@@ -146,6 +144,15 @@ class Engine:
             ) from None
         except OSError as error:
             raise os_error(error, self.path, "write to the index at") from error
+
+    @contextmanager
+    def writer(self, timeout: float = 5.0) -> Iterator[ParagraphWriter]:
+        """A writer that commits when the block ends and discards everything if it raises
+        (a full disk, an I/O error: :class:`IndexAccessError`, and the index stays at its last
+        commit). A writer that changed nothing does not commit: readers keep their searchers.
+        """
+        with self._claiming(timeout):
+            writer = compat.open_writer(self._ix, timeout, WRITER_MB)
         paragraphs = ParagraphWriter(writer)
         try:
             yield paragraphs
@@ -185,15 +192,8 @@ class Engine:
     @contextmanager
     def locked(self, timeout: float = 5.0) -> Iterator[None]:
         """This index's writer lock held for a block: no other process writes meanwhile."""
-        try:
+        with self._claiming(timeout):
             lock = compat.acquire_lock(self._ix, timeout)
-        except LockError:
-            raise IndexLockedError(
-                f"{self.path} is locked: another process is indexing it (waited {timeout:g} s); "
-                "try again when it has finished"
-            ) from None
-        except OSError as error:
-            raise os_error(error, self.path, "write to the index at") from error
         try:
             yield
         finally:
