@@ -175,6 +175,13 @@ def _on_cluster(chunks: Iterable[Sequence[Article]], model: str, address: str
         from distributed import Client
     except ImportError:
         raise InputError("indexing on a cluster needs Dask: pip install 'searchidx[cluster]'") from None
+    try:  # a malformed address, told before Dask tries it (it would leave a half-made client behind)
+        from distributed.comm import parse_address
+        from distributed.comm.addressing import parse_host_port
+
+        parse_host_port(parse_address(address)[1])
+    except ValueError as error:
+        raise InputError(f"not a Dask scheduler address: {address!r} ({error}); give tcp://HOST:PORT") from None
     try:
         client = Client(address, timeout=5, set_as_default=False)
     except (OSError, TimeoutError) as error:

@@ -94,6 +94,14 @@ def test_an_unreachable_scheduler_is_one_line(tmp_path: Path) -> None:
     assert "Traceback" not in err and len(err.strip().splitlines()) == 1
 
 
+@pytest.mark.parametrize("address", ["nonsense", "tcp://127.0.0.1", "tcp://127.0.0.1:port"])
+def test_a_malformed_scheduler_address_is_one_line(tmp_path: Path, address: str) -> None:
+    code, _, err = run_cli("index", str(SEEDS), "--index", str(tmp_path / "ix"), "--cluster", address)
+    assert code == 1
+    assert err.startswith(f"searchidx: error: not a Dask scheduler address: {address!r}")
+    assert "Traceback" not in err and len(err.strip().splitlines()) == 1
+
+
 @pytest.mark.reliability
 def test_a_worker_killed_mid_run_loses_no_article_and_writes_none_twice(cluster: Cluster, tmp_path: Path) -> None:
     seed = next(SEEDS.glob("*.txt")).read_text(encoding="utf-8")
