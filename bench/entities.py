@@ -18,7 +18,10 @@ the seconds each took (model loaded before).
 Each CoNLL document is an article whose paragraphs are its sentences (tokens joined with
 single spaces; the gold entities keep their character offsets). Its entities come from
 ``get_extractor(model).extract_many`` and then the step the indexer runs per article,
-``analysis.article_entities`` (or ``harmonize`` alone with --harmonize-only).
+``analysis.article_entities`` (or ``harmonize`` alone with --harmonize-only), then the step
+an index runs over its whole corpus, ``searchidx.ner.corpus`` (each half taken as one
+corpus). The table's rows: "bare model" (no rule, no step), "articles" (the articles' step
+only) and "searchidx" (both steps, as the indexer does).
 Fields map to CoNLL types: person -> PER, org -> ORG, place -> LOC, group and misc ->
 MISC; dates are ignored. A prediction is right only with the exact span and type of a gold
 entity (conlleval style), so a span that does not fall on token boundaries is wrong. The
@@ -295,6 +298,20 @@ def extract(documents: Sequence[list[Sentence]], model: str | None, harmonize_on
     return found, time.perf_counter() - started
 
 
+def corpus_step(documents: Sequence[list[Sentence]], predictions: list[list[list[Entity]]]) -> list[list[list[Entity]]]:
+    """What the indexer does after the articles' step, over the whole corpus (here: the
+    half being scored): the fields and names all mentions decide (``searchidx.ner.corpus``).
+    Unchanged when this searchidx has no such step (for before/after runs)."""
+    if not importlib.util.find_spec("searchidx.ner.corpus"):
+        return predictions
+    from searchidx.ner.corpus import settle_article
+
+    texts = [s.text for sentences in documents for s in sentences]
+    flat = settle_article(texts, [found for entities in predictions for found in entities])
+    it = iter(flat)
+    return [[next(it) for _ in entities] for entities in predictions]
+
+
 def halves(documents: Sequence[list[Sentence]]) -> dict[str, list[list[Sentence]]]:
     """The dev set split by article: even-numbered articles are the half whose errors may be
     read (and rules written from), odd-numbered ones the half that is only scored."""
@@ -308,15 +325,21 @@ def compare(documents: Sequence[list[Sentence]], models: Sequence[str]) -> list[
     old = importlib.util.find_spec("searchidx.entities") is not None  # before the ner package: no bare model
     for model in models:
         for bare in (False,) if old else (True, False):
-            row: dict[str, object] = {"model": model, "pipeline": "bare model" if bare else "searchidx"}
-            seconds = 0.0
-            for name, part in parts.items():
-                predictions, took = extract(part, model, bare=bare)
-                seconds += took
-                _, prose = evaluate(part, predictions)
-                row[name] = prose.micro().figures()
-            row["seconds"] = round(seconds, 1)
-            rows.append(row)
+            found = {name: extract(part, model, bare=bare) for name, part in parts.items()}
+            steps = [("bare model", False)] if bare else [("articles", False), ("searchidx", True)]
+            for pipeline, settled in steps:
+                row: dict[str, object] = {"model": model, "pipeline": pipeline}
+                seconds = 0.0
+                for name, part in parts.items():
+                    predictions, took = found[name]
+                    started = time.perf_counter()
+                    if settled:
+                        predictions = corpus_step(part, predictions)
+                    seconds += took + time.perf_counter() - started
+                    _, prose = evaluate(part, predictions)
+                    row[name] = prose.micro().figures()
+                row["seconds"] = round(seconds, 1)
+                rows.append(row)
     return rows
 
 
@@ -492,6 +515,8 @@ def detail(documents: Sequence[list[Sentence]], args: argparse.Namespace, model:
     """The full table (all text and prose, per type) for some documents, and their errors."""
     sentences = sum(len(d) for d in documents)
     predictions, seconds = extract(documents, model, args.harmonize_only, args.bare)
+    if not (args.bare or args.harmonize_only):
+        predictions = corpus_step(documents, predictions)
     step = article_step(args.harmonize_only)
     step_name = "the bare model" if args.bare else f"{step.__module__}.{step.__name__}"
     everything, prose = evaluate(documents, predictions)

@@ -103,7 +103,7 @@ class Remembered:
         """The entities of the paragraphs of ``keys`` (all answered by now). Forgetting waits
         until here, and the chunks in flight hold far fewer paragraphs than the limit, so a
         paragraph planned as remembered is still remembered when its chunk is collected."""
-        mentions = [[Entity(*item) for item in self._found[key]] for key in keys]
+        mentions = [[Entity.from_stored(item) for item in self._found[key]] for key in keys]
         while len(self._found) > self._limit:
             self._found.popitem(last=False)
         return mentions

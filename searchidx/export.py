@@ -178,7 +178,7 @@ def document(stored: Mapping[str, Any]) -> dict[str, Any]:
         published = parse_date(date_text)
         if published is not None:
             doc["published"] = published.date().isoformat()
-    mentions = [Entity(*item) for item in stored.get("entities", ())]
+    mentions = [Entity.from_stored(item) for item in stored.get("entities", ())]
     for name in ENTITY_FIELDS:
         names = list(dict.fromkeys(m.canonical for m in mentions if m.field == name))
         if names:

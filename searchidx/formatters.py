@@ -302,6 +302,8 @@ def describe_report(report: IndexingReport, seconds: float, path: Path | str) ->
              f"{report.articles_unchanged} unchanged"]
     line = (f"indexed {report.paragraphs_written} paragraphs into {path} in {seconds:.1f} s "
             f"(articles: {', '.join(parts)})")
+    if report.paragraphs_settled:
+        line += f"; {report.paragraphs_settled} paragraphs given the entity fields and names of the whole corpus"
     if report.skipped:
         line += f"; {report.skipped} skipped (see warnings above)"
     return line

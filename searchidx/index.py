@@ -246,7 +246,21 @@ class SearchIndex:
         with self.writer(lock_timeout=lock_timeout) as writer:
             for article_id in article_ids:
                 writer.delete(article_id)
+        if writer.changed:
+            writer.report.paragraphs_settled = self.settle(lock_timeout=lock_timeout)
         return writer.report
+
+    def settle(self, *, lock_timeout: float = LOCK_TIMEOUT) -> int:
+        """Decide the fields and canonical names of the index's entities from all their
+        mentions in the corpus, and write again the paragraphs that changes (from their
+        stored mentions: no NER); returns how many. Indexing runs and :meth:`delete` do this
+        when they end; a :meth:`writer` leaves it to the next of them or to this call. Quick
+        when nothing was committed since the last time (see :mod:`searchidx.ner.corpus`)."""
+        try:
+            settled = self._engine.settle_entities(lock_timeout)
+        except IndexAccessError as error:
+            raise _refused(self, error) from error
+        return settled.rewritten if settled else 0
 
     def fingerprints(self) -> dict[str, str]:
         """Article id -> the fingerprint of what its paragraphs were indexed from (text,
@@ -382,7 +396,9 @@ def _run(target: SearchIndex, articles: Iterable[Article], report: IndexingRepor
     if rebuild:
         return _rebuild(target, articles, report, total, on_progress, warn, options)
     run = IndexingRun(target.model, target._engine.fingerprints(), report, options, warn, on_progress, total)
-    return run.run(articles, lambda report, known: target._write(report, options.lock_timeout, known))
+    run.run(articles, lambda report, known: target._write(report, options.lock_timeout, known))
+    report.paragraphs_settled = target.settle(lock_timeout=options.lock_timeout)
+    return report
 
 
 def _rebuild(target: SearchIndex, articles: Iterable[Article], report: IndexingReport, total: int | None,
@@ -403,8 +419,10 @@ def _rebuild(target: SearchIndex, articles: Iterable[Article], report: IndexingR
                     with side._writing(IndexingReport(), options.lock_timeout) as writer:
                         for article_id in stale:
                             writer.delete(article_id)
+                report.paragraphs_settled = side.settle(lock_timeout=options.lock_timeout)
                 target._engine.replace_with(side._engine)
             shutil.rmtree(side_path, ignore_errors=True)
+        target.settle(lock_timeout=options.lock_timeout)  # (records the catalogue at the new commit)
     except IndexAccessError as error:
         raise _refused(target, error, rebuilding=side_path if Engine.exists(side_path) else None) from error
     report.commits = 1  # (the commits of the index: the batches went to the folder beside)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import shlex
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -46,10 +46,30 @@ class Entity:
     name: str = ""
     role: str = ""
 
+    #: The field and canonical name its article gave it, when the corpus decided others
+    #: (see :mod:`searchidx.ner.corpus`); empty otherwise.
+    found_as: tuple[str, ...] = ()
+
     @property
     def canonical(self) -> str:
         """The canonical name, or the text as written when there is none."""
         return self.name or self.text
+
+    @property
+    def own(self) -> tuple[str, str]:
+        """The field and canonical name its article gave it (before the corpus decided)."""
+        return (self.found_as[0], self.found_as[1]) if self.found_as else (self.field, self.canonical)
+
+    def stored(self) -> tuple[Any, ...]:
+        """The mention as an index stores it (read back with :meth:`from_stored`)."""
+        return (self.text, self.field, self.start, self.end, self.canonical, self.role, *self.found_as)
+
+    @classmethod
+    def from_stored(cls, item: Sequence[Any]) -> Entity:
+        """A mention from its stored tuple (older indexes store six items, newer up to eight)."""
+        text, field, start, end, *rest = item
+        name, role = (*rest[:2], "", "")[:2]
+        return cls(text, field, start, end, name, role, tuple(rest[2:4]))
 
 
 @dataclass(frozen=True)
@@ -100,6 +120,8 @@ class IndexingReport:
     articles_deleted: int = 0
     articles_missing: int = 0
     paragraphs_written: int = 0
+    #: paragraphs written again with the fields and names the whole corpus decided
+    paragraphs_settled: int = 0
     skipped: int = 0
     commits: int = 0
     warnings: list[str] = field(default_factory=list)

@@ -17,6 +17,7 @@ by rewriting the package. Its modules, one job each:
 from __future__ import annotations
 
 import dataclasses
+import logging
 import os
 import threading
 from collections.abc import Iterator
@@ -29,7 +30,7 @@ from whoosh.index import LockError
 from ..errors import IndexLockedError, os_error
 from ..models import ENTITY_FIELDS, EntityCount, EntityPage, Explanation, Hit, IndexCheck
 from ..settings import SearchOptions
-from . import browse, compat, ranking, spelling, storage
+from . import browse, catalogue, compat, ranking, spelling, storage
 from .facets import FacetCounter
 from .highlight import HitMaker, stored_hit
 from .matching import Budget, live_terms
@@ -39,6 +40,8 @@ from .schema import Meta
 from .writing import ParagraphWriter, discard, fingerprints, merge_tiers
 
 __all__ = ["SORTS", "Engine", "Found", "ParagraphWriter", "SearchRequest"]
+
+log = logging.getLogger("searchidx")
 
 #: Merge all segments after a write when deleted paragraphs make the index this much bigger.
 MERGE_DELETED_RATIO = 1.3
@@ -71,7 +74,7 @@ class Engine:
         self.meta = meta
         self.options = options or SearchOptions()
         self._ix = ix
-        self._parser = QueryParser(schema, self.options)
+        self._parser = QueryParser(schema, self.options, catalogue.Joined(path).names)
         self._hits = HitMaker(schema)
         self._reading: _Reading | None = None
         self._lock = threading.RLock()
@@ -188,6 +191,22 @@ class Engine:
         except BaseException:
             discard(writer, self._ix)
             raise
+
+    def settle_entities(self, timeout: float = 5.0, force: bool = False) -> catalogue.Settled | None:
+        """Decide the fields and names of the index's entities from the whole corpus and
+        write again the paragraphs that changes (see :mod:`.catalogue`); None when the
+        catalogue is current already (unless ``force``)."""
+        if not force and catalogue.is_current(self.path, self._ix.latest_generation()):
+            return None
+        with self.writer(timeout) as paragraphs:
+            with self._snapshot() as reader:
+                settled = catalogue.settle(reader, paragraphs)
+        try:
+            catalogue.record(self.path, self._ix.latest_generation(), settled)
+        except OSError as error:
+            raise os_error(error, self.path, "write to the index at") from error
+        log.info("entities settled: %d names, %d paragraphs written again", settled.names, settled.rewritten)
+        return settled
 
     @contextmanager
     def locked(self, timeout: float = 5.0) -> Iterator[None]:

@@ -43,9 +43,10 @@ def entity_list(reader: Any, fieldname: str, prefix: str = "", limit: int | None
     articles = reader.column_reader("article")
     counted = []
     for group in ranked:
-        docnums = docs_of(reader, fieldname, [name for name, _ in group])
-        if docnums:
-            display = names.display_name(dict(group))
+        live = {name: docs_of(reader, fieldname, [name]) for name, _ in group}
+        docnums = set().union(*live.values())
+        if docnums:  # (shown as its live paragraphs write it: a replaced spelling stays in the lexicon)
+            display = names.display_name({name: len(found) for name, found in live.items() if found})
             counted.append(EntityCount(fieldname, display, len(docnums), len({articles[d] for d in docnums})))
     counted.sort(key=lambda entity: (-entity.paragraphs, entity.name))
     return counted[:limit]
@@ -118,7 +119,7 @@ def entity_page(searcher: Any, fieldname: str, typed: str, within: Callable[[], 
     for docnum in docnums:
         stored = stored_of[docnum] = searcher.stored_fields(docnum)
         articles.setdefault(stored["article"], []).append((stored["paragraph"], docnum))
-        for mention in (Entity(*item) for item in stored.get("entities", ())):
+        for mention in (Entity.from_stored(item) for item in stored.get("entities", ())):
             other = (mention.field, names.key(mention.canonical))
             if other == (fieldname, wanted):
                 written[mention.text] += 1

@@ -80,7 +80,7 @@ class HitMaker:
         fragment = ""
         if marks is not None:
             text = stored.get("text", "")
-            mentions = [Entity(*item) for item in stored.get("entities", ())]
+            mentions = [Entity.from_stored(item) for item in stored.get("entities", ())]
             spans = self.match_spans(text, mentions, marks)
             fragment = best_fragment(text, spans, maxchars=len(text) if whole else MAX_CHARS)
         return stored_hit(rank, stored, float(found.score or 0.0), fragment)
@@ -114,14 +114,14 @@ class HitMaker:
 def entity_hit(rank: int, stored: dict[str, Any], fieldname: str, wanted: str) -> Hit:
     """A paragraph of an entity page, its mentions of the entity (by name key) marked."""
     text = stored.get("text", "")
-    spans = [(m.start, m.end) for m in (Entity(*item) for item in stored.get("entities", ()))
+    spans = [(m.start, m.end) for m in (Entity.from_stored(item) for item in stored.get("entities", ()))
              if m.field == fieldname and names.key(m.canonical) == wanted]
     return stored_hit(rank, stored, 0.0, best_fragment(text, spans, maxchars=MAX_CHARS))
 
 
 def stored_hit(rank: int, stored: dict[str, Any], score: float, highlights: str) -> Hit:
     """A hit from a paragraph's stored fields, its entities by canonical name."""
-    mentions = [Entity(*item) for item in stored.get("entities", ())]
+    mentions = [Entity.from_stored(item) for item in stored.get("entities", ())]
     by_field: dict[str, dict[str, str]] = {name: {} for name in ENTITY_FIELDS}
     for mention in mentions:
         by_field[mention.field].setdefault(names.key(mention.canonical), mention.canonical)

@@ -5,6 +5,7 @@ and every wildcard, fuzzy term and range expanded once and bounded.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -87,9 +88,12 @@ def field_before(tokens: list[syntax.Token], i: int) -> str | None:
 class QueryParser:
     """Parses query text against one index's schema (its readers are passed in per search)."""
 
-    def __init__(self, schema: Any, options: SearchOptions) -> None:
+    def __init__(self, schema: Any, options: SearchOptions,
+                 joined: Callable[[], Mapping[str, Sequence[str]]] = dict) -> None:
         self.schema = schema
         self.options = options
+        #: the names of the entities the corpus joined (see :class:`.catalogue.Joined`)
+        self.joined = joined
         self._all_words = self._make_parser(qparser.AndGroup)
         self._any_word = self._make_parser(qparser.OrGroup.factory(0.9))
 
@@ -247,6 +251,8 @@ class QueryParser:
             return token.text
         table = variants.aliases()
         others = variants.widening(table.names(written, any_case=fieldname in ENTITY_FIELDS))
+        if fieldname in ENTITY_FIELDS:
+            others += self.joined().get(variants.fold(written), [])
         if fieldname == "place" and not others:
             others = variants.widening(table.place_of(written))
         elif fieldname == "group":

@@ -34,6 +34,8 @@ from ..models import ENTITY_FIELDS
 #: Bumped whenever the schema changes in a way an old index cannot serve.
 SCHEMA_VERSION = 4
 META_FILE = "searchidx.json"
+#: The entity catalogue's record (see :mod:`.catalogue`).
+CATALOGUE_FILE = "catalogue.json"
 
 #: The field a query searches when it names none: the catch-all of :data:`DEFAULT_FIELDS`.
 CATCH_ALL = "content"

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from ..dates import parse_date
@@ -36,32 +36,43 @@ class ParagraphWriter:
 
     def add_article(self, article: Article, fingerprint: str, entities: Iterable[Sequence[Entity]]) -> int:
         """Write one document per paragraph of ``article``; returns how many were written."""
-        published = parse_date(article.date)
         written = 0
         for number, (paragraph, mentions) in enumerate(zip(article.paragraphs, entities), start=1):
-            doc: dict[str, Any] = {
-                "id": f"{article.id}#{number}",
-                "article": article.id,
-                "fingerprint": f"{article.id}\x1f{fingerprint}",
-                "title": article.title,
-                "paragraph": number,
-                "text": paragraph,
-                "entities": [(m.text, m.field, m.start, m.end, m.canonical, m.role) for m in mentions],
-                "date_text": article.date,
-            }
-            if published is not None:
-                doc["published"] = published
-            doc[CATCH_ALL] = catch_all(article.title, paragraph, mentions)
-            for name in ENTITY_FIELDS:
-                canonical = list(dict.fromkeys(m.canonical for m in mentions if m.field == name))
-                if canonical:
-                    as_written = [m.text for m in mentions if m.field == name]
-                    doc[name] = "\n".join(dict.fromkeys([*canonical, *as_written]))
-                    doc[f"{name}_exact"] = ",".join(v.replace(",", " ") for v in canonical)
-            self._writer.add_document(**doc)
-            self.changed = True
+            self._add(article.id, number, article.title, article.date, paragraph, fingerprint, mentions)
             written += 1
         return written
+
+    def rewrite(self, stored: Mapping[str, Any], fingerprint: str, mentions: Sequence[Entity]) -> None:
+        """Write a paragraph again from its stored fields, with ``mentions`` for its
+        entities (their fields or names decided anew; the NER model is not run again)."""
+        self._writer.delete_by_term("id", stored["id"])
+        self._add(stored["article"], stored["paragraph"], stored.get("title", ""), stored.get("date_text", ""),
+                  stored["text"], fingerprint, mentions)
+
+    def _add(self, article_id: str, number: int, title: str, date: str, paragraph: str, fingerprint: str,
+             mentions: Sequence[Entity]) -> None:
+        doc: dict[str, Any] = {
+            "id": f"{article_id}#{number}",
+            "article": article_id,
+            "fingerprint": f"{article_id}\x1f{fingerprint}",
+            "title": title,
+            "paragraph": number,
+            "text": paragraph,
+            "entities": [m.stored() for m in mentions],
+            "date_text": date,
+        }
+        published = parse_date(date)
+        if published is not None:
+            doc["published"] = published
+        doc[CATCH_ALL] = catch_all(title, paragraph, mentions)
+        for name in ENTITY_FIELDS:
+            canonical = list(dict.fromkeys(m.canonical for m in mentions if m.field == name))
+            if canonical:
+                as_written = [m.text for m in mentions if m.field == name]
+                doc[name] = "\n".join(dict.fromkeys([*canonical, *as_written]))
+                doc[f"{name}_exact"] = ",".join(v.replace(",", " ") for v in canonical)
+        self._writer.add_document(**doc)
+        self.changed = True
 
 
 def catch_all(title: str, text: str, mentions: Sequence[Entity]) -> str:

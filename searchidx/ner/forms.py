@@ -68,11 +68,29 @@ def display_name(spellings: Mapping[str, int]) -> str:
     return max(chosen, key=lambda name: (chosen[name], name))
 
 
+#: The abbreviations that end a company's name, which name nothing alone: "Co Inc".
+CORPORATE = frozenset("inc corp co cos ltd plc llc sa ag nv spa gmbh ab bros bhd".split())
+#: Words that say what kind of organisation something is but name none on their own:
+#: "the Bank", "Group", "State" (while "State Department" names one).
+_GENERIC_WORDS = frozenset("""
+    bank group finance state commerce department ministry government company corporation holdings
+    international industries division unit subsidiary
+""".split())
+#: Currencies, which end no name: "U.S. Dlrs", "N.Z. Dlrs".
+_CURRENCY_WORDS = frozenset("dlrs dlr dollar dollars yen stg francs lire guilders".split())
+
+
 def is_name(text: str) -> bool:
     """False for what the model tags but is no name: words without a capital letter ("cts"),
-    a lone letter ("X."), and the abbreviations of Reuters-style result tables ("Avg")."""
+    a lone letter ("X."), the abbreviations of Reuters-style result tables ("Avg"), words
+    that only say what kind of organisation something is ("Co Inc", "Bank") and sums of
+    money ("U.S. Dlrs")."""
+    words = [word.strip(".,").lower() for word in text.split()]
     return (any(c.isupper() for c in text) and sum(c.isalpha() for c in text) > 1
-            and text.strip(". ").lower() not in _TABLE_WORDS)
+            and text.strip(". ").lower() not in _TABLE_WORDS
+            and not all(word in CORPORATE for word in words)
+            and not (len(words) == 1 and words[0] in _GENERIC_WORDS)
+            and words[-1] not in _CURRENCY_WORDS)
 
 
 def clean(text: str, field: str) -> tuple[str, str]:

@@ -1,0 +1,109 @@
+"""The entity catalogue of an index: the corpus's decisions on its names' fields and
+canonical names (:mod:`searchidx.ner.corpus`), applied to the paragraphs they change.
+
+After an indexing run, :func:`settle` reads every live paragraph's stored mentions (no NER:
+each mention keeps the field and name its article gave it), decides per name, and writes
+again only the paragraphs whose mentions the decisions change: with the decided field and
+name, and the other names of a joined entity indexed in its field. Lists, facets, entity
+pages, completion and fielded queries all read the index, so they agree, and a search sees
+the current decisions with no work at query time. The decisions are recorded in
+``catalogue.json`` beside the index, with the commit they were made at: a run that changes
+nothing and finds the record current does not read the index again.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ..models import Entity
+from ..ner import corpus
+from ..ner.forms import key
+from .schema import CATALOGUE_FILE
+from .writing import ParagraphWriter, fingerprints
+
+log = logging.getLogger("searchidx")
+
+
+@dataclass(frozen=True)
+class Settled:
+    """What one :func:`settle` did: the names decided, and the paragraphs written again."""
+
+    names: int
+    rewritten: int
+    aliases: dict[str, list[str]]
+
+
+def is_current(path: Path, generation: int) -> bool:
+    """True when the catalogue beside the index was made at commit ``generation``."""
+    return _read(path).get("generation") == generation
+
+
+class Joined:
+    """The names of joined entities as last settled (each name, folded -> all the names of
+    its entity), read again when the catalogue's record changes: for queries, so that
+    ``org:"Organization of Petroleum Exporting Countries"`` finds the paragraphs that write
+    only "OPEC"."""
+
+    def __init__(self, path: Path) -> None:
+        self._file = path / CATALOGUE_FILE
+        self._seen: tuple[int, int] | None = None
+        self._names: dict[str, list[str]] = {}
+
+    def names(self) -> dict[str, list[str]]:
+        """Folded name -> every name of its entity, the entity's own name first."""
+        try:
+            stat = self._file.stat()
+            seen = (stat.st_mtime_ns, stat.st_size)
+        except OSError:
+            seen = None
+        if seen != self._seen:
+            self._seen = seen
+            self._names = {}
+            for name, others in _read(self._file.parent).get("aliases", {}).items():
+                group = [name, *others]
+                for member in group:
+                    self._names[key(member)] = group
+        return self._names
+
+
+def settle(reader: Any, writer: ParagraphWriter) -> Settled:
+    """Decide every name of the index ``reader`` reads, and write again through ``writer``
+    the paragraphs whose mentions the decisions change."""
+    paragraphs = []
+    catalogue = corpus.Catalogue()
+    for docnum, stored in reader.iter_docs():
+        mentions = [Entity.from_stored(item) for item in stored.get("entities", ())]
+        if mentions:
+            paragraphs.append((docnum, mentions))
+            catalogue.observe(stored["text"], mentions)
+    decisions = catalogue.decide()
+    named = {d.name: list(d.aliases) for d in decisions.values() if d.aliases}
+    prints = fingerprints(reader)
+    rewritten = 0
+    for docnum, mentions in paragraphs:
+        decided = [m for m in (corpus.settled(m, decisions) for m in mentions) if m is not None]
+        if decided != mentions:
+            stored = reader.stored_fields(docnum)
+            writer.rewrite(stored, prints.get(stored["article"], ""), decided)
+            rewritten += 1
+    return Settled(len(decisions), rewritten, named)
+
+
+def record(path: Path, generation: int, settled: Settled) -> None:
+    """Write the catalogue's record beside the index (atomically)."""
+    tmp = path / (CATALOGUE_FILE + ".tmp")
+    tmp.write_text(json.dumps({"generation": generation, "names": settled.names,
+                               "aliases": settled.aliases}, ensure_ascii=False) + "\n", encoding="utf-8")
+    tmp.replace(path / CATALOGUE_FILE)
+
+
+def _read(path: Path) -> dict[str, Any]:
+    try:
+        data = json.loads((path / CATALOGUE_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}

@@ -1,0 +1,267 @@
+"""One type and one name per entity across a corpus, decided from the evidence of all its
+mentions (pure text work, run over an index's stored mentions after each indexing run).
+
+Each article's step (:mod:`searchidx.ner.article`) gives every mention a field and a
+canonical name from what that article shows. A :class:`Catalogue` gathers, per name, what
+all articles showed: the fields they gave it, the spellings they wrote, how often it comes
+after an article or possessive word ("the Premiership", "an Oscar", "its iPod": no person's
+name does), how often a person's title comes with it, and abbreviations defined in brackets
+after a name ("the Organization of Petroleum Exporting Countries (OPEC)"). :meth:`decide`
+turns that into one :class:`Decision` per name:
+
+- **field**: the field most of its mentions got, for every mention, when it has at least
+  ``MAJORITY`` of them; a name written after "the", "a", "its" ... in at least
+  ``NOT_PERSON_SHARE`` of its mentions and seldom with a title is not a person's, whatever
+  the votes. A name with no clear majority (a person in some articles, a place in others)
+  keeps the field each article gave it;
+- **name**: an abbreviation defined after one name (at least ``ABBREVIATION_SHARE`` of its
+  definitions) is one entity with that name; an abbreviation defined after several stays
+  apart. The entity's name is the spelling the corpus writes most, not counting spellings in
+  capitals amid capitals (headlines, datelines): "OPEC" where the wire writes OPEC, "Opec"
+  where the BBC writes Opec;
+- **aliases**: the other names of a joined entity, indexed with it, so that a fielded query
+  for either finds every paragraph that names it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+
+from ..models import Entity
+from .forms import CORPORATE, is_name, key
+
+#: Words after which a name is not a person's ("the Premiership", "an Oscar", "its iPod").
+DETERMINERS = frozenset("the a an its their our this that these those".split())
+#: The share of a name's mentions after a determiner from which it is no person's name.
+NOT_PERSON_SHARE = 0.25
+#: The share of mentions with a person's title (Mr, Dr ...) that keeps a name a person's.
+TITLED_SHARE = 0.1
+#: The share of its mentions a field needs to become the field of all of a name's mentions.
+MAJORITY = 2 / 3
+#: The mentions a name needs before the corpus decides anything for it.
+MIN_MENTIONS = 3
+#: The share of an abbreviation's definitions one name needs to be joined with it.
+ABBREVIATION_SHARE = 0.8
+#: Fields the corpus decides between (dates keep the field their article gave them).
+NAME_FIELDS = ("person", "org", "place", "group", "misc")
+
+_WORD_BEFORE = re.compile(r"([\w']+)[^\w.!?;:]*$")
+#: What follows a dateline's place: "TOKYO, March 3 - ", "SAN MATEO, Calif., March 3 - ".
+_DATELINE = re.compile(r",[^\n]{0,40}? - ")
+_DEFINED = re.compile(r"\s*\(\s*(?:the\s+)?([A-Z][A-Za-z&.]{1,11})\s*\)")
+_SMALL_WORDS = frozenset("of and the for & de des du la le in on at to".split())
+
+
+@dataclass(frozen=True)
+class Decision:
+    """What the corpus decided for one name: its field (``""``: each mention keeps its
+    own), the entity's name, and the other names of the entity (abbreviations, full names)."""
+
+    field: str
+    name: str
+    aliases: tuple[str, ...] = ()
+
+
+@dataclass
+class Evidence:
+    """What all mentions of one name showed (see :class:`Catalogue`)."""
+
+    fields: Counter[str] = field(default_factory=Counter)
+    #: fields of the mentions in capitals amid capitals, where the model guesses
+    capitals: Counter[str] = field(default_factory=Counter)
+    written: Counter[str] = field(default_factory=Counter)
+    spellings: Counter[str] = field(default_factory=Counter)
+    determined: int = 0
+    titled: int = 0
+
+    @property
+    def mentions(self) -> int:
+        """How many mentions of the name were seen."""
+        return sum(self.fields.values()) + sum(self.capitals.values())
+
+    @property
+    def votes(self) -> Counter[str]:
+        """The fields its mentions were given, those in capitals only when there are no others."""
+        return self.fields or self.capitals
+
+    @property
+    def spelling(self) -> str:
+        """The spelling the corpus writes most (outside capitals, when it can)."""
+        return _usual_spelling(self.written) or _usual_spelling(self.spellings)
+
+
+class Catalogue:
+    """The evidence of a corpus's mentions, gathered paragraph by paragraph with
+    :meth:`observe`, and the decisions it supports (:meth:`decide`)."""
+
+    def __init__(self) -> None:
+        self.evidence: dict[str, Evidence] = {}
+        #: abbreviation key -> keys of the names it was defined after, with counts
+        self.definitions: dict[str, Counter[str]] = {}
+
+    def observe(self, text: str, mentions: Sequence[Entity]) -> None:
+        """Take in one paragraph's mentions, with the fields and names their article gave
+        them (:attr:`~searchidx.models.Entity.own`); dates are left out."""
+        for mention in mentions:
+            field, name = mention.own
+            if field not in NAME_FIELDS or not is_name(name):
+                continue
+            evidence = self.evidence.setdefault(key(name), Evidence())
+            evidence.spellings[name] += 1
+            if _in_capitals(text, mention):
+                evidence.capitals[field] += 1
+            else:
+                evidence.fields[field] += 1
+                evidence.written[name] += 1
+            before = _WORD_BEFORE.search(text, max(0, mention.start - 30), mention.start)
+            if before and before.group(1).lower() in DETERMINERS:
+                evidence.determined += 1
+            if mention.role:
+                evidence.titled += 1
+            if field == "org":
+                defined = _DEFINED.match(text, mention.end)
+                if defined and is_abbreviation(defined.group(1), name):
+                    self.definitions.setdefault(key(defined.group(1)), Counter())[key(name)] += 1
+
+    def decide(self) -> dict[str, Decision]:
+        """Per name key, its decision."""
+        surnames = self._surnames()
+        decisions: dict[str, Decision] = {}
+        for keys in self._entities():
+            evidence = [self.evidence[k] for k in keys]
+            written: Counter[str] = sum((e.written for e in evidence), Counter())
+            name = _usual_spelling(written) or evidence[0].spelling
+            votes: Counter[str] = sum((e.votes for e in evidence), Counter())
+            determined = 0 if set(keys) & surnames else sum(e.determined for e in evidence)
+            chosen = _field(votes, determined, sum(e.titled for e in evidence))
+            aliases = tuple(sorted({e.spelling for e in evidence} - {name}))
+            decision = Decision(chosen, name, aliases)
+            for k in keys:
+                decisions[k] = decision
+        return decisions
+
+    def _surnames(self) -> set[str]:
+        """The last words of people's names of several words: "Baker" of "James Baker" stays
+        a person's name where news writes "the Baker plan"."""
+        return {k.split()[-1] for k, e in self.evidence.items() if " " in k and e.votes["person"] >= 2}
+
+    def _entities(self) -> list[list[str]]:
+        """The name keys of each entity: one name alone, or joined with the name an
+        abbreviation was defined after (when its definitions agree), or a company's name
+        with the same name less its "Inc", "Corp" ... ("Exxon Corp" and "Exxon")."""
+        joined: dict[str, str] = {}
+        for abbreviation, names in self.definitions.items():
+            [(full, count)] = names.most_common(1)
+            if count >= ABBREVIATION_SHARE * sum(names.values()) and abbreviation in self.evidence \
+                    and full != abbreviation:
+                joined[abbreviation] = full
+        for k, evidence in self.evidence.items():
+            short = _without_suffix(k)
+            if (short != k and short in self.evidence and k not in joined and evidence.votes["org"]
+                    and self.evidence[short].fields["org"] * 2 > self.evidence[short].mentions):
+                joined[k] = short
+        groups: dict[str, list[str]] = {}
+        for k in self.evidence:
+            root, seen = k, {k}
+            while root in joined and joined[root] not in seen:  # (an abbreviation of a company's name)
+                root = joined[root]
+                seen.add(root)
+            groups.setdefault(root, []).append(k)
+        return list(groups.values())
+
+
+def _field(votes: Counter[str], determined: int, titled: int) -> str:
+    """The field of all of a name's mentions, or "" where each keeps its own."""
+    total = sum(votes.values())
+    if total < MIN_MENTIONS:
+        return ""
+    if votes["person"] and determined >= NOT_PERSON_SHARE * total and titled < TITLED_SHARE * total:
+        others = Counter({f: n for f, n in votes.items() if f != "person"})
+        return others.most_common(1)[0][0] if others else "org"
+    [(best, count)] = votes.most_common(1)
+    return best if count >= MAJORITY * total else ""
+
+
+def _usual_spelling(written: Counter[str]) -> str:
+    return max(written, key=lambda name: (written[name], name)) if written else ""
+
+
+def settled(mention: Entity, decisions: Mapping[str, Decision]) -> Entity | None:
+    """``mention`` with the field and name the corpus decided for what its article found
+    (keeping that in ``found_as``); None for what is no name after all ("U.S. Dlrs", from
+    an index made before :func:`~searchidx.ner.forms.is_name` knew it). Dates are kept as
+    they are. A name only in another case than decided keeps its spelling when it is in
+    capitals (a dateline's "TOKYO") or the decided one is not ("Opec" becomes "OPEC" where
+    the corpus writes that, but "LONDON" is shown as "London" anyway: see
+    :func:`~searchidx.ner.forms.display_name`)."""
+    field, name = mention.own
+    if field not in NAME_FIELDS:
+        return mention
+    if not is_name(name):
+        return None
+    decision = decisions.get(key(name))
+    new_field, new_name = (decision.field or field, decision.name) if decision else (field, name)
+    if key(new_name) == key(name) and (name.isupper() or not new_name.isupper()):
+        new_name = name
+    found_as = (field, name) if (new_field, new_name) != (field, name) else ()
+    return replace(mention, field=new_field, name=new_name, found_as=found_as)
+
+
+def settle_article(paragraphs: Sequence[str], mentions: Sequence[Sequence[Entity]]) -> list[list[Entity]]:
+    """The mentions of one article (or of any set of paragraphs taken as a corpus) with the
+    decisions of their own evidence: what :mod:`searchidx.engine.catalogue` does to an
+    index, for measuring it on a test set."""
+    decisions = gather(zip(paragraphs, mentions)).decide()
+    return [[m for m in (settled(m, decisions) for m in found) if m is not None] for found in mentions]
+
+
+def _in_capitals(text: str, mention: Entity) -> bool:
+    """True for a name in capitals amid capitals or in a dateline ("TOKYO, March 3 - "):
+    a headline's or dateline's spelling, not the name's usual one."""
+    written = text[mention.start:mention.end]
+    if not written.isupper():
+        return False
+    if mention.start == 0 and _DATELINE.match(text, mention.end):
+        return True
+    around = text[max(0, mention.start - 20):mention.start] + text[mention.end:mention.end + 20]
+    return not any(c.islower() for c in around)
+
+
+def is_abbreviation(short: str, name: str) -> bool:
+    """True when ``short`` is made of the initials of ``name``'s words, the letters of its
+    abbreviated words included, in any order: "OPEC" of "Organization of Petroleum
+    Exporting Countries", "WHO" of "World Health Organisation", "USDA" of "U.S. Agriculture
+    Department"."""
+    letters = short.replace(".", "").upper()
+    if not (1 < len(letters) <= 10 and short[:1].isupper() and sum(c.isupper() for c in short) >= 2):
+        return False
+    words = [w for w in re.split(r"[\s-]+", name) if w]
+    if len(words) < 2:
+        return False
+
+    def initials(word: str) -> str:
+        return word.replace(".", "") if re.fullmatch(r"(?:[A-Z]\.)+", word) else word[0]
+
+    capitals = "".join(initials(w) for w in words if w.lower() not in _SMALL_WORDS).upper()
+    every = "".join(initials(w) for w in words).upper()
+    return any(letters == made or (letters[0] == made[0] and sorted(letters) == sorted(made))
+               for made in (capitals, every))
+
+
+def _without_suffix(name_key: str) -> str:
+    """A company's name less its "Inc", "Corp" ...: "exxon corp" -> "exxon"."""
+    words = name_key.split()
+    while len(words) > 1 and words[-1].rstrip(".") in CORPORATE:
+        words.pop()
+    return " ".join(words)
+
+
+def gather(paragraphs: Iterable[tuple[str, Sequence[Entity]]]) -> Catalogue:
+    """A catalogue of ``paragraphs`` (text, its mentions)."""
+    catalogue = Catalogue()
+    for text, mentions in paragraphs:
+        catalogue.observe(text, mentions)
+    return catalogue

@@ -1,0 +1,204 @@
+"""Types and names decided by the whole corpus: the evidence rules (pure), and the index
+settling its paragraphs to them (mentions written by hand, so no model is needed)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from searchidx import SearchIndex
+from searchidx.engine.schema import CATALOGUE_FILE
+from searchidx.indexing import fingerprint
+from searchidx.models import Article, Entity
+from searchidx.ner import corpus
+from searchidx.ner.corpus import Catalogue, is_abbreviation
+
+
+def mentions_of(text: str, *names: tuple[str, str], role: str = "") -> list[Entity]:
+    """Mentions of each (name, field) at its first place in ``text``."""
+    found = []
+    for name, field in names:
+        start = text.index(name)
+        found.append(Entity(name, field, start, start + len(name), name, role))
+    return found
+
+
+def decide(*paragraphs: tuple[str, list[Entity]]) -> dict[str, corpus.Decision]:
+    return corpus.gather(paragraphs).decide()
+
+
+# -- the evidence rules -------------------------------------------------------------------
+
+
+def test_a_name_written_after_the_is_no_persons_name():
+    texts = ["Arsenal lead the Premiership.", "The Premiership title race.", "Premiership clubs agreed."]
+    decisions = decide(*[(t, mentions_of(t, ("Premiership", "person"))) for t in texts[:2]],
+                       (texts[2], mentions_of(texts[2], ("Premiership", "org"))))
+    assert decisions["premiership"].field == "org"
+
+
+def test_a_persons_surname_stays_a_person_after_the():
+    texts = ["James Baker said.", "James Baker left.", "The Baker plan.", "The Baker team.", "Baker said."]
+    paragraphs = [(t, mentions_of(t, ("James Baker", "person"))) for t in texts[:2]]
+    paragraphs += [(t, mentions_of(t, ("Baker", "person"))) for t in texts[2:]]
+    assert decide(*paragraphs)["baker"].field == "person"
+
+
+def test_a_titled_name_stays_a_person():
+    texts = ["The Oscar nominations.", "Mr Oscar said.", "An Oscar for her.", "Oscar spoke."]
+    paragraphs = [(t, mentions_of(t, ("Oscar", "person"), role="Mr" if "Mr" in t else "")) for t in texts]
+    assert decide(*paragraphs)["oscar"].field == "person"
+
+
+def test_the_majority_decides_for_every_mention_and_datelines_do_not_vote():
+    prose = [f"Talks in Frankfurt went on, day {i}." for i in range(3)]
+    datelines = [f"FRANKFURT, March {i} - Shares rose." for i in range(5)]
+    decisions = decide(*[(t, mentions_of(t, ("Frankfurt", "place"))) for t in prose],
+                       *[(t, mentions_of(t, ("FRANKFURT", "org"))) for t in datelines])
+    assert decisions["frankfurt"] == corpus.Decision("place", "Frankfurt")
+
+
+def test_no_clear_majority_leaves_each_mention_its_own_field():
+    texts = [f"Jordan {verb}." for verb in ("said", "left", "won", "lost")]
+    decisions = decide(*[(t, mentions_of(t, ("Jordan", field))) for t, field in
+                         zip(texts, ("person", "person", "place", "place"))])
+    assert decisions["jordan"].field == ""
+
+
+def test_too_few_mentions_decide_nothing():
+    text = "The Gadget launched."
+    assert decide((text, mentions_of(text, ("Gadget", "person"))))["gadget"].field == ""
+
+
+def test_an_abbreviation_defined_after_a_name_is_that_entity_named_as_written_most():
+    defined = "The Organization of Petroleum Exporting Countries (OPEC) met."
+    mentions = mentions_of(defined, ("Organization of Petroleum Exporting Countries", "org"), ("OPEC", "org"))
+    later = [f"OPEC output rose {i} pct." for i in range(3)]
+    decisions = decide((defined, mentions), *[(t, mentions_of(t, ("OPEC", "org"))) for t in later])
+    opec = corpus.Decision("org", "OPEC", ("Organization of Petroleum Exporting Countries",))
+    assert decisions["opec"] == decisions["organization of petroleum exporting countries"] == opec
+
+
+def test_an_abbreviation_defined_after_two_names_stays_apart():
+    first = "The European Community (EC) met."
+    second = "The European Commission (EC) said."
+    decisions = decide((first, mentions_of(first, ("European Community", "org"), ("EC", "org"))),
+                       (second, mentions_of(second, ("European Commission", "org"), ("EC", "org"))))
+    assert decisions["ec"].name == "EC" and decisions["ec"].aliases == ()
+    assert decisions["european community"].name == "European Community"
+
+
+def test_a_company_is_one_entity_with_and_without_its_corp():
+    texts = ["Exxon Corp said.", "Exxon said.", "Exxon rose.", "Shares of Exxon fell."]
+    decisions = decide(*[(t, mentions_of(t, ("Exxon Corp" if "Corp" in t else "Exxon", "org"))) for t in texts])
+    assert decisions["exxon corp"] == decisions["exxon"] == corpus.Decision("org", "Exxon", ("Exxon Corp",))
+
+
+def test_a_dateline_is_not_joined_with_a_company_named_after_it():
+    texts = ["SAN MATEO, Calif. - It rose.", "San Mateo Inc. said."]
+    decisions = decide((texts[0], mentions_of(texts[0], ("SAN MATEO", "org"))),
+                       (texts[1], mentions_of(texts[1], ("San Mateo Inc.", "org"))))
+    assert decisions["san mateo"].name == "SAN MATEO"
+
+
+@pytest.mark.parametrize(
+    ("short", "name", "expected"),
+    [
+        ("OPEC", "Organization of Petroleum Exporting Countries", True),
+        ("WHO", "World Health Organisation", True),
+        ("SEC", "Securities and Exchange Commission", True),
+        ("USDA", "U.S. Agriculture Department", True),
+        ("USDA", "U.S. Department of Agriculture", True),
+        ("EC", "European Community", True),
+        ("IMF", "World Bank", False),
+        ("US", "Utah", False),  # one word: no initials to compare
+        ("Reuters", "Reuters Holdings", False),
+    ],
+)
+def test_is_abbreviation(short: str, name: str, expected: bool):
+    assert is_abbreviation(short, name) is expected
+
+
+def test_the_usual_spelling_leaves_out_capitals_amid_capitals():
+    catalogue = Catalogue()
+    for text in ("TOKYO, March 3 - Shares fell.", "TOKYO, March 4 - Shares rose.", "Talks in Tokyo ended."):
+        catalogue.observe(text, mentions_of(text, ("TOKYO" if "TOKYO" in text else "Tokyo", "place")))
+    assert catalogue.decide()["tokyo"].name == "Tokyo"
+
+
+# -- an index settled to the decisions ------------------------------------------------------
+
+
+def put(index: SearchIndex, article_id: str, text: str, *names: tuple[str, str]) -> None:
+    """Index a one-paragraph article with the mentions given (no NER)."""
+    article = Article(id=article_id, paragraphs=(text,))
+    with index.writer() as writer:
+        writer.put(article, fingerprint(article, index.model), [mentions_of(text, *names)], replacing=False)
+
+
+@pytest.fixture
+def index(tmp_path: Path) -> SearchIndex:
+    idx = SearchIndex.create(tmp_path / "index")
+    put(idx, "a1", "Arsenal lead the Premiership by two points.", ("Premiership", "person"))
+    put(idx, "a2", "The Premiership title is close.", ("Premiership", "person"))
+    put(idx, "a3", "Premiership clubs met the FA.", ("Premiership", "org"))
+    put(idx, "b1", "The Organization of Petroleum Exporting Countries (OPEC) met in Vienna.",
+        ("Organization of Petroleum Exporting Countries", "org"), ("OPEC", "org"), ("Vienna", "place"))
+    put(idx, "b2", "OPEC output rose.", ("OPEC", "org"))
+    put(idx, "b3", "Opec ministers agreed.", ("Opec", "org"))
+    put(idx, "b4", "OPEC prices held.", ("OPEC", "org"))
+    return idx
+
+
+def paragraphs(index: SearchIndex, query: str) -> set[str]:
+    return {hit.article for hit in index.search(query, limit=None)}
+
+
+def test_settling_gives_every_list_and_query_the_corpus_decision(index: SearchIndex):
+    assert paragraphs(index, "person:premiership") == {"a1", "a2"}  # as each article had it
+    assert index.settle() == 4  # a1 and a2 become org; b1's full name and b3's "Opec" become "OPEC"
+    assert paragraphs(index, "person:premiership") == set()
+    assert paragraphs(index, "org:premiership") == {"a1", "a2", "a3"}
+    assert [e.name for e in index.entities("person")] == []
+    orgs = {e.name: e.paragraphs for e in index.entities("org")}
+    assert orgs == {"OPEC": 4, "Premiership": 3}
+    results = index.search("premiership", facets=5)
+    assert results.facets["org"] == [("Premiership", 3)] and results.facets["person"] == []
+    assert index.entity("org", "premiership").paragraphs == 3
+
+
+def test_a_full_name_finds_the_paragraphs_of_its_abbreviation(index: SearchIndex):
+    index.settle()
+    expected = {"b1", "b2", "b3", "b4"}
+    assert paragraphs(index, 'org:"Organization of Petroleum Exporting Countries"') == expected
+    assert paragraphs(index, "org:opec") == expected
+    assert paragraphs(index, "opec") == expected  # the catch-all holds the canonical name
+
+
+def test_settling_keeps_what_each_article_found_so_that_new_evidence_can_change_it(index: SearchIndex):
+    index.settle()
+    [hit] = index.search("arsenal", limit=1)
+    stored = index.article("a1")[0]
+    assert stored.entities == {"org": ["Premiership"]}
+    for i in range(8):  # more articles that write it as a person's name, without "the"
+        put(index, f"c{i}", f"Premiership scored {i} goals.", ("Premiership", "person"))
+    index.settle()
+    assert paragraphs(index, "person:premiership") >= {"a1", "a2", "c0"}
+    assert hit.article == "a1"
+
+
+def test_settling_again_with_nothing_new_reads_nothing(index: SearchIndex, tmp_path: Path):
+    index.settle()
+    record = json.loads((tmp_path / "index" / CATALOGUE_FILE).read_text())
+    assert record["aliases"] == {"OPEC": ["Organization of Petroleum Exporting Countries"]}
+    assert index.settle() == 0
+    assert json.loads((tmp_path / "index" / CATALOGUE_FILE).read_text()) == record
+
+
+def test_deleting_articles_settles_again(index: SearchIndex):
+    index.settle()
+    index.delete(["a1"])  # two mentions left: too few to decide, each has its article's field again
+    assert paragraphs(index, "person:premiership") == {"a2"}
+    assert paragraphs(index, "org:premiership") == {"a3"}
