@@ -199,8 +199,7 @@ class Engine:
         if not force and catalogue.is_current(self.path, self._ix.latest_generation()):
             return None
         with self.writer(timeout) as paragraphs:
-            with self._snapshot() as reader:
-                settled = catalogue.settle(reader, paragraphs)
+            settled = catalogue.settle(paragraphs)
         try:
             catalogue.record(self.path, self._ix.latest_generation(), settled)
         except OSError as error:

@@ -70,9 +70,14 @@ class Joined:
         return self._names
 
 
-def settle(reader: Any, writer: ParagraphWriter) -> Settled:
-    """Decide every name of the index ``reader`` reads, and write again through ``writer``
-    the paragraphs whose mentions the decisions change."""
+def settle(writer: ParagraphWriter) -> Settled:
+    """Decide every name of the index ``writer`` writes to, and write again through it the
+    paragraphs whose mentions the decisions change."""
+    with writer.reader() as reader:
+        return _settle(reader, writer)
+
+
+def _settle(reader: Any, writer: ParagraphWriter) -> Settled:
     paragraphs = []
     catalogue = corpus.Catalogue()
     for docnum, stored in reader.iter_docs():
@@ -88,7 +93,7 @@ def settle(reader: Any, writer: ParagraphWriter) -> Settled:
         decided = [m for m in (corpus.settled(m, decisions) for m in mentions) if m is not None]
         if decided != mentions:
             stored = reader.stored_fields(docnum)
-            writer.rewrite(stored, prints.get(stored["article"], ""), decided)
+            writer.rewrite(docnum, stored, prints.get(stored["article"], ""), decided)
             rewritten += 1
     return Settled(len(decisions), rewritten, named)
 

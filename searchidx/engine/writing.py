@@ -42,10 +42,16 @@ class ParagraphWriter:
             written += 1
         return written
 
-    def rewrite(self, stored: Mapping[str, Any], fingerprint: str, mentions: Sequence[Entity]) -> None:
-        """Write a paragraph again from its stored fields, with ``mentions`` for its
-        entities (their fields or names decided anew; the NER model is not run again)."""
-        self._writer.delete_by_term("id", stored["id"])
+    def reader(self) -> Any:
+        """A reader of the commit this write started from (a context manager): its document
+        numbers are those :meth:`rewrite` takes."""
+        return self._writer.reader()
+
+    def rewrite(self, docnum: int, stored: Mapping[str, Any], fingerprint: str, mentions: Sequence[Entity]) -> None:
+        """Write paragraph ``docnum`` (of :meth:`reader`) again from its stored fields, with
+        ``mentions`` for its entities (their fields or names decided anew; the NER model is
+        not run again)."""
+        self._writer.delete_document(docnum)  # (by number: deleting by term opens a searcher each time)
         self._add(stored["article"], stored["paragraph"], stored.get("title", ""), stored.get("date_text", ""),
                   stored["text"], fingerprint, mentions)
 

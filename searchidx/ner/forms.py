@@ -80,6 +80,7 @@ _GENERIC_WORDS = frozenset("""
 _CURRENCY_WORDS = frozenset("dlrs dlr dollar dollars yen stg francs lire guilders".split())
 
 
+@functools.lru_cache(maxsize=65536)
 def is_name(text: str) -> bool:
     """False for what the model tags but is no name: words without a capital letter ("cts"),
     a lone letter ("X."), the abbreviations of Reuters-style result tables ("Avg"), words
