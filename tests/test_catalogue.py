@@ -202,3 +202,20 @@ def test_deleting_articles_settles_again(index: SearchIndex):
     index.delete(["a1"])  # two mentions left: too few to decide, each has its article's field again
     assert paragraphs(index, "person:premiership") == {"a2"}
     assert paragraphs(index, "org:premiership") == {"a3"}
+
+
+def test_a_users_gazetteer_line_decides_over_the_evidence(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    from searchidx.ner import gazetteer
+
+    texts = ["The Premiership title.", "Arsenal lead the Premiership.", "The Premiership clubs met."]
+    paragraphs = [(t, mentions_of(t, ("Premiership", "person"))) for t in texts]
+    assert decide(*paragraphs)["premiership"].field == "org"
+    own = tmp_path / "gazetteer.tsv"
+    own.write_text("misc\tPremiership\n", encoding="utf-8")
+    monkeypatch.setenv("SEARCHIDX_GAZETTEER", str(own))
+    gazetteer.forget()
+    try:
+        assert decide(*paragraphs)["premiership"].field == "misc"
+    finally:
+        monkeypatch.delenv("SEARCHIDX_GAZETTEER")
+        gazetteer.forget()

@@ -266,18 +266,16 @@ def test_no_model_version_warning_reaches_users(recwarn):
 
 
 def test_a_users_gazetteer_adds_names_and_overrides_fields(tmp_path, monkeypatch):
-    from searchidx.ner import model, rules
+    from searchidx.ner import gazetteer, model
 
     own = tmp_path / "gazetteer.tsv"
     own.write_text("# mine\norg\tHalvorsen Brothers\nperson\tChelsea\nBOGUS\tNothing\n", encoding="utf-8")
     monkeypatch.setenv("SEARCHIDX_GAZETTEER", str(own))
-    rules._gazetteer.cache_clear()
-    rules._gazetteer_names.cache_clear()
+    gazetteer.forget()
     try:
         extractor = model.EntityExtractor()
         found = {e.text: e.field for e in extractor.extract("Chelsea joined Halvorsen Brothers in Oslo.")}
         assert found.get("Halvorsen Brothers") == "org"
         assert found.get("Chelsea") == "person"
     finally:
-        rules._gazetteer.cache_clear()
-        rules._gazetteer_names.cache_clear()
+        gazetteer.forget()

@@ -21,7 +21,8 @@ from spacy.lang.en.stop_words import STOP_WORDS
 from ..models import Entity
 from ..variants import aliases
 from .forms import _COMMON, _is_title, clean, is_name, key
-from .rules import COMPANY_WORDS, CORPORATE_SUFFIXES, _gazetteer_names
+from .gazetteer import gazetteer_names
+from .rules import COMPANY_WORDS, CORPORATE_SUFFIXES
 
 _RELABELLED = frozenset({"org", "place", "misc"})
 _COMPANY_RELABELLED = frozenset({"person", "place", "misc", "group"})
@@ -57,7 +58,7 @@ def harmonize(paragraphs: Sequence[str], paragraph_entities: Sequence[Sequence[E
                  for short in company_short_names(m.text)} - people
     harmonized = [
         [replace(m, field="person") if m.field in _RELABELLED and (m.text in people or _last_word(m.text) in people)
-         and m.text not in _gazetteer_names() else
+         and m.text not in gazetteer_names() else
          replace(m, field="org") if m.field in _COMPANY_RELABELLED and m.text in companies else m for m in mentions]
         for mentions in paragraph_entities
     ]

@@ -9,7 +9,8 @@ name does), how often a person's title comes with it, and abbreviations defined 
 after a name ("the Organization of Petroleum Exporting Countries (OPEC)"). :meth:`decide`
 turns that into one :class:`Decision` per name:
 
-- **field**: the field most of its mentions got, for every mention, when it has at least
+- **field**: the gazetteer's (bundled or your own: :mod:`.gazetteer`) for a name it
+  lists; else the field most of its mentions got, for every mention, when it has at least
   ``MAJORITY`` of them; a name written after "the", "a", "its" ... in at least
   ``NOT_PERSON_SHARE`` of its mentions and seldom with a title is not a person's, whatever
   the votes. A name with no clear majority (a person in some articles, a place in others)
@@ -32,6 +33,7 @@ from dataclasses import dataclass, field, replace
 
 from ..models import Entity
 from .forms import CORPORATE, is_name, key
+from .gazetteer import gazetteer_fields
 
 #: Words after which a name is not a person's ("the Premiership", "an Oscar", "its iPod").
 DETERMINERS = frozenset("the a an its their our this that these those".split())
@@ -129,6 +131,7 @@ class Catalogue:
     def decide(self) -> dict[str, Decision]:
         """Per name key, its decision."""
         surnames = self._surnames()
+        known_fields = gazetteer_fields()
         decisions: dict[str, Decision] = {}
         for keys in self._entities():
             evidence = [self.evidence[k] for k in keys]
@@ -136,7 +139,8 @@ class Catalogue:
             name = _usual_spelling(written) or evidence[0].spelling
             votes: Counter[str] = sum((e.votes for e in evidence), Counter())
             determined = 0 if set(keys) & surnames else sum(e.determined for e in evidence)
-            chosen = _field(votes, determined, sum(e.titled for e in evidence))
+            known = [known_fields[k] for k in keys if k in known_fields]
+            chosen = known[0] if known else _field(votes, determined, sum(e.titled for e in evidence))
             aliases = tuple(sorted({e.spelling for e in evidence} - {name}))
             decision = Decision(chosen, name, aliases)
             for k in keys:

@@ -22,26 +22,10 @@ from ..errors import ModelError
 from ..models import Entity
 from ..settings import default_model
 from . import rules as rules_module  # registers the rules' spaCy components
+from .gazetteer import LABEL_FIELDS
 
 #: Components the NER of the small English model does not need (it has its own tok2vec).
 EXCLUDE = ["tok2vec", "tagger", "parser", "attribute_ruler", "lemmatizer", "senter"]
-
-#: spaCy label -> searchidx entity field. Labels not listed (numbers, money) are dropped.
-LABEL_FIELDS = {
-    "PERSON": "person",
-    "ORG": "org",
-    "GPE": "place",
-    "LOC": "place",
-    "FAC": "place",
-    "DATE": "date",
-    "TIME": "date",
-    "NORP": "group",
-    "PRODUCT": "misc",
-    "EVENT": "misc",
-    "WORK_OF_ART": "misc",
-    "LAW": "misc",
-    "LANGUAGE": "misc",
-}
 
 _STRAIGHT_QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'",
                                   "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u201f": '"',

@@ -10,17 +10,15 @@ trailing possessive and what is no part of a name at their edges.
 from __future__ import annotations
 
 import bisect
-import functools
 import re
 from collections.abc import Callable
-from importlib import resources
 
 from spacy.language import Language
 from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc, Span
 from spacy.util import filter_spans
 
-from ..settings import user_gazetteer_path
+from .gazetteer import gazetteer
 
 #: Words that introduce a person's name; the name is what follows, without them.
 TITLES = frozenset("""
@@ -74,38 +72,6 @@ COMPANY_WORDS = frozenset("""
     International Group Holdings Holding Industries Corporation Company Companies Financial Bancorp Bancshares
     Systems Technologies Technology Communications Enterprises Resources Securities Capital Partners
 """.split())
-
-
-#: What a gazetteer line may give instead of a spaCy label: a searchidx field.
-_FIELD_LABELS = {"person": "PERSON", "org": "ORG", "place": "GPE", "group": "NORP", "misc": "EVENT"}
-_LABELS = frozenset({"PERSON", "ORG", "GPE", "LOC", "FAC", "NORP", "EVENT", "PRODUCT", "WORK_OF_ART", "LAW"})
-
-
-def parse_gazetteer(text: str) -> list[dict[str, str]]:
-    """Gazetteer patterns from a file's text: a label (a spaCy label such as ORG or GPE, or a
-    field: person, org, place, group, misc), a tab, and a name as written. Lines with another
-    label are skipped, as are blank lines and comments (#)."""
-    patterns = []
-    for line in text.splitlines():
-        if line.strip() and not line.startswith("#") and "\t" in line:
-            label, name = (part.strip() for part in line.split("\t", 1))
-            label = _FIELD_LABELS.get(label.lower(), label.upper())
-            if label in _LABELS and name:
-                patterns.append({"label": label, "pattern": name})
-    return patterns
-
-
-@functools.lru_cache(maxsize=1)
-def _gazetteer() -> list[dict[str, str]]:
-    """The bundled gazetteer with the user's own names (:func:`~searchidx.settings.user_gazetteer_path`),
-    which win over bundled ones written the same."""
-    try:
-        own = parse_gazetteer(user_gazetteer_path().read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError):
-        own = []
-    bundled = parse_gazetteer(resources.files("searchidx").joinpath("data/gazetteer.tsv").read_text(encoding="utf-8"))
-    names = {pattern["pattern"] for pattern in own}
-    return own + [pattern for pattern in bundled if pattern["pattern"] not in names]
 
 
 def _is_name_token(doc: Doc, i: int) -> bool:
@@ -197,11 +163,6 @@ def _in_score(doc: Doc, i: int) -> bool:
     return joined(i) or joined(i - 2)
 
 
-@functools.lru_cache(maxsize=1)
-def _gazetteer_names() -> frozenset[str]:
-    return frozenset(pattern["pattern"] for pattern in _gazetteer())
-
-
 def _place_led_names(doc: Doc) -> list[Span]:
     """A place or people followed by capitalised words ending in an org head or an event
     head: "Bangladesh Navy" is an organisation, "U.S. Open" and "Korean War" are events."""
@@ -256,7 +217,7 @@ FIXES = "searchidx_entity_fixes"
 def make_gazetteer(nlp: Language, name: str) -> Callable[[Doc], Doc]:
     """The gazetteer, run after the model: see :func:`apply_gazetteer`."""
     matcher = PhraseMatcher(nlp.vocab)
-    for pattern in _gazetteer():
+    for pattern in gazetteer():
         matcher.add(pattern["label"], [nlp.make_doc(pattern["pattern"])])
 
     def component(doc: Doc) -> Doc:

@@ -1,0 +1,81 @@
+"""Names whose field is known before any text is read: the bundled gazetteer
+(``searchidx/data/gazetteer.tsv``) and the user's own (``$SEARCHIDX_GAZETTEER``), and how
+spaCy's labels map to searchidx's entity fields. Pure data: no spaCy needed to read it.
+"""
+
+from __future__ import annotations
+
+import functools
+from importlib import resources
+
+from ..settings import user_gazetteer_path
+from .forms import key
+
+#: spaCy label -> searchidx entity field. Labels not listed (numbers, money) are dropped.
+LABEL_FIELDS = {
+    "PERSON": "person",
+    "ORG": "org",
+    "GPE": "place",
+    "LOC": "place",
+    "FAC": "place",
+    "DATE": "date",
+    "TIME": "date",
+    "NORP": "group",
+    "PRODUCT": "misc",
+    "EVENT": "misc",
+    "WORK_OF_ART": "misc",
+    "LAW": "misc",
+    "LANGUAGE": "misc",
+}
+
+#: What a gazetteer line may give instead of a spaCy label: a searchidx field.
+_FIELD_LABELS = {"person": "PERSON", "org": "ORG", "place": "GPE", "group": "NORP", "misc": "EVENT"}
+_LABELS = frozenset({"PERSON", "ORG", "GPE", "LOC", "FAC", "NORP", "EVENT", "PRODUCT", "WORK_OF_ART", "LAW"})
+
+
+def parse_gazetteer(text: str) -> list[dict[str, str]]:
+    """Gazetteer patterns from a file's text: a label (a spaCy label such as ORG or GPE, or a
+    field: person, org, place, group, misc), a tab, and a name as written. Lines with another
+    label are skipped, as are blank lines and comments (#)."""
+    patterns = []
+    for line in text.splitlines():
+        if line.strip() and not line.startswith("#") and "\t" in line:
+            label, name = (part.strip() for part in line.split("\t", 1))
+            label = _FIELD_LABELS.get(label.lower(), label.upper())
+            if label in _LABELS and name:
+                patterns.append({"label": label, "pattern": name})
+    return patterns
+
+
+@functools.lru_cache(maxsize=1)
+def gazetteer() -> list[dict[str, str]]:
+    """The bundled gazetteer with the user's own names (:func:`~searchidx.settings.user_gazetteer_path`),
+    which win over bundled ones written the same."""
+    try:
+        own = parse_gazetteer(user_gazetteer_path().read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError):
+        own = []
+    bundled = parse_gazetteer(resources.files("searchidx").joinpath("data/gazetteer.tsv").read_text(encoding="utf-8"))
+    names = {pattern["pattern"] for pattern in own}
+    return own + [pattern for pattern in bundled if pattern["pattern"] not in names]
+
+
+@functools.lru_cache(maxsize=1)
+def gazetteer_names() -> frozenset[str]:
+    """The names of the gazetteer, as written."""
+    return frozenset(pattern["pattern"] for pattern in gazetteer())
+
+
+@functools.lru_cache(maxsize=1)
+def gazetteer_fields() -> dict[str, str]:
+    """Folded name (:func:`~searchidx.ner.forms.key`) -> the field the gazetteer gives it."""
+    fields: dict[str, str] = {}
+    for pattern in gazetteer():
+        fields.setdefault(key(pattern["pattern"]), LABEL_FIELDS[pattern["label"]])
+    return fields
+
+
+def forget() -> None:
+    """Read the gazetteer files again at the next use (after the user's file changed)."""
+    for cached in (gazetteer, gazetteer_names, gazetteer_fields):
+        cached.cache_clear()
