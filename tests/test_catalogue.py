@@ -219,3 +219,21 @@ def test_a_users_gazetteer_line_decides_over_the_evidence(tmp_path: Path, monkey
     finally:
         monkeypatch.delenv("SEARCHIDX_GAZETTEER")
         gazetteer.forget()
+
+
+def test_a_new_gazetteer_line_settles_the_index_again(index: SearchIndex, tmp_path: Path,
+                                                     monkeypatch: pytest.MonkeyPatch):
+    from searchidx.ner import gazetteer
+
+    index.settle()
+    assert index.settle() == 0
+    own = tmp_path / "gazetteer.tsv"
+    own.write_text("misc\tPremiership\n", encoding="utf-8")
+    monkeypatch.setenv("SEARCHIDX_GAZETTEER", str(own))
+    gazetteer.forget()
+    try:
+        assert index.settle() == 3
+        assert paragraphs(index, "misc:premiership") == {"a1", "a2", "a3"}
+    finally:
+        monkeypatch.delenv("SEARCHIDX_GAZETTEER")
+        gazetteer.forget()

@@ -7,6 +7,7 @@ by rewriting the package. Its modules, one job each:
 - :mod:`.schema`: the paragraph schema and the index's :class:`~.schema.Meta` record;
 - :mod:`.storage`: the index folder: opening it while others commit, damage, digests;
 - :mod:`.writing`: paragraphs in, by whole articles;
+- :mod:`.catalogue`: paragraphs settled to the entity decisions of the whole corpus;
 - :mod:`.parsing`: query text to a Whoosh query (repairs, kinds, variants, bounds);
 - :mod:`.matching`: matches as sets of paragraphs (totals, facets, ranges, wildcards);
 - :mod:`.ranking`: top hits, the relaxed fallback, ``explain`` and ``similar``;

@@ -38,8 +38,10 @@ class Settled:
 
 
 def is_current(path: Path, generation: int) -> bool:
-    """True when the catalogue beside the index was made at commit ``generation``."""
-    return _read(path).get("generation") == generation
+    """True when the catalogue beside the index was made at commit ``generation``, by these
+    rules and gazetteer (:func:`~searchidx.ner.corpus.signature`)."""
+    record = _read(path)
+    return record.get("generation") == generation and record.get("signature") == corpus.signature()
 
 
 class Joined:
@@ -101,7 +103,7 @@ def _settle(reader: Any, writer: ParagraphWriter) -> Settled:
 def record(path: Path, generation: int, settled: Settled) -> None:
     """Write the catalogue's record beside the index (atomically)."""
     tmp = path / (CATALOGUE_FILE + ".tmp")
-    tmp.write_text(json.dumps({"generation": generation, "names": settled.names,
+    tmp.write_text(json.dumps({"generation": generation, "signature": corpus.signature(), "names": settled.names,
                                "aliases": settled.aliases}, ensure_ascii=False) + "\n", encoding="utf-8")
     tmp.replace(path / CATALOGUE_FILE)
 

@@ -26,6 +26,7 @@ turns that into one :class:`Decision` per name:
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
@@ -33,7 +34,7 @@ from dataclasses import dataclass, field, replace
 
 from ..models import Entity
 from .forms import CORPORATE, is_name, key
-from .gazetteer import gazetteer_fields
+from .gazetteer import gazetteer, gazetteer_fields
 
 #: Words after which a name is not a person's ("the Premiership", "an Oscar", "its iPod").
 DETERMINERS = frozenset("the a an its their our this that these those".split())
@@ -49,6 +50,9 @@ MIN_MENTIONS = 3
 ABBREVIATION_SHARE = 0.8
 #: Fields the corpus decides between (dates keep the field their article gave them).
 NAME_FIELDS = ("person", "org", "place", "group", "misc")
+
+#: Bumped when the rules of :meth:`Catalogue.decide` change, so that indexes settle again.
+RULES_VERSION = 1
 
 _WORD_BEFORE = re.compile(r"([\w']+)[^\w.!?;:]*$")
 #: What follows a dateline's place: "TOKYO, March 3 - ", "SAN MATEO, Calif., March 3 - ".
@@ -261,6 +265,16 @@ def _without_suffix(name_key: str) -> str:
     while len(words) > 1 and words[-1].rstrip(".") in CORPORATE:
         words.pop()
     return " ".join(words)
+
+
+def signature() -> str:
+    """What the decisions depend on besides the mentions: these rules and the gazetteer
+    (a user's new line makes indexes settle again at their next indexing run)."""
+    digest = hashlib.blake2b(digest_size=8)
+    digest.update(f"{RULES_VERSION}\n".encode())
+    for pattern in gazetteer():
+        digest.update(f"{pattern['label']}\t{pattern['pattern']}\n".encode())
+    return digest.hexdigest()
 
 
 def gather(paragraphs: Iterable[tuple[str, Sequence[Entity]]]) -> Catalogue:
