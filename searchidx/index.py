@@ -238,7 +238,7 @@ class SearchIndex:
         with self._engine.writer(timeout=lock_timeout) as paragraphs:
             if known is None:
                 known = self._engine.fingerprints()
-            yield IndexWriter(self.model, paragraphs, known, report)
+            yield IndexWriter(self.model, paragraphs, known, report, self._engine.entity_decisions())
 
     def delete(self, article_ids: Iterable[str], *, lock_timeout: float = LOCK_TIMEOUT) -> IndexingReport:
         """Remove articles (all their paragraphs) in one commit; ids the index does not hold
@@ -246,16 +246,16 @@ class SearchIndex:
         with self.writer(lock_timeout=lock_timeout) as writer:
             for article_id in article_ids:
                 writer.delete(article_id)
-        if writer.changed:
-            writer.report.paragraphs_settled = self.settle(lock_timeout=lock_timeout)
         return writer.report
 
     def settle(self, *, lock_timeout: float = LOCK_TIMEOUT) -> int:
         """Decide the fields and canonical names of the index's entities from all their
         mentions in the corpus, and write again the paragraphs that changes (from their
-        stored mentions: no NER); returns how many. Indexing runs and :meth:`delete` do this
-        when they end; a :meth:`writer` leaves it to the next of them or to this call. Quick
-        when nothing was committed since the last time (see :mod:`searchidx.ner.corpus`)."""
+        stored mentions: no NER); returns how many. Indexing runs (:meth:`add_paths`,
+        :meth:`add_articles`) do this when they end; articles added or deleted through a
+        :meth:`writer` take the decisions recorded by the last of them, and are counted in at
+        the next one or at this call. Quick when nothing was committed since the last time
+        (see :mod:`searchidx.ner.corpus`)."""
         try:
             settled = self._engine.settle_entities(lock_timeout)
         except IndexAccessError as error:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import logging
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from itertools import islice
 
@@ -19,6 +19,7 @@ from .articles import MAX_PARAGRAPH_CHARS, SKIPPED, limit_paragraphs, split_bloc
 from .engine import ParagraphWriter
 from .errors import InputError
 from .models import Article, Entity, IndexingReport
+from .ner.corpus import Decision, settled
 from .settings import IndexingOptions, default_workers
 
 log = logging.getLogger("searchidx")
@@ -51,10 +52,11 @@ class IndexWriter:
     """
 
     def __init__(self, model: str, paragraphs: ParagraphWriter, known: dict[str, str],
-                 report: IndexingReport) -> None:
+                 report: IndexingReport, decisions: Mapping[str, Decision] | None = None) -> None:
         self._model = model
         self._paragraphs = paragraphs
         self._known = known
+        self._decisions = decisions or {}
         self._touched: set[str] = set()
         self.report = report
 
@@ -109,6 +111,9 @@ class IndexWriter:
         else:
             self.report.articles_added += 1
         self._known[article.id] = digest
+        if self._decisions:  # the names the corpus has decided already (see searchidx.ner.corpus)
+            mentions = [[m for m in (settled(m, self._decisions) for m in found) if m is not None]
+                        for found in mentions]
         self.report.paragraphs_written += self._paragraphs.add_article(article, digest, mentions)
 
 

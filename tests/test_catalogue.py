@@ -197,11 +197,21 @@ def test_settling_again_with_nothing_new_reads_nothing(index: SearchIndex, tmp_p
     assert json.loads((tmp_path / "index" / CATALOGUE_FILE).read_text()) == record
 
 
-def test_deleting_articles_settles_again(index: SearchIndex):
+def test_after_deleting_articles_the_next_settle_decides_again(index: SearchIndex):
     index.settle()
-    index.delete(["a1"])  # two mentions left: too few to decide, each has its article's field again
+    index.delete(["a1"])
+    assert paragraphs(index, "org:premiership") == {"a2", "a3"}  # as decided before
+    assert index.settle() == 1  # two mentions left: too few to decide, each has its article's field again
     assert paragraphs(index, "person:premiership") == {"a2"}
     assert paragraphs(index, "org:premiership") == {"a3"}
+
+
+def test_an_article_written_later_takes_the_recorded_decisions(index: SearchIndex):
+    index.settle()
+    put(index, "d1", "Premiership leaders won again.", ("Premiership", "person"))
+    assert paragraphs(index, "person:premiership") == set()
+    assert paragraphs(index, "org:premiership") == {"a1", "a2", "a3", "d1"}
+    assert index.settle() == 0  # (it was written as decided)
 
 
 def test_a_users_gazetteer_line_decides_over_the_evidence(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):

@@ -24,7 +24,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from whoosh.index import LockError
 
@@ -39,6 +39,9 @@ from .parsing import Parsed, QueryParser
 from .ranking import SORTS, Found, SearchRequest
 from .schema import Meta
 from .writing import ParagraphWriter, discard, fingerprints, merge_tiers
+
+if TYPE_CHECKING:
+    from ..ner.corpus import Decision
 
 __all__ = ["SORTS", "Engine", "Found", "ParagraphWriter", "SearchRequest"]
 
@@ -207,6 +210,10 @@ class Engine:
             raise os_error(error, self.path, "write to the index at") from error
         log.info("entities settled: %d names, %d paragraphs written again", settled.names, settled.rewritten)
         return settled
+
+    def entity_decisions(self) -> dict[str, Decision]:
+        """The decisions of the last :meth:`settle_entities` (see :func:`.catalogue.decisions`)."""
+        return catalogue.decisions(self.path)
 
     @contextmanager
     def locked(self, timeout: float = 5.0) -> Iterator[None]:

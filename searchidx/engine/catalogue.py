@@ -8,24 +8,25 @@ name, and the other names of a joined entity indexed in its field. Lists, facets
 pages, completion and fielded queries all read the index, so they agree, and a search sees
 the current decisions with no work at query time. The decisions are recorded in
 ``catalogue.json`` beside the index, with the commit they were made at: a run that changes
-nothing and finds the record current does not read the index again.
+nothing and finds the record current does not read the index again, and articles written
+later (an indexing run, :meth:`~searchidx.SearchIndex.add_article`) take the recorded
+decisions for the names they share with the corpus before they are written.
 """
 
 from __future__ import annotations
 
 import json
-import logging
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..models import Entity
-from ..ner import corpus
 from ..ner.forms import key
 from .schema import CATALOGUE_FILE
 from .writing import ParagraphWriter, fingerprints
 
-log = logging.getLogger("searchidx")
+if TYPE_CHECKING:
+    from ..ner.corpus import Decision
 
 
 @dataclass(frozen=True)
@@ -35,11 +36,15 @@ class Settled:
     names: int
     rewritten: int
     aliases: dict[str, list[str]]
+    #: folded name -> [field ("" where each mention keeps its own), entity name]
+    decided: dict[str, list[str]]
 
 
 def is_current(path: Path, generation: int) -> bool:
     """True when the catalogue beside the index was made at commit ``generation``, by these
     rules and gazetteer (:func:`~searchidx.ner.corpus.signature`)."""
+    from ..ner import corpus
+
     record = _read(path)
     return record.get("generation") == generation and record.get("signature") == corpus.signature()
 
@@ -80,6 +85,8 @@ def settle(writer: ParagraphWriter) -> Settled:
 
 
 def _settle(reader: Any, writer: ParagraphWriter) -> Settled:
+    from ..ner import corpus  # (not on the query path: searches only read the record)
+
     paragraphs = []
     catalogue = corpus.Catalogue()
     for docnum, stored in reader.iter_docs():
@@ -97,15 +104,27 @@ def _settle(reader: Any, writer: ParagraphWriter) -> Settled:
             stored = reader.stored_fields(docnum)
             writer.rewrite(docnum, stored, prints.get(stored["article"], ""), decided)
             rewritten += 1
-    return Settled(len(decisions), rewritten, named)
+    return Settled(len(decisions), rewritten, named, {k: [d.field, d.name] for k, d in decisions.items()})
 
 
 def record(path: Path, generation: int, settled: Settled) -> None:
     """Write the catalogue's record beside the index (atomically)."""
+    from ..ner import corpus
+
     tmp = path / (CATALOGUE_FILE + ".tmp")
     tmp.write_text(json.dumps({"generation": generation, "signature": corpus.signature(), "names": settled.names,
-                               "aliases": settled.aliases}, ensure_ascii=False) + "\n", encoding="utf-8")
+                               "aliases": settled.aliases, "decided": settled.decided},
+                              ensure_ascii=False) + "\n", encoding="utf-8")
     tmp.replace(path / CATALOGUE_FILE)
+
+
+def decisions(path: Path) -> dict[str, Decision]:
+    """The decisions of the last settle, for the mentions of articles written since
+    (folded name -> :class:`~searchidx.ner.corpus.Decision`); empty before the first."""
+    from ..ner import corpus
+
+    found = _read(path).get("decided", {})
+    return {k: corpus.Decision(field, name) for k, (field, name) in found.items()} if isinstance(found, dict) else {}
 
 
 def _read(path: Path) -> dict[str, Any]:
