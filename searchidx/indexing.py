@@ -112,8 +112,7 @@ class IndexWriter:
             self.report.articles_added += 1
         self._known[article.id] = digest
         if self._decisions:  # the names the corpus has decided already (see searchidx.ner.corpus)
-            mentions = [[m for m in (settled(m, self._decisions) for m in found) if m is not None]
-                        for found in mentions]
+            mentions = [[settled(m, self._decisions) or m for m in found] for found in mentions]
         self.report.paragraphs_written += self._paragraphs.add_article(article, digest, mentions)
 
 
