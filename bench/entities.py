@@ -305,10 +305,10 @@ def corpus_step(documents: Sequence[list[Sentence]], predictions: list[list[list
     Unchanged when this searchidx has no such step (for before/after runs)."""
     if not importlib.util.find_spec("searchidx.ner.corpus"):
         return predictions
-    from searchidx.ner.corpus import settle_article
+    from searchidx.ner.corpus import settle_corpus
 
     texts = [s.text for sentences in documents for s in sentences]
-    flat = settle_article(texts, [found for entities in predictions for found in entities])
+    flat = settle_corpus(texts, [found for entities in predictions for found in entities])
     it = iter(flat)
     return [[next(it) for _ in entities] for entities in predictions]
 

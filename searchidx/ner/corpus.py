@@ -75,11 +75,14 @@ class Decision:
 class Evidence:
     """What all mentions of one name showed (see :class:`Catalogue`)."""
 
+    #: the fields its articles gave its mentions (those in capitals apart)
     fields: Counter[str] = field(default_factory=Counter)
     #: fields of the mentions in capitals amid capitals, where the model guesses
     capitals: Counter[str] = field(default_factory=Counter)
+    #: its spellings outside capitals, and all its spellings
     written: Counter[str] = field(default_factory=Counter)
     spellings: Counter[str] = field(default_factory=Counter)
+    #: mentions after an article or possessive word, and mentions with a person's title
     determined: int = 0
     titled: int = 0
 
@@ -218,10 +221,10 @@ def settled(mention: Entity, decisions: Mapping[str, Decision]) -> Entity | None
     return replace(mention, field=new_field, name=new_name, found_as=found_as)
 
 
-def settle_article(paragraphs: Sequence[str], mentions: Sequence[Sequence[Entity]]) -> list[list[Entity]]:
-    """The mentions of one article (or of any set of paragraphs taken as a corpus) with the
-    decisions of their own evidence: what :mod:`searchidx.engine.catalogue` does to an
-    index, for measuring it on a test set."""
+def settle_corpus(paragraphs: Sequence[str], mentions: Sequence[Sequence[Entity]]) -> list[list[Entity]]:
+    """The mentions of paragraphs taken as a corpus, with the decisions of their own
+    evidence: what :mod:`searchidx.engine.catalogue` does to an index, for measuring it on
+    a test set."""
     decisions = gather(zip(paragraphs, mentions)).decide()
     return [[m for m in (settled(m, decisions) for m in found) if m is not None] for found in mentions]
 
