@@ -252,12 +252,16 @@ class SearchIndex:
         """Decide the fields and canonical names of the index's entities from all their
         mentions in the corpus, and write again the paragraphs that changes (from their
         stored mentions: no NER); returns how many. Indexing runs (:meth:`add_paths`,
-        :meth:`add_articles`) do this when they end; articles added or deleted through a
-        :meth:`writer` take the decisions recorded by the last of them, and are counted in at
-        the next one or at this call. Quick when nothing was committed since the last time
-        (see :mod:`searchidx.ner.corpus`)."""
+        :meth:`add_articles`) do this when they end, once what was written or deleted since
+        the last time reaches 5% of the index (smaller runs take the recorded decisions);
+        articles added or deleted through a :meth:`writer` take the recorded decisions too,
+        and their evidence counts at the next settle. This call always settles (see
+        :mod:`searchidx.ner.corpus`)."""
+        return self._settle(lock_timeout, None)
+
+    def _settle(self, lock_timeout: float, changed: int | None) -> int:
         try:
-            settled = self._engine.settle_entities(lock_timeout)
+            settled = self._engine.settle_entities(lock_timeout, changed)
         except IndexAccessError as error:
             raise _refused(self, error) from error
         return settled.rewritten if settled else 0
@@ -397,7 +401,7 @@ def _run(target: SearchIndex, articles: Iterable[Article], report: IndexingRepor
         return _rebuild(target, articles, report, total, on_progress, warn, options)
     run = IndexingRun(target.model, target._engine.fingerprints(), report, options, warn, on_progress, total)
     run.run(articles, lambda report, known: target._write(report, options.lock_timeout, known))
-    report.paragraphs_settled = target.settle(lock_timeout=options.lock_timeout)
+    report.paragraphs_settled = target._settle(options.lock_timeout, _changed(report))
     return report
 
 
@@ -422,11 +426,16 @@ def _rebuild(target: SearchIndex, articles: Iterable[Article], report: IndexingR
                 report.paragraphs_settled = side.settle(lock_timeout=options.lock_timeout)
                 target._engine.replace_with(side._engine)
             shutil.rmtree(side_path, ignore_errors=True)
-        target.settle(lock_timeout=options.lock_timeout)  # (records the catalogue at the new commit)
+        target._settle(options.lock_timeout, None)  # (records the catalogue at the new commit)
     except IndexAccessError as error:
         raise _refused(target, error, rebuilding=side_path if Engine.exists(side_path) else None) from error
     report.commits = 1  # (the commits of the index: the batches went to the folder beside)
     return report
+
+
+def _changed(report: IndexingReport) -> int:
+    """About how many paragraphs a run wrote or deleted (a deleted article counts as one)."""
+    return report.paragraphs_written + report.articles_deleted
 
 
 def _side(target: SearchIndex, path: Path) -> SearchIndex:

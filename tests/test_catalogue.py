@@ -189,7 +189,7 @@ def test_settling_keeps_what_each_article_found_so_that_new_evidence_can_change_
     assert hit.article == "a1"
 
 
-def test_settling_again_with_nothing_new_reads_nothing(index: SearchIndex, tmp_path: Path):
+def test_settling_again_with_nothing_new_writes_nothing(index: SearchIndex, tmp_path: Path):
     index.settle()
     record = json.loads((tmp_path / "index" / CATALOGUE_FILE).read_text())
     assert record["aliases"] == {"OPEC": ["Organization of Petroleum Exporting Countries"]}
@@ -247,3 +247,19 @@ def test_a_new_gazetteer_line_settles_the_index_again(index: SearchIndex, tmp_pa
     finally:
         monkeypatch.delenv("SEARCHIDX_GAZETTEER")
         gazetteer.forget()
+
+
+def test_indexing_runs_settle_once_their_changes_reach_a_share_of_the_index(index: SearchIndex,
+                                                                           monkeypatch: pytest.MonkeyPatch):
+    from searchidx.engine import catalogue
+
+    index.settle()
+    monkeypatch.setattr(catalogue, "SETTLE_SHARE", 0.3)
+    put(index, "e1", "Premiership leaders won again.", ("Premiership", "person"))
+    assert index._settle(5.0, changed=1) == 0  # 1 of 8 paragraphs: pending; written as recorded
+    record = json.loads((index.path / CATALOGUE_FILE).read_text())
+    assert record["pending"] == 1
+    for i in range(3):
+        put(index, f"e{i + 2}", f"Premiership scored {i} goals.", ("Premiership", "person"))
+    assert index._settle(5.0, changed=3) == 0  # 4 pending of 11 paragraphs: settled, nothing to write again
+    assert json.loads((index.path / CATALOGUE_FILE).read_text())["pending"] == 0

@@ -196,11 +196,13 @@ class Engine:
             discard(writer, self._ix)
             raise
 
-    def settle_entities(self, timeout: float = 5.0, force: bool = False) -> catalogue.Settled | None:
+    def settle_entities(self, timeout: float = 5.0, changed: int | None = None) -> catalogue.Settled | None:
         """Decide the fields and names of the index's entities from the whole corpus and
-        write again the paragraphs that changes (see :mod:`.catalogue`); None when the
-        catalogue is current already (unless ``force``)."""
-        if not force and catalogue.is_current(self.path, self._ix.latest_generation()):
+        write again the paragraphs that changes (see :mod:`.catalogue`). With ``changed``
+        (the paragraphs an indexing run wrote or deleted), only when
+        :func:`.catalogue.needs_settling` says so; None when it did not settle."""
+        if changed is not None and not catalogue.needs_settling(
+                self.path, self._ix.latest_generation(), changed, self._ix.doc_count()):
             return None
         with self.writer(timeout) as paragraphs:
             settled = catalogue.settle(paragraphs)

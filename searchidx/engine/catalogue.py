@@ -8,7 +8,8 @@ name, and the other names of a joined entity indexed in its field. Lists, facets
 pages, completion and fielded queries all read the index, so they agree, and a search sees
 the current decisions with no work at query time. The decisions are recorded in
 ``catalogue.json`` beside the index, with the commit they were made at: a run that changes
-nothing and finds the record current does not read the index again, and articles written
+nothing does not read the index again, nor does one that changes less than
+:data:`SETTLE_SHARE` of it (its evidence waits, counted, for a larger run), and articles written
 later (an indexing run, :meth:`~searchidx.SearchIndex.add_article`) take the recorded
 decisions for the names they share with the corpus before they are written.
 """
@@ -40,13 +41,30 @@ class Settled:
     decided: dict[str, list[str]]
 
 
-def is_current(path: Path, generation: int) -> bool:
-    """True when the catalogue beside the index was made at commit ``generation``, by these
-    rules and gazetteer (:func:`~searchidx.ner.corpus.signature`)."""
+#: Paragraphs written or deleted since the last settle, as a share of the index, from which an
+#: indexing run settles again: smaller runs take the recorded decisions and leave their evidence
+#: pending, so that adding a few articles to a large index does not re-read all its mentions.
+SETTLE_SHARE = 0.05
+
+
+def needs_settling(path: Path, generation: int, changed: int, paragraphs: int) -> bool:
+    """Whether an indexing run that ends at commit ``generation``, having written or deleted
+    ``changed`` paragraphs of an index of ``paragraphs``, must settle: when the record was
+    made by other rules or another gazetteer (:func:`~searchidx.ner.corpus.signature`), or
+    the paragraphs pending since the last settle reach :data:`SETTLE_SHARE` of the index.
+    Otherwise the record is moved to ``generation`` with them counted as pending."""
     from ..ner import corpus
 
     record = _read(path)
-    return record.get("generation") == generation and record.get("signature") == corpus.signature()
+    if record.get("signature") != corpus.signature():
+        return True
+    if record.get("generation") == generation:
+        return False
+    pending = int(record.get("pending", 0)) + changed
+    if pending >= SETTLE_SHARE * paragraphs:
+        return True
+    _write(path, {**record, "generation": generation, "pending": pending})
+    return False
 
 
 class Joined:
@@ -111,10 +129,13 @@ def record(path: Path, generation: int, settled: Settled) -> None:
     """Write the catalogue's record beside the index (atomically)."""
     from ..ner import corpus
 
+    _write(path, {"generation": generation, "signature": corpus.signature(), "pending": 0, "names": settled.names,
+                  "aliases": settled.aliases, "decided": settled.decided})
+
+
+def _write(path: Path, record: dict[str, Any]) -> None:
     tmp = path / (CATALOGUE_FILE + ".tmp")
-    tmp.write_text(json.dumps({"generation": generation, "signature": corpus.signature(), "names": settled.names,
-                               "aliases": settled.aliases, "decided": settled.decided},
-                              ensure_ascii=False) + "\n", encoding="utf-8")
+    tmp.write_text(json.dumps(record, ensure_ascii=False) + "\n", encoding="utf-8")
     tmp.replace(path / CATALOGUE_FILE)
 
 
