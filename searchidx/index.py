@@ -426,7 +426,6 @@ def _rebuild(target: SearchIndex, articles: Iterable[Article], report: IndexingR
                 report.paragraphs_settled = side.settle(lock_timeout=options.lock_timeout)
                 target._engine.replace_with(side._engine)
             shutil.rmtree(side_path, ignore_errors=True)
-        target._settle(options.lock_timeout, None)  # (records the catalogue at the new commit)
     except IndexAccessError as error:
         raise _refused(target, error, rebuilding=side_path if Engine.exists(side_path) else None) from error
     report.commits = 1  # (the commits of the index: the batches went to the folder beside)

@@ -263,3 +263,24 @@ def test_indexing_runs_settle_once_their_changes_reach_a_share_of_the_index(inde
         put(index, f"e{i + 2}", f"Premiership scored {i} goals.", ("Premiership", "person"))
     assert index._settle(5.0, changed=3) == 0  # 4 pending of 11 paragraphs: settled, nothing to write again
     assert json.loads((index.path / CATALOGUE_FILE).read_text())["pending"] == 0
+
+
+def test_a_rebuild_swapped_in_brings_its_catalogue(index: SearchIndex, tmp_path: Path):
+    other = SearchIndex.create(tmp_path / "other")
+    put(other, "x1", "The Premiership title.", ("Premiership", "person"))
+    other.settle()
+    with index._engine.locked():
+        index._engine.replace_with(other._engine)
+    record = json.loads((index.path / CATALOGUE_FILE).read_text())
+    assert record["generation"] == index._engine._ix.latest_generation()
+    assert index._settle(5.0, changed=0) == 0 and paragraphs(index, "person:premiership") == {"x1"}
+
+
+def test_a_damaged_catalogue_record_is_read_as_no_decisions(index: SearchIndex):
+    index.settle()
+    record = json.loads((index.path / CATALOGUE_FILE).read_text())
+    (index.path / CATALOGUE_FILE).write_text(json.dumps({**record, "decided": {"opec": "org", "x": [1]},
+                                                         "pending": "many"}))
+    assert index._engine.entity_decisions() == {}
+    put(index, "f1", "OPEC met again.", ("OPEC", "org"))
+    assert index._settle(5.0, changed=1) == 0  # (the pending count is read as none)

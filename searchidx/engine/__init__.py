@@ -230,12 +230,13 @@ class Engine:
     def replace_with(self, other: Engine) -> None:
         """Make the last commit of ``other`` (an index in a folder on the same disk, like
         the one ``--rebuild`` builds inside this one) this index's next commit, in one step
-        (see :func:`storage.adopt`). Call it inside :meth:`locked`."""
+        (see :func:`storage.adopt`), with its entity catalogue. Call it inside :meth:`locked`."""
         try:
             storage.adopt(self.path, self._ix, other.path, other._ix)
             self.close()
             compat.remove_leftovers(self._ix)
             storage.record_sums(self.path, self._ix)
+            catalogue.carry(other.path, self.path, self._ix.latest_generation())
         except OSError as error:
             raise os_error(error, self.path, "write to the index at") from error
 

@@ -3,8 +3,8 @@ canonical names (:mod:`searchidx.ner.corpus`), applied to the paragraphs they ch
 
 After an indexing run, :func:`settle` reads every live paragraph's stored mentions (no NER:
 each mention keeps the field and name its article gave it), decides per name, and writes
-again only the paragraphs whose mentions the decisions change: with the decided field and
-name, and the other names of a joined entity indexed in its field. Lists, facets, entity
+again only the paragraphs whose mentions the decisions change, with the decided field and
+name (the other names of a joined entity widen fielded queries: :class:`Joined`). Lists, facets, entity
 pages, completion and fielded queries all read the index, so they agree, and a search sees
 the current decisions with no work at query time. The decisions are recorded in
 ``catalogue.json`` beside the index, with the commit they were made at: a run that changes
@@ -60,7 +60,7 @@ def needs_settling(path: Path, generation: int, changed: int, paragraphs: int) -
         return True
     if record.get("generation") == generation:
         return False
-    pending = int(record.get("pending", 0)) + changed
+    pending = (record["pending"] if isinstance(record.get("pending"), int) else 0) + changed
     if pending >= SETTLE_SHARE * paragraphs:
         return True
     _write(path, {**record, "generation": generation, "pending": pending})
@@ -117,7 +117,7 @@ def _settle(reader: Any, writer: ParagraphWriter) -> Settled:
     prints = fingerprints(reader)
     rewritten = 0
     for docnum, mentions in paragraphs:
-        decided = [m for m in (corpus.settled(m, decisions) for m in mentions) if m is not None]
+        decided = corpus.settle_mentions(mentions, decisions)
         if decided != mentions:
             stored = reader.stored_fields(docnum)
             writer.rewrite(docnum, stored, prints.get(stored["article"], ""), decided)
@@ -145,7 +145,18 @@ def decisions(path: Path) -> dict[str, Decision]:
     from ..ner import corpus
 
     found = _read(path).get("decided", {})
-    return {k: corpus.Decision(field, name) for k, (field, name) in found.items()} if isinstance(found, dict) else {}
+    if not isinstance(found, dict):
+        return {}
+    return {k: corpus.Decision(*pair) for k, pair in found.items()
+            if isinstance(pair, list) and len(pair) == 2 and all(isinstance(part, str) for part in pair)}
+
+
+def carry(source: Path, target: Path, generation: int) -> None:
+    """Give the index at ``target`` the catalogue of the one at ``source`` (a rebuild swapped
+    in as commit ``generation``), so that it is not read again to be decided anew."""
+    record = _read(source)
+    if record:
+        _write(target, {**record, "generation": generation})
 
 
 def _read(path: Path) -> dict[str, Any]:

@@ -20,8 +20,8 @@ turns that into one :class:`Decision` per name:
   apart. The entity's name is the spelling the corpus writes most, not counting spellings in
   capitals amid capitals (headlines, datelines): "OPEC" where the wire writes OPEC, "Opec"
   where the BBC writes Opec;
-- **aliases**: the other names of a joined entity, indexed with it, so that a fielded query
-  for either finds every paragraph that names it.
+- **aliases**: the other names of a joined entity, which widen fielded queries, so that a
+  query for either finds every paragraph that names it.
 """
 
 from __future__ import annotations
@@ -226,7 +226,12 @@ def settle_corpus(paragraphs: Sequence[str], mentions: Sequence[Sequence[Entity]
     evidence: what :mod:`searchidx.engine.catalogue` does to an index, for measuring it on
     a test set."""
     decisions = gather(zip(paragraphs, mentions)).decide()
-    return [[m for m in (settled(m, decisions) for m in found) if m is not None] for found in mentions]
+    return [settle_mentions(found, decisions) for found in mentions]
+
+
+def settle_mentions(mentions: Sequence[Entity], decisions: Mapping[str, Decision]) -> list[Entity]:
+    """One paragraph's mentions with the decisions (:func:`settled`), those no names dropped."""
+    return [m for m in (settled(m, decisions) for m in mentions) if m is not None]
 
 
 def _in_capitals(text: str, mention: Entity) -> bool:
