@@ -56,7 +56,7 @@ def test_merge_policy_keeps_few_segments_and_rewrites_each_paragraph_about_once_
     sizes: list[int] = []
     written = 0
     for _ in range(40):  # a long run: 40 commits of 2,800 paragraphs
-        chosen = to_merge(sizes)
+        chosen = to_merge(sizes, 2800)
         new = 2800 + sum(sizes[i] for i in chosen)
         written += new
         sizes = [size for i, size in enumerate(sizes) if i not in chosen] + [new]
@@ -64,6 +64,15 @@ def test_merge_policy_keeps_few_segments_and_rewrites_each_paragraph_about_once_
     assert sum(sizes) == 40 * 2800
     assert written < 3 * sum(sizes)  # Whoosh's own policy left 18 segments; merging all each time would be 20x
     assert to_merge([100, 100, 100]) == []
+    assert to_merge([100, 100, 100], 100) == [0, 1, 2]
+
+
+def test_a_commit_that_fills_a_tier_merges_it_itself():
+    """A settle writing a large segment beside three of its tier merges them then, not at the
+    next (small) run's commit."""
+    big = [5 * 4000, 5 * 4000, 5 * 4000]
+    assert to_merge(big, 5 * 4000) == [0, 1, 2]
+    assert to_merge(big + [10], 10) == []
 
 
 @pytest.mark.parametrize("query", ["oil", "defence", '"defence cooperation"', "navy chief"])

@@ -101,14 +101,18 @@ def tier(paragraphs: int) -> int:
         if paragraphs > MERGE_BASE else 0
 
 
-def to_merge(sizes: Sequence[int]) -> list[int]:
-    """Which segments (by position in ``sizes``, their document counts) a commit merges:
-    those of every tier up to the lowest that holds ``MERGE_FANOUT`` segments, so that each
-    paragraph is rewritten about once per tier (log of the index size) and an index holds
-    fewer than ``MERGE_FANOUT`` segments per tier: a few, where Whoosh's own policy leaves
-    one per commit of a long run (18 for Reuters), each searched in turn."""
+def to_merge(sizes: Sequence[int], writing: int = 0) -> list[int]:
+    """Which segments (by position in ``sizes``, their document counts) a commit merges into
+    the segment it writes (``writing`` documents): those of every tier up to the lowest that
+    holds ``MERGE_FANOUT`` segments counting the new one, so that each paragraph is rewritten
+    about once per tier (log of the index size) and an index holds fewer than
+    ``MERGE_FANOUT`` segments per tier: a few, where Whoosh's own policy leaves one per commit
+    of a long run (18 for Reuters), each searched in turn. The new segment counts, so that
+    the commit that fills a tier merges it: a large write (a run's settle) pays for its own
+    merge instead of leaving it to the next small run."""
     tiers = [tier(size) for size in sizes]
-    full = [t for t in sorted(set(tiers)) if tiers.count(t) >= MERGE_FANOUT]
+    every = tiers + [tier(writing)] if writing else tiers
+    full = [t for t in sorted(set(every)) if every.count(t) >= MERGE_FANOUT]
     if not full:
         return []
     return [i for i, t in enumerate(tiers) if t <= full[0]]
@@ -119,7 +123,7 @@ def merge_tiers(writer: Any, segments: list[Any]) -> list[Any]:
     :func:`to_merge` picks into the segment being written; returns the segments kept."""
     from whoosh.reading import SegmentReader
 
-    chosen = set(to_merge([segment.doc_count_all() for segment in segments]))
+    chosen = set(to_merge([segment.doc_count_all() for segment in segments], writer.doc_count()))
     for i in sorted(chosen):
         reader = SegmentReader(writer.storage, writer.schema, segments[i])
         writer.add_reader(reader)
