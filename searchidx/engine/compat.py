@@ -2,8 +2,9 @@
 
 searchidx works around a few Whoosh 2.7 limits by reaching past its public API: reading
 segment files in place instead of copying them, reading posting lists a block at a time,
-the words a wildcard stands for, a segment's offset in a multi-segment searcher and the
-segments of a commit. :func:`check_whoosh` says, once, whether the installed Whoosh has
+the words a wildcard stands for, a segment's offset in a multi-segment searcher, the
+segments of a commit, and a writer's flush that asks the disk once per posting whether a
+file exists. :func:`check_whoosh` says, once, whether the installed Whoosh has
 what this module uses; nothing here changes Whoosh itself, so a host application's other
 Whoosh indexes behave as Whoosh made them.
 """
@@ -162,7 +163,33 @@ def open_writer(ix: Any, timeout: float, limitmb: int) -> Any:
         lock.release()
         raise
     writer.writelock = lock
+    if type(writer.codec) is whoosh3.W3Codec:
+        writer.per_document_reader = functools.partial(_flushing_lengths, writer)
     return writer
+
+
+class _FlushingLengths(whoosh3.W3PerDocReader):  # type: ignore[misc]  # Whoosh has no type hints
+    """The field lengths of the segment a writer is flushing. Whoosh asks for a length with
+    every posting it writes, and for a field that keeps no lengths (article ids, whole
+    names) it looks for the column's file each time: one file-system call per posting, a
+    tenth of a commit. A segment being flushed gains no files, so the answer is kept."""
+
+    def __init__(self, storage: Any, segment: Any) -> None:
+        super().__init__(storage, segment)
+        self._columns: dict[str, bool] = {}
+
+    def has_column(self, fieldname: str) -> bool:
+        found = self._columns.get(fieldname)
+        if found is None:
+            found = self._columns[fieldname] = bool(super().has_column(fieldname))
+        return found
+
+
+def _flushing_lengths(writer: Any) -> Any:
+    """``writer.per_document_reader`` for this writer alone (see :class:`_FlushingLengths`)."""
+    if not writer.perdocwriter.is_closed:
+        raise RuntimeError("the per-document writer is still open")
+    return _FlushingLengths(writer.storage, writer.get_segment())
 
 
 def acquire_lock(ix: Any, timeout: float) -> Any:
