@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from searchidx import SearchIndex
-from searchidx.engine.schema import CATALOGUE_FILE
+from searchidx.engine.schema import CATALOGUE_FILE, JOINED_FILE
 from searchidx.indexing import fingerprint
 from searchidx.models import Article, Entity
 from searchidx.ner import corpus
@@ -192,7 +192,9 @@ def test_settling_keeps_what_each_article_found_so_that_new_evidence_can_change_
 def test_settling_again_with_nothing_new_writes_nothing(index: SearchIndex, tmp_path: Path):
     index.settle()
     record = json.loads((tmp_path / "index" / CATALOGUE_FILE).read_text())
-    assert record["aliases"] == {"OPEC": ["Organization of Petroleum Exporting Countries"]}
+    joined = json.loads((tmp_path / "index" / JOINED_FILE).read_text())["names"]
+    assert joined["organization of petroleum exporting countries"] == joined["opec"] == [
+        "OPEC", "Organization of Petroleum Exporting Countries"]
     assert index.settle() == 0
     assert json.loads((tmp_path / "index" / CATALOGUE_FILE).read_text()) == record
 
@@ -284,3 +286,16 @@ def test_a_damaged_catalogue_record_is_read_as_no_decisions(index: SearchIndex):
     assert index._engine.entity_decisions() == {}
     put(index, "f1", "OPEC met again.", ("OPEC", "org"))
     assert index._settle(5.0, changed=1) == 0  # (the pending count is read as none)
+
+
+def test_joined_names_recorded_before_they_had_a_file_of_their_own_still_widen_queries(index: SearchIndex):
+    index.settle()
+    expected = paragraphs(index, 'org:"Organization of Petroleum Exporting Countries"')
+    record = json.loads((index.path / CATALOGUE_FILE).read_text())
+    (index.path / CATALOGUE_FILE).write_text(json.dumps(
+        {**record, "aliases": {"OPEC": ["Organization of Petroleum Exporting Countries"]}}))
+    (index.path / JOINED_FILE).unlink()
+    again = SearchIndex.open(index.path)
+    assert paragraphs(again, 'org:"Organization of Petroleum Exporting Countries"') == expected
+    (index.path / JOINED_FILE).write_text('{"names": {"opec": [1, 2]}, "x": ')  # damaged: as if none
+    assert paragraphs(SearchIndex.open(index.path), "org:opec") == paragraphs(again, "org:opec")

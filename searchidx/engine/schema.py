@@ -36,6 +36,8 @@ SCHEMA_VERSION = 4
 META_FILE = "searchidx.json"
 #: The entity catalogue's record (see :mod:`.catalogue`).
 CATALOGUE_FILE = "catalogue.json"
+#: The names of the entities it joined, for queries (see :class:`.catalogue.Joined`).
+JOINED_FILE = "joined.json"
 
 #: The field a query searches when it names none: the catch-all of :data:`DEFAULT_FIELDS`.
 CATCH_ALL = "content"
