@@ -4,12 +4,13 @@ The library API is :class:`SearchIndex` (open, create, add and delete articles, 
 explain, browse entities, stats, export), :class:`IndexWriter` (several changes in one
 commit) and :func:`extract_entities` (NER on one text); :class:`SearchOptions` and
 :class:`IndexingOptions` hold the tunables. Results are plain dataclasses with
-``to_dict()`` for JSON. ``extract_entities`` and ``IndexWriter`` are imported on first use,
-so that searching never loads spaCy. docs/api.md is the reference.
+``to_dict()`` for JSON. Each is imported on first use, so that searching never loads spaCy
+nor what only indexing, checks or entity pages need. docs/api.md is the reference.
 """
 
 from __future__ import annotations
 
+import importlib
 import logging
 from typing import TYPE_CHECKING, Any
 
@@ -27,30 +28,28 @@ from .errors import (
     QueryError,
     SearchidxError,
 )
-from .index import SearchIndex
-from .models import (
-    ENTITY_FIELDS,
-    Article,
-    ArticleMentions,
-    Entity,
-    EntityCount,
-    EntityPage,
-    Explanation,
-    ExportReport,
-    Hit,
-    HitExplanation,
-    IndexCheck,
-    IndexingReport,
-    IndexStats,
-    NameCount,
-    SearchResults,
-    TermScore,
-)
-from .settings import IndexingOptions, SearchOptions
 
 if TYPE_CHECKING:
+    from .entities import ArticleMentions, EntityCount, EntityPage, NameCount
+    from .explanations import Explanation, HitExplanation, TermScore
+    from .index import SearchIndex
     from .indexing import IndexWriter
+    from .models import ENTITY_FIELDS, Article, Entity, Hit, SearchResults
     from .ner.model import extract_entities
+    from .reports import ExportReport, IndexCheck, IndexingReport, IndexStats
+    from .settings import IndexingOptions, SearchOptions
+
+#: Where each name exported here is defined: imported on first use, so that a search loads
+#: neither spaCy (``extract_entities``) nor the indexing machinery nor the records it does not
+#: return.
+_EXPORTS = {
+    "SearchIndex": "index", "IndexWriter": "indexing", "extract_entities": "ner.model",
+    "IndexingOptions": "settings", "SearchOptions": "settings",
+    **{name: "models" for name in ("ENTITY_FIELDS", "Article", "Entity", "Hit", "SearchResults")},
+    **{name: "reports" for name in ("ExportReport", "IndexCheck", "IndexingReport", "IndexStats")},
+    **{name: "entities" for name in ("ArticleMentions", "EntityCount", "EntityPage", "NameCount")},
+    **{name: "explanations" for name in ("Explanation", "HitExplanation", "TermScore")},
+}
 
 __version__ = "0.1.0"
 
@@ -95,13 +94,13 @@ __all__ = [
 
 
 def __getattr__(name: str) -> Any:
-    # imported on first use: searching needs neither spaCy nor the indexing machinery
-    if name == "extract_entities":
-        from .ner.model import extract_entities
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'searchidx' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{module}", __name__), name)
+    globals()[name] = value
+    return value
 
-        return extract_entities
-    if name == "IndexWriter":
-        from .indexing import IndexWriter
 
-        return IndexWriter
-    raise AttributeError(f"module 'searchidx' has no attribute {name!r}")
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_EXPORTS})

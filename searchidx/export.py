@@ -32,12 +32,15 @@ import os
 import re
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .dates import parse_date
 from .engine.schema import DEFAULT_FIELDS, SCHEMA_VERSION
 from .errors import InputError
-from .models import ENTITY_FIELDS, Entity, ExportReport
+from .models import ENTITY_FIELDS, Entity
+
+if TYPE_CHECKING:
+    from .reports import ExportReport
 
 __all__ = [
     "DEFAULT_MAX_BYTES",
@@ -265,5 +268,7 @@ def export(documents: Iterable[Mapping[str, Any]], folder: str | os.PathLike[str
                 stream.close()
     except OSError as error:
         raise InputError(f"cannot write the export to {out}: {error.strerror or error}") from error
+    from .reports import ExportReport
+
     return ExportReport(folder=out, name=name, mapping=mapping_path, files=files, documents=count,
                         size_bytes=total)

@@ -14,22 +14,16 @@ import csv
 import json
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
-from .models import (
-    ENTITY_FIELDS,
-    EntityCount,
-    EntityPage,
-    Explanation,
-    ExportReport,
-    Hit,
-    IndexCheck,
-    IndexingReport,
-    IndexStats,
-    SearchResults,
-)
+from .models import ENTITY_FIELDS, Hit, SearchResults
 from .snippets import MARK_END, MARK_START
 from .terminal import printable
+
+if TYPE_CHECKING:
+    from .entities import EntityCount, EntityPage
+    from .explanations import Explanation
+    from .reports import ExportReport, IndexCheck, IndexingReport, IndexStats
 
 #: The formats of each kind of output, the first being the default.
 FORMATS: dict[str, tuple[str, ...]] = {

@@ -30,24 +30,15 @@ from .errors import (
     advice,
 )
 from .export import DEFAULT_MAX_BYTES, DEFAULT_NAME
-from .models import (
-    ENTITY_FIELDS,
-    Article,
-    EntityCount,
-    EntityPage,
-    Explanation,
-    ExportReport,
-    Hit,
-    IndexCheck,
-    IndexingReport,
-    IndexStats,
-    SearchResults,
-)
+from .models import ENTITY_FIELDS, Article, Hit, SearchResults
 from .settings import IndexingOptions, SearchOptions, default_model
 from .syntax import field_name
 
 if TYPE_CHECKING:
+    from .entities import EntityCount, EntityPage
+    from .explanations import Explanation
     from .indexing import IndexWriter
+    from .reports import ExportReport, IndexCheck, IndexingReport, IndexStats
 
 log = logging.getLogger("searchidx")
 
@@ -169,6 +160,7 @@ class SearchIndex:
         the index holds (its last commit) and what to do.
         """
         from .articles import Notices, count_articles, find_sources, read_articles
+        from .reports import IndexingReport
 
         report = IndexingReport()
         notices = Notices(_collector(report, on_warning))
@@ -188,6 +180,8 @@ class SearchIndex:
                      workers: int | None = None, commit_every: int = COMMIT_EVERY,
                      lock_timeout: float = LOCK_TIMEOUT, cluster: str | None = None) -> IndexingReport:
         """Index ``articles``, with the same idempotence and options as :meth:`add_paths`."""
+        from .reports import IndexingReport
+
         report = IndexingReport()
         total = len(articles) if isinstance(articles, Sized) else None
         options = IndexingOptions(workers=workers, commit_every=commit_every, lock_timeout=lock_timeout,
@@ -216,6 +210,8 @@ class SearchIndex:
         ``lock_timeout`` seconds for another to finish, then raises
         :class:`~searchidx.errors.IndexLockedError`.
         """
+        from .reports import IndexingReport
+
         report = IndexingReport()
         with self._write(report, lock_timeout) as writer:
             yield writer
@@ -356,6 +352,8 @@ class SearchIndex:
 
     def stats(self) -> IndexStats:
         """Article, paragraph and entity counts, and the size on disk."""
+        from .reports import IndexStats
+
         articles, paragraphs, names = self._engine.counts()
         return IndexStats(
             path=str(self.path),
@@ -411,6 +409,7 @@ def _rebuild(target: SearchIndex, articles: Iterable[Article], report: IndexingR
     batches, so that a rebuild cut short resumes where it stopped), then swap it in with
     one commit. The old index serves searches until then; no other writer runs meanwhile."""
     from .indexing import IndexingRun
+    from .reports import IndexingReport
 
     side_path = target.path / REBUILD_FOLDER
     try:

@@ -18,8 +18,9 @@ from itertools import islice
 from .articles import MAX_PARAGRAPH_CHARS, SKIPPED, limit_paragraphs, split_blocks
 from .engine import ParagraphWriter
 from .errors import InputError
-from .models import Article, Entity, IndexingReport
+from .models import Article, Entity
 from .ner.corpus import Decision, settled
+from .reports import IndexingReport
 from .settings import IndexingOptions, default_workers
 
 log = logging.getLogger("searchidx")

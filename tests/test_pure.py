@@ -11,6 +11,7 @@ import pytest
 
 from searchidx import syntax, variants
 from searchidx.dates import parse_date
+from searchidx.entities import EntityCount
 from searchidx.formatters import (
     FORMATS,
     describe_check,
@@ -21,7 +22,8 @@ from searchidx.formatters import (
     write_results,
     write_stats,
 )
-from searchidx.models import EntityCount, Hit, IndexCheck, IndexingReport, IndexStats, SearchResults
+from searchidx.models import Hit, SearchResults
+from searchidx.reports import IndexCheck, IndexingReport, IndexStats
 from searchidx.snippets import ELLIPSIS, MARK_END, MARK_START, best_fragment
 
 # -- syntax ---------------------------------------------------------------------------------

@@ -29,9 +29,9 @@ from typing import TYPE_CHECKING, Any
 from whoosh.index import LockError
 
 from ..errors import IndexLockedError, os_error
-from ..models import ENTITY_FIELDS, EntityCount, EntityPage, Explanation, Hit, IndexCheck
+from ..models import ENTITY_FIELDS, Hit
 from ..settings import SearchOptions
-from . import browse, catalogue, compat, ranking, spelling, storage
+from . import catalogue, compat, ranking, storage
 from .facets import FacetCounter
 from .highlight import HitMaker, stored_hit
 from .matching import Budget, live_terms
@@ -41,7 +41,11 @@ from .schema import Meta
 from .writing import ParagraphWriter, discard, fingerprints, merge_tiers
 
 if TYPE_CHECKING:
+    from ..entities import EntityCount, EntityPage
+    from ..explanations import Explanation
     from ..ner.corpus import Decision
+    from ..reports import IndexCheck
+    from . import spelling
 
 __all__ = ["SORTS", "Engine", "Found", "ParagraphWriter", "SearchRequest"]
 
@@ -63,6 +67,8 @@ class _Reading:
 
     def names(self, field: str) -> spelling.NameList:
         """The whole names of an entity field, for respelling names (read once per searcher)."""
+        from . import browse, spelling
+
         found = self._names.get(field)
         if found is None:
             found = self._names[field] = spelling.NameList(browse.entity_values(self.searcher.reader(), field))
@@ -273,6 +279,8 @@ class Engine:
     def verify(self) -> IndexCheck:
         """Read the whole index and compare its files with their digests (see :func:`storage.verify`)."""
         problems, checked, paragraphs = storage.verify(self.path, self._ix)
+        from ..reports import IndexCheck
+
         return IndexCheck(path=str(self.path), problems=problems, files_verified=checked, paragraphs=paragraphs)
 
     def documents(self) -> Iterator[dict[str, Any]]:
@@ -314,6 +322,8 @@ class Engine:
 
     def suggest(self, text: str) -> str | None:
         """``text`` with its unknown words respelt from the index; None when nothing is respelt."""
+        from . import spelling
+
         with self._read() as reading:
             return spelling.suggest(text, reading.searcher.reader(), self._parser, reading.names)
 
@@ -329,17 +339,23 @@ class Engine:
 
     def entity_values(self, field: str) -> list[tuple[str, int]]:
         """The whole names in an entity field with their paragraph counts, most first."""
+        from . import browse
+
         with self._read() as reading:
             return browse.entity_values(reading.searcher.reader(), field)
 
     def entity_list(self, field: str, prefix: str = "", limit: int | None = 20) -> list[EntityCount]:
         """The entities of a field by canonical name, most paragraphs first (see :func:`.browse.entity_list`)."""
+        from . import browse
+
         with self._read() as reading:
             return browse.entity_list(reading.searcher.reader(), field, prefix, limit)
 
     def entity_page(self, field: str, typed: str, within: str | None = None, limit: int = 10,
                     related: int = 10) -> EntityPage:
         """One entity's page, within the paragraphs matching the query ``within`` if given."""
+        from . import browse
+
         with self._read() as reading:
             searcher = reading.searcher
             query = (lambda: self._parser.parse(within, searcher).query) if within else None

@@ -10,8 +10,9 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from .. import variants
+from ..entities import ArticleMentions, EntityCount, EntityPage, NameCount
 from ..errors import EntityNotFoundError
-from ..models import ArticleMentions, Entity, EntityCount, EntityPage, Hit, NameCount
+from ..models import Entity, Hit
 from ..ner import forms as names
 from .highlight import entity_hit
 from .matching import live_terms, matching_docs

@@ -12,7 +12,7 @@ from urllib.parse import quote, urlencode
 
 from markupsafe import Markup, escape
 
-from ..models import EntityPage
+from ..entities import EntityPage
 
 #: Markers the library puts around matched words in ``Hit.highlights``.
 _MARKS = re.compile(r"(<em>|</em>)")
