@@ -111,3 +111,58 @@ def test_plain_words_rank_alike_whatever_the_model_makes_of_capitals(tmp_path):
             idx.add_article("\n\n".join(transform(p) for p in paragraphs_), id="a")
             scores.append([(h.paragraph, h.score) for h in idx.search("brown pensions OR london", limit=None)])
     assert scores[0] == scores[1] and len(scores[0]) == 3
+
+
+@pytest.fixture(scope="module")
+def segmented_index(tmp_path_factory: pytest.TempPathFactory) -> SearchIndex:
+    """Paragraphs of a few common words, written in three commits (three segments), some
+    deleted since, some with a canonical name the text does not write."""
+    import random
+
+    from searchidx.indexing import fingerprint
+    from searchidx.models import Article
+
+    words = "oil price trade deficit bank rate cut grain wheat export japan surplus tariff".split()
+    draw = random.Random(7)
+    idx = SearchIndex.create(tmp_path_factory.mktemp("segments") / "index")
+    for batch in range(3):
+        with idx.writer() as writer:
+            for i in range(40):
+                text = " ".join(draw.choice(words) for _ in range(draw.randint(3, 30))) + " said Gorgun."
+                article = Article(id=f"a{batch}-{i}", title=" ".join(draw.sample(words, 2)), paragraphs=(text,))
+                start = text.index("Gorgun")
+                name = Entity("Gorgun", "person", start, start + 6, "Haluk Gorgun" if i % 3 else "Gorgun")
+                writer.put(article, fingerprint(article, idx.model), [[name]], replacing=False)
+    idx.delete([f"a{batch}-{i}" for batch in range(3) for i in range(0, 40, 7)])
+    return idx
+
+
+@pytest.mark.parametrize("query", ["oil", "oil price", "japan trade surplus", "haluk wheat", "title:grain bank",
+                                   "bank^2 rate", "tariff tariff cut", "person:gorgun",
+                                   "nosuchword oil"])
+def test_plain_words_are_scored_as_whoosh_scores_them(segmented_index: SearchIndex, query: str):
+    """Plain words are ranked a posting block at a time (engine/bm25.py): the same
+    paragraphs, scores and order as Whoosh's own ranking, across segments and deletions."""
+    from searchidx.engine import bm25
+
+    engine = segmented_index._engine
+    with engine._read() as reading:
+        searcher = reading.searcher
+        assert len(searcher.reader().leaf_readers()) == 3 and searcher.reader().has_deletions()
+        parsed = engine._parser.parse(query, searcher).query
+        words = bm25.plain_words(parsed, searcher)
+        assert words is not None, parsed
+        found = bm25.best(searcher, bm25.scored(searcher, words) or [], None)
+        whoosh = searcher.search(parsed, limit=None)
+        assert [hit.docnum for hit in found] == [hit.docnum for hit in whoosh]
+        assert [hit.score for hit in found] == pytest.approx([hit.score for hit in whoosh], rel=1e-9)
+        assert found or query.startswith("nosuchword")
+
+
+def test_other_queries_are_left_to_whoosh(segmented_index: SearchIndex):
+    from searchidx.engine import bm25
+
+    engine = segmented_index._engine
+    with engine._read() as reading:
+        for query in ['"oil price"', "oil OR wheat", "oil -wheat", "whe*", "oil~"]:
+            assert bm25.plain_words(engine._parser.parse(query, reading.searcher).query, reading.searcher) is None

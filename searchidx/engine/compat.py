@@ -11,11 +11,12 @@ Whoosh indexes behave as Whoosh made them.
 
 from __future__ import annotations
 
+import bisect
 import functools
 import mmap
 import os
 import shutil
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 import whoosh
@@ -26,6 +27,7 @@ from whoosh.index import TOC, LockError
 from whoosh.matching.wrappers import FilterMatcher
 from whoosh.searching import Searcher
 from whoosh.util.filelock import try_for
+from whoosh.util.numeric import byte_to_length
 
 from ..errors import SearchidxError
 
@@ -148,6 +150,58 @@ def posting_ids(postings: Any) -> tuple[set[int], set[int]]:
             postings._next_block()
         return ids, deleted
     return set(postings.all_ids()), deleted
+
+
+def posting_weights(postings: Any, within: Mapping[int, Any] | None = None) -> dict[int, float]:
+    """Document number -> weight (the word's frequency, times the field's boost) of the live
+    documents of a posting list, read a block at a time; with ``within``, of those documents
+    only, and the blocks that cannot hold one of them are not decoded."""
+    deleted: set[int] = set()
+    if isinstance(postings, FilterMatcher):  # the segment has deleted documents
+        deleted, postings = set(postings._ids), postings.child
+    found: dict[int, float] = {}
+    if isinstance(postings, whoosh3.W3LeafMatcher):
+        wanted = sorted(within) if within is not None else None
+        low = 0
+        while postings.is_active():
+            high = postings._maxid
+            if wanted is None or _holds_between(wanted, low, high):
+                postings._read_ids()
+                postings._read_weights()
+                pairs = zip(postings._ids, postings._weights)
+                found.update(pairs if within is None else ((d, w) for d, w in pairs if d in within))
+            low = high + 1
+            postings._next_block()
+    else:  # (a list Whoosh keeps in the term's entry, or another codec's)
+        while postings.is_active():
+            docnum = postings.id()
+            if within is None or docnum in within:
+                found[docnum] = postings.weight()
+            postings.next()
+    for docnum in deleted & found.keys():
+        del found[docnum]
+    return found
+
+
+#: Whoosh's field lengths, by the byte it stores for each (lengths are kept approximately).
+_LENGTHS = tuple(byte_to_length(b) for b in range(256))
+
+
+def field_lengths(reader: Any, fieldname: str) -> Callable[[int], int]:
+    """The length of a field in each document of a segment's reader, as Whoosh's scoring
+    reads it (``doc_field_length``), through the lengths column directly where it can."""
+    perdoc = getattr(reader, "_perdoc", None)
+    if isinstance(perdoc, whoosh3.W3PerDocReader):
+        column = perdoc._cached_reader(whoosh3._lenfield(fieldname), whoosh3.LENGTHS_COLUMN)
+        if column is not None:
+            return lambda docnum: _LENGTHS[column[docnum]]
+    return lambda docnum: int(reader.doc_field_length(docnum, fieldname, 1))
+
+
+def _holds_between(sorted_ids: list[int], low: int, high: int) -> bool:
+    """True when an id of ``sorted_ids`` lies in ``low``..``high`` (both included)."""
+    i = bisect.bisect_right(sorted_ids, high)
+    return i > 0 and sorted_ids[i - 1] >= low
 
 
 def open_writer(ix: Any, timeout: float, limitmb: int) -> Any:

@@ -7,16 +7,20 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from whoosh import collectors, sorting
 
 from ..errors import QueryError
-from ..models import Explanation, Hit, HitExplanation, TermScore
+from ..models import Hit
 from ..settings import SearchOptions
+from . import bm25
 from .highlight import HitMaker, Marks
 from .matching import Budget, existing_terms, lower_bound, matching_docs
 from .parsing import DEFAULT_OPERATOR, Parsed, long_query_operator
+
+if TYPE_CHECKING:
+    from ..explanations import Explanation
 
 #: Orders of search results: relevance, or the article's publication date.
 SORTS = ("score", "newest", "oldest")
@@ -100,12 +104,16 @@ def search(request: SearchRequest, searcher: Any, parse: Parse, hits: HitMaker, 
     # The total is counted apart: Whoosh's count of a top-N search drops the matches of
     # sub-queries it pruned, and still calls itself exact (7,655 for 7,664 here). It is
     # counted first: counting is fast where ranking may not be, and ranking stops in time.
-    matched = matching_docs(parsed, searcher, budget, COUNTING)
-    every_word, counted_whole = len(matched), not budget.cut
-    if wanted == 0:  # only the count is wanted
-        ranked = []
+    words = bm25.plain_words(parsed, searcher) if not order else None
+    found = bm25.scored(searcher, words, budget, COUNTING) if words is not None else None
+    if found is not None:  # plain words: every match scored at once, a posting block at a time
+        matched = {-negated for _, negated in found}
+        every_word, counted_whole = len(matched), True
+        ranked = [] if wanted == 0 else bm25.best(searcher, found, wanted)
     else:
-        ranked = _top(searcher, parsed, wanted, order, budget)
+        matched = matching_docs(parsed, searcher, budget, COUNTING)
+        every_word, counted_whole = len(matched), not budget.cut
+        ranked = [] if wanted == 0 else _top(searcher, parsed, wanted, order, budget)
     real = matched  # what facets count: the paragraphs holding every word, never the fallback's
     if len(matched) < options.relax_below and first.kind == "keywords" and not budget.cut:
         # Too few paragraphs hold every word: after them come those holding some
@@ -198,6 +206,8 @@ class _Deadline(collectors.WrappingCollector):  # type: ignore[misc]  # Whoosh h
 
 def explain(text: str, limit: int, searcher: Any, parse: Parse, options: SearchOptions) -> Explanation:
     """The query as parsed after repairs, and the scoring terms of its top ``limit`` hits."""
+    from ..explanations import Explanation, HitExplanation, TermScore
+
     first = parse(text, False, False, None)
     parsed = first.query
     results = searcher.search(parsed, limit=limit)
