@@ -166,3 +166,9 @@ def test_other_queries_are_left_to_whoosh(segmented_index: SearchIndex):
     with engine._read() as reading:
         for query in ['"oil price"', "oil OR wheat", "oil -wheat", "whe*", "oil~"]:
             assert bm25.plain_words(engine._parser.parse(query, reading.searcher).query, reading.searcher) is None
+
+
+def test_explain_names_numeric_terms_by_their_values(seed_index: SearchIndex):
+    """A paragraph number is stored as bytes that are no text: explain showed a traceback."""
+    [hit] = seed_index.explain("paragraph:1 defence", limit=1).hits
+    assert ("paragraph", "1") in {(t.field, t.term) for t in hit.terms}

@@ -220,7 +220,7 @@ def explain(text: str, limit: int, searcher: Any, parse: Parse, options: SearchO
             postings.skip_to(hit.docnum)
             if postings.is_active() and postings.id() == hit.docnum:
                 scorer = searcher.weighting.scorer(searcher, fieldname, term)
-                word = term.decode("utf-8") if isinstance(term, bytes) else str(term)
+                word = str(searcher.schema[fieldname].from_bytes(term)) if isinstance(term, bytes) else str(term)
                 found.append(TermScore(fieldname, word, round(float(scorer.score(postings)), 4)))
         found.sort(key=lambda t: -t.score)
         explained.append(HitExplanation(hit["article"], hit["paragraph"], round(float(hit.score), 4), found))
@@ -232,7 +232,8 @@ def similar(article_id: str, paragraph: int, limit: int, searcher: Any, hits: Hi
     """Paragraphs like one paragraph (by its most telling words), best first, itself left
     out; and the seconds it took."""
     started = time.perf_counter()
-    docnum = searcher.document_number(id=f"{article_id}#{paragraph}")
+    docnum = next((d for d in searcher.document_numbers(article=article_id)
+                   if searcher.stored_fields(d).get("paragraph") == paragraph), None)
     if docnum is None:
         raise QueryError(f"no paragraph {paragraph} of article {article_id!r} in the index")
     text = searcher.stored_fields(docnum).get("text", "")
