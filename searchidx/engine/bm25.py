@@ -8,8 +8,9 @@ each word's posting blocks whole (the rarest word first; the blocks of the other
 cannot hold one of its paragraphs are not even decoded), and scores the paragraphs holding
 every word with Whoosh's own BM25F formula, statistics and field lengths, so that it finds
 the hits, and the scores, that Whoosh's ranking finds (``tests/test_ranking.py`` compares
-them); the same pass counts the matches, so their total is exact without a second read. Anything else (phrases, OR, NOT, prefixes, another weighting), and a search whose
-time limit runs out first, returns None and is ranked by Whoosh.
+them); the same pass counts the matches, so their total is exact without a second read.
+Anything else (phrases, OR, NOT, prefixes, another weighting), and a search whose time
+limit runs out first, returns None and is ranked by Whoosh.
 """
 
 from __future__ import annotations

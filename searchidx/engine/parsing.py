@@ -18,7 +18,7 @@ from ..models import ENTITY_FIELDS
 from ..settings import SearchOptions
 from . import compat
 from .matching import Budget, DocSet, matching_docs, term_docs
-from .schema import CATCH_ALL, UNPOSITIONED
+from .schema import CATCH_ALL, PHRASE_FIELDS
 
 #: The default operator between query terms. AND: every word must match, as in web search,
 #: so that adding a word narrows the results (write OR for the alternative).
@@ -53,6 +53,18 @@ class Parsed:
     query: Any
     warnings: list[str]
     kind: str
+
+
+def positioned(parsed: Any) -> Any:
+    """``parsed`` with each phrase of no field (Whoosh puts it in the catch-all, which keeps no
+    word positions) made the phrase in the text or in the title."""
+    def place(node: Any) -> Any:
+        if isinstance(node, query.Phrase) and node.fieldname == CATCH_ALL:
+            return query.Or([query.Phrase(fieldname, node.words, slop=node.slop, boost=node.boost)
+                             for fieldname in PHRASE_FIELDS])
+        return node
+
+    return parsed.accept(place)
 
 
 def long_query_operator(options: SearchOptions) -> str:
@@ -147,7 +159,7 @@ class QueryParser:
                 warnings.append("the query has only stop words, which are not indexed")
                 return Parsed(query.NullQuery, warnings, kind)
             raise QueryError("nothing to search: " + ("; ".join(warnings) or "the query is empty"))
-        return Parsed(self._bounded(parsed, searcher, warnings, budget or Budget()), warnings, kind)
+        return Parsed(self._bounded(positioned(parsed), searcher, warnings, budget or Budget()), warnings, kind)
 
     def _readable_dates(self, text: str, warnings: list[str]) -> str:
         """``text`` without the ``published:`` values that are no date the index can search
@@ -172,7 +184,7 @@ class QueryParser:
         """The query as Whoosh's own parser reads ``text`` (a well-formed query) with its
         variants added, wildcards and ranges left to Whoosh: what :meth:`parse` must match
         the same paragraphs as, for checks."""
-        return self._all_words.parse(self.with_variants(syntax.normalize(text), reader))
+        return positioned(self._all_words.parse(self.with_variants(syntax.normalize(text), reader)))
 
     def _bounded(self, parsed: Any, searcher: Any, warnings: list[str], budget: Budget) -> Any:
         """``parsed`` with every wildcard, prefix or fuzzy term expanded once into the words it
@@ -191,10 +203,6 @@ class QueryParser:
                 # a date range: Whoosh would list every paragraph in it for each matcher it
                 # builds; the set of them, found once from the terms, serves every step
                 return DocSet(node.fieldname, [], sorted(matching_docs(node, searcher, budget)), str(node))
-            if isinstance(node, query.Phrase) and node.fieldname in UNPOSITIONED:
-                # the text and title keep no positions: the phrase in the catch-all, its words in the field
-                return query.And([query.Phrase(CATCH_ALL, node.words, slop=node.slop, boost=node.boost),
-                                  *(query.Term(node.fieldname, word) for word in node.words)])
             if not isinstance(node, query.MultiTerm) or isinstance(node, query.TermRange):
                 return node
             if isinstance(node, query.FuzzyTerm) and node.prefixlength < FUZZY_PREFIX:

@@ -5,10 +5,11 @@ in one catch-all field, ``content``: the title, the text, and the words of the c
 names of the paragraph's entities that the text does not write ("Haluk" for a paragraph
 that names only "Gorgun"), stemmed like the text. Each word is counted once where it
 occurs, so a name is not scored again for each field that holds it, and top-k retrieval
-can skip what cannot reach the top (Whoosh's block quality works on one field). Fielded
-queries (``text:``, ``title:``, ``person:`` ...) search their own fields. The text and the
-title keep no word positions (the catch-all has them): a phrase given to ``text:`` or
-``title:`` is the phrase in the catch-all with its words in that field. Its entity fields are indexed twice: as words of
+can skip what cannot reach the top (Whoosh's block quality works on one field). The
+catch-all keeps no word positions, so that ranking and counting decode a third of what
+they would (positions are most of a posting block); the text and the title keep them, and
+a phrase with no field is the phrase in either. Fielded queries (``text:``, ``title:``,
+``person:`` ...) search their own fields. Its entity fields are indexed twice: as words of
 both the names as written and the canonical names (``person``: unstemmed, lower-cased,
 accent-folded, so ``person:gorgun`` and ``person:"haluk gorgun"`` match a paragraph that
 writes only "Gorgun") and as whole canonical names (``person_exact``, for counting,
@@ -32,7 +33,7 @@ from ..errors import IndexCorruptError
 from ..models import ENTITY_FIELDS
 
 #: Bumped whenever the schema changes in a way an old index cannot serve.
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 META_FILE = "searchidx.json"
 #: The entity catalogue's record (see :mod:`.catalogue`).
 CATALOGUE_FILE = "catalogue.json"
@@ -41,8 +42,8 @@ JOINED_FILE = "joined.json"
 
 #: The field a query searches when it names none: the catch-all of :data:`DEFAULT_FIELDS`.
 CATCH_ALL = "content"
-#: Fields whose phrases are found through the catch-all's positions.
-UNPOSITIONED = ("text", "title")
+#: The fields that keep word positions, where a phrase with no field is found.
+PHRASE_FIELDS = ("text", "title")
 #: The fields whose words the catch-all holds.
 DEFAULT_FIELDS: tuple[str, ...] = ("text", "title", "person", "org", "place", "group", "misc")
 
@@ -60,16 +61,15 @@ def name_analyzer() -> Any:
 def build_schema() -> Schema:
     """The paragraph schema of :data:`SCHEMA_VERSION`."""
     fields: dict[str, Any] = {
-        "id": ID(stored=True, unique=True),
         "article": ID(stored=True, sortable=True),
         "fingerprint": ID(),
-        "title": TEXT(stored=True, analyzer=text_analyzer(), phrase=False, field_boost=1.5),
+        "title": TEXT(stored=True, analyzer=text_analyzer(), field_boost=1.5),
         "paragraph": NUMERIC(int, stored=True, sortable=True),
         "published": DATETIME(sortable=True),
         "date_text": STORED(),
-        "text": TEXT(stored=True, analyzer=text_analyzer(), phrase=False),
+        "text": TEXT(stored=True, analyzer=text_analyzer()),
         "entities": STORED(),
-        CATCH_ALL: TEXT(analyzer=text_analyzer()),
+        CATCH_ALL: TEXT(analyzer=text_analyzer(), phrase=False),
     }
     for name in ENTITY_FIELDS:
         fields[name] = TEXT(analyzer=name_analyzer())

@@ -58,7 +58,6 @@ class ParagraphWriter:
     def _add(self, article_id: str, number: int, title: str, date: str, paragraph: str, fingerprint: str,
              mentions: Sequence[Entity]) -> None:
         doc: dict[str, Any] = {
-            "id": f"{article_id}#{number}",
             "article": article_id,
             "fingerprint": f"{article_id}\x1f{fingerprint}",
             "title": title,
