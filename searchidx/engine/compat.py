@@ -16,11 +16,13 @@ import functools
 import mmap
 import os
 import shutil
+import weakref
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 import whoosh
 from whoosh.codec import whoosh3
+from whoosh.columns import NumericColumn
 from whoosh.filedb.filestore import FileStorage
 from whoosh.filedb.structfile import BufferFile, StructFile
 from whoosh.index import TOC, LockError
@@ -185,6 +187,8 @@ def posting_weights(postings: Any, within: Mapping[int, Any] | None = None) -> d
 
 #: Whoosh's field lengths, by the byte it stores for each (lengths are kept approximately).
 _LENGTHS = tuple(byte_to_length(b) for b in range(256))
+#: Segment readers' length columns read whole (per-document reader -> field -> a byte a document).
+_LENGTH_BYTES: weakref.WeakKeyDictionary[Any, dict[str, bytes]] = weakref.WeakKeyDictionary()
 
 
 def field_lengths(reader: Any, fieldname: str) -> Callable[[int], int]:
@@ -193,6 +197,14 @@ def field_lengths(reader: Any, fieldname: str) -> Callable[[int], int]:
     perdoc = getattr(reader, "_perdoc", None)
     if isinstance(perdoc, whoosh3.W3PerDocReader):
         column = perdoc._cached_reader(whoosh3._lenfield(fieldname), whoosh3.LENGTHS_COLUMN)
+        if isinstance(column, NumericColumn.Reader) and column._fixedlen == 1:
+            # a byte a document: read the column once per segment reader, not a byte per call
+            read = _LENGTH_BYTES.setdefault(perdoc, {})
+            data = read.get(fieldname)
+            if data is None:
+                data = read[fieldname] = bytes(column._dbfile.get(column._basepos, column._count))
+            count = len(data)
+            return lambda docnum: _LENGTHS[data[docnum]] if docnum < count else 1
         if column is not None:
             return lambda docnum: _LENGTHS[column[docnum]]
     return lambda docnum: int(reader.doc_field_length(docnum, fieldname, 1))
