@@ -3,20 +3,22 @@
 Whoosh ranks a query by stepping matchers one posting at a time in Python (about 50 µs
 per matching paragraph on all of Reuters), which makes a two-word search of a large index
 take tens of milliseconds. The queries users type most are plain words that must all match
-(``oil prices``, which parses to an ``And`` of ``Term``\\ s): for those, :func:`scored` reads
-each word's posting blocks whole (the rarest word first; the blocks of the others that
-cannot hold one of its paragraphs are not even decoded), and scores the paragraphs holding
-every word with Whoosh's own BM25F formula, statistics and field lengths, so that it finds
-the hits, and the scores, that Whoosh's ranking finds (``tests/test_ranking.py`` compares
+(``oil prices``, which parses to an ``And`` of ``Term``\\ s), and descriptions, whose words
+any may match (an ``Or``): for those, :func:`scored` reads each word's posting blocks whole
+(for an AND the rarest word first, and the blocks of the others that cannot hold one of its
+paragraphs are not even decoded), and scores the paragraphs with Whoosh's own BM25F formula,
+statistics and field lengths, and an OR's coordination bonus, so that it finds the hits, and
+the scores, that Whoosh finds when it ranks every match (``tests/test_ranking.py`` compares
 them); the same pass counts the matches, so their total is exact without a second read.
-Anything else (phrases, OR, NOT, prefixes, another weighting), and a search whose time
-limit runs out first, returns None and is ranked by Whoosh.
+(Whoosh's top-N ranking of an OR drops a word from the bonus once its postings run out, so
+the paragraphs it reaches last were scored with another bonus; here every paragraph gets
+the same.) Anything else (phrases, NOT, prefixes, another weighting), and a search whose
+time limit runs out first, returns None and is ranked by Whoosh.
 """
 
 from __future__ import annotations
 
 import heapq
-from collections.abc import Sequence
 from typing import Any
 
 from whoosh import query, scoring
@@ -42,30 +44,39 @@ class Ranked:
         return dict(self._searcher.stored_fields(self.docnum))
 
 
-def plain_words(parsed: Any, searcher: Any) -> list[query.Term] | None:
-    """The words of ``parsed`` when it is a word or an ``And`` of words (with any boosts) in
-    fields that BM25F scores, and the searcher ranks by BM25F; otherwise None."""
+#: A plain query: its words, whether every word must match (AND) or any (OR), and the
+#: coordination scale of an OR (Whoosh's ``Or(scale=...)``; None for none).
+Plain = tuple[list[query.Term], bool, "float | None"]
+
+
+def plain_query(parsed: Any, searcher: Any) -> Plain | None:
+    """``parsed`` as a :data:`Plain` query when it is a word, or an ``And`` or an ``Or`` of
+    words (with any boosts), in fields that BM25F scores, and the searcher ranks by BM25F;
+    otherwise None."""
     if not isinstance(searcher.weighting, scoring.BM25F):
         return None
     if type(parsed) is query.Term:
-        words = [parsed]
-    elif type(parsed) is query.And and parsed.boost == 1.0 and parsed.subqueries \
-            and all(type(q) is query.Term for q in parsed.subqueries):
-        words = list(parsed.subqueries)
+        plain: Plain = ([parsed], True, None)
+    elif type(parsed) in (query.And, query.Or) and parsed.boost == 1.0 and len(parsed.subqueries) > 1 \
+            and all(type(q) is query.Term for q in parsed.subqueries) and not getattr(parsed, "minmatch", 0):
+        every = type(parsed) is query.And
+        plain = (list(parsed.subqueries), every, None if every else parsed.scale)
     else:
         return None
     schema = searcher.schema
-    if not all(w.fieldname in schema and schema[w.fieldname].scorable for w in words):
+    if not all(w.fieldname in schema and schema[w.fieldname].scorable for w in plain[0]):
         return None
-    return words
+    return plain
 
 
-def scored(searcher: Any, words: Sequence[query.Term], budget: Budget | None = None,
+def scored(searcher: Any, plain: Plain, budget: Budget | None = None,
            share: float = 1.0) -> list[tuple[float, int]] | None:
-    """Every paragraph holding all of ``words``, as (score, -document number) pairs in no
-    order, scored as Whoosh scores them; None when they are more than :data:`MAX_MATCHES`,
-    or when ``share`` of the ``budget``'s time runs out before a posting list is read (then
-    Whoosh ranks them, and its ranking stops in time)."""
+    """Every paragraph the :data:`Plain` query matches, as (score, -document number) pairs
+    in no order, scored as Whoosh scores them (an OR's coordination bonus as Whoosh gives it
+    when it ranks every match); None when they are more than :data:`MAX_MATCHES`, or when
+    ``share`` of the ``budget``'s time runs out before a posting list is read (then Whoosh
+    ranks them, and its ranking stops in time)."""
+    words, every, scale = plain
     weighting = searcher.weighting
     reader = searcher.reader()
     if not searcher.doc_count():
@@ -76,42 +87,74 @@ def scored(searcher: Any, words: Sequence[query.Term], budget: Budget | None = N
         try:
             text = field.to_bytes(word.text)
         except ValueError:
-            return []
-        if (word.fieldname, text) not in reader:
-            return []
+            text = None
+        if text is None or (word.fieldname, text) not in reader:
+            if every:
+                return []
+            continue
         b = weighting._field_B.get(word.fieldname, weighting.B)
         scorers.append((word.fieldname, text, searcher.idf(word.fieldname, text),
                         searcher.avg_field_length(word.fieldname) or 1, b, weighting.K1, word.boost))
     found: list[tuple[float, int]] = []
     for leaf, offset in searcher.leaf_searchers():
         reader = leaf.reader()
-        if not all((fieldname, text) in reader for fieldname, text, *_ in scorers):
+        present = [s for s in scorers if (s[0], s[1]) in reader]
+        if not present or (every and len(present) < len(scorers)):
             continue
-        # the rarest word first: the others are read only where its paragraphs are
-        order = sorted(scorers, key=lambda s: reader.doc_frequency(s[0], s[1]))
+        if every:  # the rarest word first: the others are read only where its paragraphs are
+            present.sort(key=lambda s: reader.doc_frequency(s[0], s[1]))
         weights: list[dict[int, float]] = []
         within: dict[int, float] | None = None
-        for fieldname, text, *_ in order:
+        for fieldname, text, *_ in present:
             if budget is not None and budget.spent(share):
                 return None
-            within = compat.posting_weights(reader.postings(fieldname, text), within)
-            if not within:
-                break
-            weights.append(within)
-        if not within:
+            postings = compat.posting_weights(reader.postings(fieldname, text), within if every else None)
+            if every:
+                within = postings
+                if not within:
+                    break
+            weights.append(postings)
+        if every and not within:
             continue
-        if len(found) + len(within) > MAX_MATCHES:
-            return None
         parts = [(each, compat.field_lengths(reader, fieldname), idf, avgfl, b, k1, boost)
-                 for each, (fieldname, _, idf, avgfl, b, k1, boost) in zip(weights, order)]
-        for docnum in within:
-            score = 0.0
-            for each, length, idf, avgfl, b, k1, boost in parts:
-                tf = each[docnum]
-                part = idf * ((tf * (k1 + 1)) / (tf + k1 * ((1 - b) + b * length(docnum) / avgfl)))
-                score += part * boost if boost != 1.0 else part
-            found.append((score, -(docnum + offset)))
+                 for each, (fieldname, _, idf, avgfl, b, k1, boost) in zip(weights, present)]
+        if every:
+            assert within is not None
+            scores = {}
+            for docnum in within:
+                score = 0.0
+                for each, length, idf, avgfl, b, k1, boost in parts:
+                    tf = each[docnum]
+                    part = idf * ((tf * (k1 + 1)) / (tf + k1 * ((1 - b) + b * length(docnum) / avgfl)))
+                    score += part * boost if boost != 1.0 else part
+                scores[docnum] = score
+        else:
+            scores = _any_word(parts, scale)
+        if len(found) + len(scores) > MAX_MATCHES:
+            return None
+        found += [(score, -(docnum + offset)) for docnum, score in scores.items()]
     return found
+
+
+def _any_word(parts: list[Any], scale: float | None) -> dict[int, float]:
+    """Scores of the paragraphs holding any of the words of ``parts`` (posting weights, field
+    lengths and BM25 statistics per word) in one segment: the sum of the words' scores, with
+    Whoosh's coordination bonus when ``scale`` is given (its ``CoordMatcher``: the "SQR"
+    of V-Twin, by how many of the segment's words each paragraph holds)."""
+    scores: dict[int, float] = {}
+    matched: dict[int, int] = {}
+    for each, length, idf, avgfl, b, k1, boost in parts:
+        for docnum, tf in each.items():
+            part = idf * ((tf * (k1 + 1)) / (tf + k1 * ((1 - b) + b * length(docnum) / avgfl)))
+            scores[docnum] = scores.get(docnum, 0.0) + (part * boost if boost != 1.0 else part)
+            matched[docnum] = matched.get(docnum, 0) + 1
+    if scale:
+        words = len(parts)
+        if words == scale:
+            return dict.fromkeys(scores, 0.0)
+        gap, share = (words - scale) ** 2, (words - 1) / words
+        scores = {docnum: (score + (matched[docnum] - 1) / gap) * share for docnum, score in scores.items()}
+    return scores
 
 
 def best(searcher: Any, found: list[tuple[float, int]], limit: int | None) -> list[Ranked]:

@@ -104,8 +104,8 @@ def search(request: SearchRequest, searcher: Any, parse: Parse, hits: HitMaker, 
     # The total is counted apart: Whoosh's count of a top-N search drops the matches of
     # sub-queries it pruned, and still calls itself exact (7,655 for 7,664 here). It is
     # counted first: counting is fast where ranking may not be, and ranking stops in time.
-    words = bm25.plain_words(parsed, searcher) if not order else None
-    found = bm25.scored(searcher, words, budget, COUNTING) if words is not None else None
+    plain = bm25.plain_query(parsed, searcher) if not order else None
+    found = bm25.scored(searcher, plain, budget, COUNTING) if plain is not None else None
     if found is not None:  # plain words: every match scored at once, a posting block at a time
         matched = {-negated for _, negated in found}
         every_word, counted_whole = len(matched), True
