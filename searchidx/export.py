@@ -160,7 +160,7 @@ def mapping() -> dict[str, Any]:
 
 
 def document_id(stored: Mapping[str, Any]) -> str:
-    """The ``_id`` of a paragraph: ``article#paragraph`` (as our index's ``id``)."""
+    """The ``_id`` of a paragraph: ``article#paragraph``."""
     return f"{stored['article']}#{stored['paragraph']}"
 
 
