@@ -12,13 +12,17 @@ the scores, that Whoosh finds when it ranks every match (``tests/test_ranking.py
 them); the same pass counts the matches, so their total is exact without a second read.
 (Whoosh's top-N ranking of an OR drops a word from the bonus once its postings run out, so
 the paragraphs it reaches last were scored with another bonus; here every paragraph gets
-the same.) Anything else (phrases, NOT, prefixes, another weighting), and a search whose
-time limit runs out first, returns None and is ranked by Whoosh.
+the same.) :func:`tree_scored` does the same for words and exact phrases joined by AND and
+OR (``"interest rates" place:japan``; a phrase's words are checked for standing in a row
+from their decoded positions, in the paragraphs holding them all). Anything else (NOT,
+phrases with a slop, ranges, another weighting), and a search whose time limit runs out
+first, returns None and is ranked by Whoosh.
 """
 
 from __future__ import annotations
 
 import heapq
+from collections.abc import Collection
 from typing import Any
 
 from whoosh import query, scoring
@@ -155,6 +159,121 @@ def _any_word(parts: list[Any], scale: float | None) -> dict[int, float]:
         gap, share = (words - scale) ** 2, (words - 1) / words
         scores = {docnum: (score + (matched[docnum] - 1) / gap) * share for docnum, score in scores.items()}
     return scores
+
+
+def tree_scored(searcher: Any, parsed: Any, budget: Budget | None = None,
+                share: float = 1.0) -> list[tuple[float, int]] | None:
+    """Like :func:`scored`, for a query of words and exact phrases joined by AND and OR with
+    no coordination bonus (``"defence cooperation" navy``, a phrase with no field, which is
+    the phrase in the text or the title): every match as (score, -document number), each
+    phrase scored as Whoosh scores it (the sum of its words' scores where the words stand
+    in a row); None for any other query (Whoosh ranks it)."""
+    if not isinstance(searcher.weighting, scoring.BM25F) or not _in_tree(parsed, searcher.schema):
+        return None
+    if not searcher.doc_count():
+        return []
+    found: list[tuple[float, int]] = []
+    statistics: dict[tuple[str, bytes], tuple[float, float, float, float]] = {}
+    for leaf, offset in searcher.leaf_searchers():
+        scores = _node(parsed, leaf.reader(), searcher, statistics, budget, share)
+        if scores is None:
+            return None
+        if len(found) + len(scores) > MAX_MATCHES:
+            return None
+        found += [(score, -(docnum + offset)) for docnum, score in scores.items()]
+    return found
+
+
+def _in_tree(node: Any, schema: Any) -> bool:
+    """Whether :func:`tree_scored` scores ``node`` as Whoosh would."""
+    kind = type(node)
+    if kind is query.Term:
+        return node.fieldname in schema and schema[node.fieldname].scorable
+    if kind is query.Phrase:
+        field = schema[node.fieldname] if node.fieldname in schema else None
+        return field is not None and field.scorable and node.slop == 1 and bool(node.words) \
+            and field.format is not None and field.format.supports("positions")
+    if kind in (query.And, query.Or):
+        return node.boost == 1.0 and bool(node.subqueries) and not getattr(node, "scale", None) \
+            and not getattr(node, "minmatch", 0) and all(_in_tree(child, schema) for child in node.subqueries)
+    return False
+
+
+def _node(node: Any, reader: Any, searcher: Any, statistics: dict[tuple[str, bytes], Any],
+          budget: Budget | None, share: float, among: Collection[int] | None = None) -> dict[int, float] | None:
+    """Paragraph -> score of ``node`` (see :func:`_in_tree`) in one segment's ``reader``,
+    among the paragraphs ``among`` only when given (the posting blocks that hold none of
+    them are not decoded); None when ``share`` of the ``budget``'s time ran out."""
+    kind = type(node)
+    if kind is query.Term or kind is query.Phrase:
+        words = [node.text] if kind is query.Term else node.words
+        field = searcher.schema[node.fieldname]
+        try:
+            texts = [field.to_bytes(word) for word in words]
+        except ValueError:
+            return {}
+        if not all((node.fieldname, text) in reader for text in texts):
+            return {}
+        weights: list[dict[int, float]] = [{} for _ in texts]
+        within: Collection[int] | None = among
+        for i in sorted(range(len(texts)), key=lambda i: reader.doc_frequency(node.fieldname, texts[i])):
+            if budget is not None and budget.spent(share):
+                return None
+            within = weights[i] = compat.posting_weights(reader.postings(node.fieldname, texts[i]), within)
+            if not within:
+                return {}
+        assert isinstance(within, dict)
+        if len(texts) > 1:  # a phrase: its words in a row
+            positions = [compat.posting_values(reader.postings(node.fieldname, text), within) for text in texts]
+            decode = field.format.decode_positions
+            for docnum in list(within):
+                starts = set(decode(positions[0][docnum]))
+                for i in range(1, len(texts)):
+                    starts &= {at - i for at in decode(positions[i][docnum])}
+                    if not starts:
+                        break
+                if not starts:
+                    del within[docnum]
+        length = compat.field_lengths(reader, node.fieldname)
+        parts = []
+        for text, each in zip(texts, weights):
+            found = statistics.get((node.fieldname, text))
+            if found is None:
+                weighting = searcher.weighting
+                found = statistics[(node.fieldname, text)] = (
+                    searcher.idf(node.fieldname, text), searcher.avg_field_length(node.fieldname) or 1,
+                    weighting._field_B.get(node.fieldname, weighting.B), weighting.K1)
+            parts.append((each, *found))
+        scores = {}
+        for docnum in within:
+            score = 0.0
+            for each, idf, avgfl, b, k1 in parts:
+                tf = each[docnum]
+                score += idf * ((tf * (k1 + 1)) / (tf + k1 * ((1 - b) + b * length(docnum) / avgfl)))
+            scores[docnum] = score * node.boost if node.boost != 1.0 else score
+        return scores
+    children = []
+    subqueries = node.subqueries
+    if kind is query.And:  # the smallest first: the others are read only where its paragraphs are
+        subqueries = sorted(subqueries, key=lambda q: q.estimate_size(reader))
+    for child in subqueries:
+        result = _node(child, reader, searcher, statistics, budget, share, among)
+        if result is None:
+            return None
+        if kind is query.And:
+            if not result:
+                return {}
+            among = result.keys()
+        children.append(result)
+    if kind is query.And:
+        smallest = min(children, key=len)
+        return {docnum: sum(each[docnum] for each in children) for docnum in smallest
+                if all(docnum in each for each in children)}
+    union: dict[int, float] = {}
+    for each in children:
+        for docnum, score in each.items():
+            union[docnum] = union.get(docnum, 0.0) + score
+    return union
 
 
 def best(searcher: Any, found: list[tuple[float, int]], limit: int | None) -> list[Ranked]:

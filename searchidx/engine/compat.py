@@ -17,7 +17,7 @@ import mmap
 import os
 import shutil
 import weakref
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterator
 from typing import Any
 
 import whoosh
@@ -154,7 +154,7 @@ def posting_ids(postings: Any) -> tuple[set[int], set[int]]:
     return set(postings.all_ids()), deleted
 
 
-def posting_weights(postings: Any, within: Mapping[int, Any] | None = None) -> dict[int, float]:
+def posting_weights(postings: Any, within: Collection[int] | None = None) -> dict[int, float]:
     """Document number -> weight (the word's frequency, times the field's boost) of the live
     documents of a posting list, read a block at a time; with ``within``, of those documents
     only, and the blocks that cannot hold one of them are not decoded."""
@@ -208,6 +208,32 @@ def field_lengths(reader: Any, fieldname: str) -> Callable[[int], int]:
         if column is not None:
             return lambda docnum: _LENGTHS[column[docnum]]
     return lambda docnum: int(reader.doc_field_length(docnum, fieldname, 1))
+
+
+def posting_values(postings: Any, within: Collection[int]) -> dict[int, Any]:
+    """Document number -> the stored value of each posting (a positioned field's encoded
+    positions) for the documents of ``within`` only; the blocks that hold none of them are
+    not decoded."""
+    if isinstance(postings, FilterMatcher):
+        postings = postings.child
+    found: dict[int, Any] = {}
+    if isinstance(postings, whoosh3.W3LeafMatcher):
+        wanted = sorted(within)
+        low = 0
+        while postings.is_active():
+            high = postings._maxid
+            if _holds_between(wanted, low, high):
+                postings._read_ids()
+                postings._read_values()
+                found.update((d, v) for d, v in zip(postings._ids, postings._values) if d in within)
+            low = high + 1
+            postings._next_block()
+        return found
+    while postings.is_active():
+        if postings.id() in within:
+            found[postings.id()] = postings.value()
+        postings.next()
+    return found
 
 
 def _holds_between(sorted_ids: list[int], low: int, high: int) -> bool:

@@ -105,7 +105,8 @@ def search(request: SearchRequest, searcher: Any, parse: Parse, hits: HitMaker, 
     # sub-queries it pruned, and still calls itself exact (7,655 for 7,664 here). It is
     # counted first: counting is fast where ranking may not be, and ranking stops in time.
     plain = bm25.plain_query(parsed, searcher) if not order else None
-    found = bm25.scored(searcher, plain, budget, COUNTING) if plain is not None else None
+    found = bm25.scored(searcher, plain, budget, COUNTING) if plain is not None else \
+        bm25.tree_scored(searcher, parsed, budget, COUNTING) if not order else None
     if found is not None:  # plain words: every match scored at once, a posting block at a time
         matched = {-negated for _, negated in found}
         every_word, counted_whole = len(matched), True
