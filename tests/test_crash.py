@@ -102,6 +102,15 @@ def wait_group_gone(pgid: int, seconds: float = 20) -> None:
     pytest.fail("processes of a killed indexer were still running")
 
 
+def our_tracebacks(stderr: str) -> list[str]:
+    """The tracebacks in a killed run's ``stderr`` but one: a worker process that Python's
+    multiprocessing was starting when the indexer was killed finds its start-up data cut off
+    and prints ``EOFError: Ran out of input`` from ``spawn_main``, before any searchidx code
+    runs (seen once in CI, in 30 kills)."""
+    parts = stderr.split("Traceback (most recent call last):")[1:]
+    return [part for part in parts if not ("spawn_main" in part and "EOFError: Ran out of input" in part)]
+
+
 def generation(path: Path) -> int:
     """The number of the index's latest commit (Whoosh names each table of contents by it)."""
     return max((int(toc.stem.rsplit("_", 1)[1]) for toc in path.glob("_MAIN_*.toc")), default=-1)
@@ -157,7 +166,7 @@ def kill_and_resume(source: Path, path: Path, *, every: int, kills: int, seed: i
         process.wait()
         wait_group_gone(process.pid)  # before reading stderr: a worker left alive would hold it open
         stderr = process.stderr.read().decode() if process.stderr else ""
-        assert "Traceback" not in stderr, stderr
+        assert not our_tracebacks(stderr), stderr
         count = check_state(path, expected, every)
         assert count >= before, "a kill lost committed articles"
         figures["kills"] += not finished
