@@ -199,3 +199,22 @@ def test_explain_names_numeric_terms_by_their_values(seed_index: SearchIndex):
     """A paragraph number is stored as bytes that are no text: explain showed a traceback."""
     [hit] = seed_index.explain("paragraph:1 defence", limit=1).hits
     assert ("paragraph", "1") in {(t.field, t.term) for t in hit.terms}
+
+
+def test_an_or_with_whooshs_coordination_bonus_is_scored_as_whoosh_scores_it(segmented_index: SearchIndex):
+    """Whoosh's ``Or(scale=...)`` adds a bonus for each further word a paragraph holds (the
+    parser's own ORs carry none: Whoosh's query rewriting drops the scale)."""
+    from whoosh import query
+
+    from searchidx.engine import bm25
+
+    parsed = query.Or([query.Term("content", word) for word in ("oil", "wheat", "haluk", "nosuchword")], scale=0.9)
+    with segmented_index._engine._read() as reading:
+        searcher = reading.searcher
+        plain = bm25.plain_query(parsed, searcher)
+        assert plain is not None and plain[2] == 0.9
+        found = bm25.scored(searcher, plain) or []
+        whoosh = searcher.search(parsed, limit=None)
+        assert {-negated: pytest.approx(score, rel=1e-9) for score, negated in found} == \
+            {hit.docnum: hit.score for hit in whoosh}
+        assert len({round(score, 6) for score, _ in found}) > 3

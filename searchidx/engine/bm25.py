@@ -7,7 +7,8 @@ take tens of milliseconds. The queries users type most are plain words that must
 any may match (an ``Or``): for those, :func:`scored` reads each word's posting blocks whole
 (for an AND the rarest word first, and the blocks of the others that cannot hold one of its
 paragraphs are not even decoded), and scores the paragraphs with Whoosh's own BM25F formula,
-statistics and field lengths, and an OR's coordination bonus, so that it finds the hits, and
+statistics and field lengths (and the coordination bonus of an ``Or`` given a ``scale``,
+which the parser's own ORs do not carry: Whoosh's query rewriting drops it), so that it finds the hits, and
 the scores, that Whoosh finds when it ranks every match (``tests/test_ranking.py`` compares
 them); the same pass counts the matches, so their total is exact without a second read.
 (Whoosh's top-N ranking of an OR drops a word from the bonus once its postings run out, so
