@@ -82,7 +82,6 @@ def scored(searcher: Any, plain: Plain, budget: Budget | None = None,
     ``share`` of the ``budget``'s time runs out before a posting list is read (then Whoosh
     ranks them, and its ranking stops in time)."""
     words, every, scale = plain
-    weighting = searcher.weighting
     reader = searcher.reader()
     if not searcher.doc_count():
         return []
@@ -97,9 +96,7 @@ def scored(searcher: Any, plain: Plain, budget: Budget | None = None,
             if every:
                 return []
             continue
-        b = weighting._field_B.get(word.fieldname, weighting.B)
-        scorers.append((word.fieldname, text, searcher.idf(word.fieldname, text),
-                        searcher.avg_field_length(word.fieldname) or 1, b, weighting.K1, word.boost))
+        scorers.append((word.fieldname, text, *_statistics(searcher, word.fieldname, text), word.boost))
     found: list[tuple[float, int]] = []
     for leaf, offset in searcher.leaf_searchers():
         reader = leaf.reader()
@@ -130,7 +127,7 @@ def scored(searcher: Any, plain: Plain, budget: Budget | None = None,
                 score = 0.0
                 for each, length, idf, avgfl, b, k1, boost in parts:
                     tf = each[docnum]
-                    part = idf * ((tf * (k1 + 1)) / (tf + k1 * ((1 - b) + b * length(docnum) / avgfl)))
+                    part = _bm25(tf, length(docnum), idf, avgfl, b, k1)
                     score += part * boost if boost != 1.0 else part
                 scores[docnum] = score
         else:
@@ -150,7 +147,7 @@ def _any_word(parts: list[Any], scale: float | None) -> dict[int, float]:
     matched: dict[int, int] = {}
     for each, length, idf, avgfl, b, k1, boost in parts:
         for docnum, tf in each.items():
-            part = idf * ((tf * (k1 + 1)) / (tf + k1 * ((1 - b) + b * length(docnum) / avgfl)))
+            part = _bm25(tf, length(docnum), idf, avgfl, b, k1)
             scores[docnum] = scores.get(docnum, 0.0) + (part * boost if boost != 1.0 else part)
             matched[docnum] = matched.get(docnum, 0) + 1
     if scale:
@@ -240,17 +237,14 @@ def _node(node: Any, reader: Any, searcher: Any, statistics: dict[tuple[str, byt
         for text, each in zip(texts, weights):
             found = statistics.get((node.fieldname, text))
             if found is None:
-                weighting = searcher.weighting
-                found = statistics[(node.fieldname, text)] = (
-                    searcher.idf(node.fieldname, text), searcher.avg_field_length(node.fieldname) or 1,
-                    weighting._field_B.get(node.fieldname, weighting.B), weighting.K1)
+                found = statistics[(node.fieldname, text)] = _statistics(searcher, node.fieldname, text)
             parts.append((each, *found))
         scores = {}
         for docnum in within:
             score = 0.0
             for each, idf, avgfl, b, k1 in parts:
                 tf = each[docnum]
-                score += idf * ((tf * (k1 + 1)) / (tf + k1 * ((1 - b) + b * length(docnum) / avgfl)))
+                score += _bm25(tf, length(docnum), idf, avgfl, b, k1)
             scores[docnum] = score * node.boost if node.boost != 1.0 else score
         return scores
     children = []
@@ -275,6 +269,19 @@ def _node(node: Any, reader: Any, searcher: Any, statistics: dict[tuple[str, byt
         for docnum, score in each.items():
             union[docnum] = union.get(docnum, 0.0) + score
     return union
+
+
+def _statistics(searcher: Any, fieldname: str, text: bytes) -> tuple[float, float, float, float]:
+    """What BM25F needs of a word beyond its postings, as Whoosh's scorer takes it from the
+    top searcher: idf, the field's average length, and the weighting's B and K1."""
+    weighting = searcher.weighting
+    return (searcher.idf(fieldname, text), searcher.avg_field_length(fieldname) or 1,
+            weighting._field_B.get(fieldname, weighting.B), weighting.K1)
+
+
+def _bm25(tf: float, length: float, idf: float, avgfl: float, b: float, k1: float) -> float:
+    """Whoosh's BM25 (``whoosh.scoring.bm25``), written out so that the scores are its own."""
+    return idf * ((tf * (k1 + 1)) / (tf + k1 * ((1 - b) + b * length / avgfl)))
 
 
 def best(searcher: Any, found: list[tuple[float, int]], limit: int | None) -> list[Ranked]:
