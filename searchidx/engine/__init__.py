@@ -18,6 +18,7 @@ by rewriting the package. Its modules, one job each:
 from __future__ import annotations
 
 import dataclasses
+import functools
 import logging
 import os
 import threading
@@ -31,7 +32,7 @@ from whoosh.index import LockError
 from ..errors import IndexLockedError, os_error
 from ..models import ENTITY_FIELDS, Hit
 from ..settings import SearchOptions
-from . import catalogue, compat, ranking, storage
+from . import bm25, catalogue, compat, ranking, storage
 from .facets import FacetCounter
 from .highlight import HitMaker, stored_hit
 from .matching import Budget, live_terms
@@ -131,8 +132,9 @@ class Engine:
                     # new deletions.
                     self.close()
                 if self._reading is None:
-                    self._reading = _Reading(storage.retry_if_committed(self.path, self._ix.searcher,
-                                                                        self._ix.latest_generation))
+                    self._reading = _Reading(storage.retry_if_committed(
+                        self.path, functools.partial(self._ix.searcher, weighting=bm25.Weighting()),
+                        self._ix.latest_generation))
                 yield self._reading
             except storage.READ_ERRORS as error:  # damage found while reading a segment's contents
                 raise storage.damaged(self.path, error) from error

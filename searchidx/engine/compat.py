@@ -17,7 +17,8 @@ import mmap
 import os
 import shutil
 import weakref
-from collections.abc import Callable, Collection, Iterator
+from collections.abc import Callable, Collection, Iterator, Sequence
+from itertools import accumulate
 from typing import Any
 
 import whoosh
@@ -42,7 +43,7 @@ def check_whoosh() -> None:
     """Raise :class:`SearchidxError` when the installed Whoosh lacks what this module
     relies on (it was written for Whoosh 2.7); checked once per process."""
     version = tuple(whoosh.__version__[:2])
-    needed = [(Searcher, "_offset_for_subsearcher"), (whoosh3.W3LeafMatcher, "_read_ids"),
+    needed = [(Searcher, "_offset_for_subsearcher"), (whoosh3.W3LeafMatcher, "_read_data"),
               (whoosh3.W3LeafMatcher, "_next_block"), (whoosh.index.FileIndex, "_segments")]
     missing = [f"{owner.__name__}.{name}" for owner, name in needed if not hasattr(owner, name)]
     if version != TESTED_WHOOSH or missing:
@@ -60,6 +61,11 @@ class _MemoryFile:
         start = self._pos
         self._pos = self._size if size is None or size < 0 else min(self._size, start + size)
         return bytes(self._view[start:self._pos])
+
+    def peek(self, size: int = 0) -> bytes:
+        """Bytes ahead, not consumed: pickle's loader takes what it needs from them and then
+        reads only that (without it, it reads an opcode at a time, 20 reads a posting block)."""
+        return bytes(self._view[self._pos:self._pos + min(max(size, 1), 4096)])
 
     def readline(self, size: int | None = -1) -> bytes:
         end = self._size if size is None or size < 0 else min(self._size, self._pos + size)
@@ -138,6 +144,15 @@ def segment_offset(searcher: Any) -> int:
     return int(searcher.get_parent()._offset_for_subsearcher(searcher)) if searcher.has_parent() else 0
 
 
+def _block_ids(postings: Any) -> Sequence[int]:
+    """The document numbers of a Whoosh 3 posting block, undone from their deltas in C
+    (Whoosh's ``_read_ids`` does it with a Python generator, a third of reading a block)."""
+    if postings._data is None:
+        postings._read_data()
+    ids = postings._data[0]
+    return ids if postings._byteids else tuple(accumulate(ids))
+
+
 def posting_ids(postings: Any) -> tuple[set[int], set[int]]:
     """The document numbers of a posting list, and those of them deleted; read a block at a
     time where Whoosh's codec allows it (``all_ids`` steps one posting at a time)."""
@@ -147,8 +162,7 @@ def posting_ids(postings: Any) -> tuple[set[int], set[int]]:
     if isinstance(postings, whoosh3.W3LeafMatcher):
         ids: set[int] = set()
         while postings.is_active():
-            postings._read_ids()
-            ids.update(postings._ids)
+            ids.update(_block_ids(postings))
             postings._next_block()
         return ids, deleted
     return set(postings.all_ids()), deleted
@@ -168,9 +182,8 @@ def posting_weights(postings: Any, within: Collection[int] | None = None) -> dic
         while postings.is_active():
             high = postings._maxid
             if wanted is None or _holds_between(wanted, low, high):
-                postings._read_ids()
                 postings._read_weights()
-                pairs = zip(postings._ids, postings._weights)
+                pairs = zip(_block_ids(postings), postings._weights)
                 found.update(pairs if within is None else ((d, w) for d, w in pairs if d in within))
             low = high + 1
             postings._next_block()
@@ -185,28 +198,62 @@ def posting_weights(postings: Any, within: Collection[int] | None = None) -> dic
     return found
 
 
+def posting_lists(postings: Any) -> tuple[list[int], list[float]]:
+    """The document numbers and weights of a whole posting list, deleted documents included
+    (``reader.deleted_docs_set`` holds them), read a block at a time."""
+    if isinstance(postings, FilterMatcher):
+        postings = postings.child
+    ids: list[int] = []
+    weights: list[float] = []
+    if isinstance(postings, whoosh3.W3LeafMatcher):
+        while postings.is_active():
+            ids += _block_ids(postings)
+            postings._read_weights()
+            weights += postings._weights
+            postings._next_block()
+        return ids, weights
+    while postings.is_active():
+        ids.append(postings.id())
+        weights.append(postings.weight())
+        postings.next()
+    return ids, weights
+
+
 #: Whoosh's field lengths, by the byte it stores for each (lengths are kept approximately).
-_LENGTHS = tuple(byte_to_length(b) for b in range(256))
+LENGTHS = tuple(byte_to_length(b) for b in range(256))
 #: Segment readers' length columns read whole (per-document reader -> field -> a byte a document).
 _LENGTH_BYTES: weakref.WeakKeyDictionary[Any, dict[str, bytes]] = weakref.WeakKeyDictionary()
+
+
+def length_codes(reader: Any, fieldname: str) -> bytes | None:
+    """The byte Whoosh stores for the length of a field in each document of a segment's
+    reader (its length is ``LENGTHS[byte]``), read once per segment reader; None when the
+    codec keeps lengths otherwise."""
+    perdoc = getattr(reader, "_perdoc", None)
+    if not isinstance(perdoc, whoosh3.W3PerDocReader):
+        return None
+    column = perdoc._cached_reader(whoosh3._lenfield(fieldname), whoosh3.LENGTHS_COLUMN)
+    if not isinstance(column, NumericColumn.Reader) or column._fixedlen != 1:
+        return None
+    read = _LENGTH_BYTES.setdefault(perdoc, {})
+    data = read.get(fieldname)
+    if data is None:
+        data = read[fieldname] = bytes(column._dbfile.get(column._basepos, column._count))
+    return data
 
 
 def field_lengths(reader: Any, fieldname: str) -> Callable[[int], int]:
     """The length of a field in each document of a segment's reader, as Whoosh's scoring
     reads it (``doc_field_length``), through the lengths column directly where it can."""
+    data = length_codes(reader, fieldname)
+    if data is not None:  # a byte a document, read once per segment reader
+        count = len(data)
+        return lambda docnum: LENGTHS[data[docnum]] if docnum < count else 1
     perdoc = getattr(reader, "_perdoc", None)
     if isinstance(perdoc, whoosh3.W3PerDocReader):
         column = perdoc._cached_reader(whoosh3._lenfield(fieldname), whoosh3.LENGTHS_COLUMN)
-        if isinstance(column, NumericColumn.Reader) and column._fixedlen == 1:
-            # a byte a document: read the column once per segment reader, not a byte per call
-            read = _LENGTH_BYTES.setdefault(perdoc, {})
-            data = read.get(fieldname)
-            if data is None:
-                data = read[fieldname] = bytes(column._dbfile.get(column._basepos, column._count))
-            count = len(data)
-            return lambda docnum: _LENGTHS[data[docnum]] if docnum < count else 1
         if column is not None:
-            return lambda docnum: _LENGTHS[column[docnum]]
+            return lambda docnum: LENGTHS[column[docnum]]
     return lambda docnum: int(reader.doc_field_length(docnum, fieldname, 1))
 
 
@@ -223,9 +270,8 @@ def posting_values(postings: Any, within: Collection[int]) -> dict[int, Any]:
         while postings.is_active():
             high = postings._maxid
             if _holds_between(wanted, low, high):
-                postings._read_ids()
                 postings._read_values()
-                found.update((d, v) for d, v in zip(postings._ids, postings._values) if d in within)
+                found.update((d, v) for d, v in zip(_block_ids(postings), postings._values) if d in within)
             low = high + 1
             postings._next_block()
         return found
