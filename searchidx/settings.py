@@ -59,6 +59,18 @@ class SearchOptions:
     #: When the term dictionary shows that at least this many paragraphs match, the total is
     #: this lower bound (``10,000+``) rather than a count of every match.
     total_floor: int = 10_000
+    #: A description is searched again with this many words added: those its best
+    #: ``feedback_docs`` paragraphs share most (pseudo-relevance feedback, RM3; 0: never).
+    #: The four feedback settings were chosen on half of each IR collection's queries
+    #: (``bench/relevance.py`` reports the other half apart).
+    feedback_terms: int = 20
+    #: How many of a description's best paragraphs choose the added words.
+    feedback_docs: int = 5
+    #: The description's own words' share of the expanded query's weight (RM3's lambda).
+    feedback_weight: float = 0.5
+    #: Words in more than this share of all paragraphs are never added (they say little,
+    #: and reading their postings would cost most of the search).
+    feedback_share: float = 0.2
 
 
 @dataclass(frozen=True)

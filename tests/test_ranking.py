@@ -218,3 +218,91 @@ def test_an_or_with_whooshs_coordination_bonus_is_scored_as_whoosh_scores_it(seg
         assert {-negated: pytest.approx(score, rel=1e-9) for score, negated in found} == \
             {hit.docnum: hit.score for hit in whoosh}
         assert len({round(score, 6) for score, _ in found}) > 3
+
+
+DESCRIPTION = "what are the japan trade surplus and the wheat export tariff"
+
+
+def test_descriptions_gain_the_words_their_best_paragraphs_share(segmented_index: SearchIndex):
+    """Pseudo-relevance feedback (RM3): a description is searched with words of its best
+    paragraphs added; every match is scored as Whoosh scores the expanded query."""
+    from searchidx.engine import feedback
+    from searchidx.settings import SearchOptions
+
+    # every word of this small index is in more than a fifth of its paragraphs: the default
+    # adds none of them (they would say little); allowed, the words shared most are added
+    assert "^" not in segmented_index.explain(DESCRIPTION).parsed
+    wide = SearchIndex.open(segmented_index.path, options=SearchOptions(feedback_share=1.0))
+    engine = wide._engine
+    with engine._read() as reading:
+        searcher = reading.searcher
+        parsed = engine._parser.parse(DESCRIPTION, searcher).query
+        fed = feedback.expanded(parsed, searcher, engine.options)
+        assert fed is not None
+        asked = {leaf.text for leaf in parsed.leaves()}
+        added = {leaf.text for leaf in fed.query.leaves()} - asked
+        assert added and added <= {"oil", "price", "deficit", "bank", "rate", "cut", "grain", "said", "gorgun", "haluk"}
+        whoosh = searcher.search(fed.query, limit=None)
+        assert {-negated: pytest.approx(score, rel=1e-9) for score, negated in fed.found} == \
+            {hit.docnum: hit.score for hit in whoosh}
+    explained = wide.explain(DESCRIPTION, limit=1)
+    assert any(f"content:{word}^" in explained.parsed for word in added)
+    [top] = explained.hits
+    assert top.score == pytest.approx(sum(term.score for term in top.terms), abs=1e-3)  # weights included
+    assert wide.search(DESCRIPTION, limit=1).hits[0].score == pytest.approx(top.score, abs=1e-3)
+    wide.close()
+
+
+def test_feedback_leaves_other_queries_and_small_indexes_as_they_are(segmented_index: SearchIndex,
+                                                                      seed_index: SearchIndex):
+    from searchidx.settings import SearchOptions
+
+    wide = SearchIndex.open(segmented_index.path, options=SearchOptions(feedback_share=1.0))
+    for query in ("japan trade surplus", "japan OR wheat OR tariff", "person:gorgun japan"):
+        assert "^" not in wide.explain(query).parsed
+    wide.close()
+    # one article: its best paragraphs are most of it, and would say nothing about the question
+    assert "^" not in seed_index.explain("Which navy chief did the visitor from Türkiye meet in Dhaka?").parsed
+    off = SearchIndex.open(segmented_index.path, options=SearchOptions(feedback_terms=0, feedback_share=1.0))
+    with off:
+        assert "^" not in off.explain(DESCRIPTION).parsed
+
+
+def test_the_relevance_model_weighs_words_by_their_share_of_the_best_paragraphs(segmented_index: SearchIndex):
+    from searchidx.engine.feedback import relevance_model
+
+    with segmented_index._engine._read() as reading:
+        searcher = reading.searcher
+        model = relevance_model(searcher, [(0, 3.0), (1, 1.0)])
+        assert sum(model.values()) == pytest.approx(1.0)
+        words = {token.text for token in searcher.schema["content"].analyzer(searcher.stored_fields(0)["text"])}
+        assert set(model) >= words
+        assert relevance_model(searcher, []) == {}
+
+
+@pytest.mark.parametrize("query", ["oil OR wheat", "oil OR nosuchword", "bank OR title:grain OR haluk",
+                                   "bank^2 OR rate", DESCRIPTION])
+def test_large_ors_scored_with_arrays_give_whooshs_scores(segmented_index: SearchIndex, query: str,
+                                                            monkeypatch: pytest.MonkeyPatch):
+    """An OR of many postings is scored with numpy arrays: the same matches, scores and
+    coordination bonus as Whoosh's ranking, deleted paragraphs left out."""
+    from whoosh import query as whoosh_query
+
+    from searchidx.engine import bm25
+
+    with segmented_index._engine._read() as reading:
+        searcher = reading.searcher
+        parsed = segmented_index._engine._parser.parse(query, searcher).query
+        scaled = whoosh_query.Or(list(parsed.subqueries), scale=0.9)
+        for each in (parsed, scaled):
+            plain = bm25.plain_query(each, searcher)
+            assert plain is not None and not plain[1]
+            by_dictionaries = bm25.scored(searcher, plain)
+            monkeypatch.setattr(bm25, "DENSE_POSTINGS", 0)
+            found = bm25.scored(searcher, plain)
+            monkeypatch.undo()
+            assert found is not None and by_dictionaries is not None
+            scores = {-negated: pytest.approx(score, rel=1e-12) for score, negated in found}
+            assert scores == {-negated: score for score, negated in by_dictionaries}
+            if each is parsed:
+                assert scores == {hit.docnum: hit.score for hit in searcher.search(each, limit=None)}

@@ -69,7 +69,8 @@ def positioned(parsed: Any) -> Any:
 
 def long_query_operator(options: SearchOptions) -> str:
     """How the words of a description (a long plain query) are joined, as ``explain`` says it."""
-    return f"OR (a query of {options.long_query_words} or more plain words; more words matched rank higher)"
+    return (f"OR (a query of {options.long_query_words} or more plain words; with the words its best "
+            "paragraphs share added, each weighed by how much they share it)")
 
 
 def is_shouted(text: str, options: SearchOptions) -> bool:

@@ -9,12 +9,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from whoosh import collectors, sorting
+from whoosh import collectors, query, sorting
 
 from ..errors import QueryError
 from ..models import Hit
 from ..settings import SearchOptions
-from . import bm25
+from . import bm25, feedback
 from .highlight import HitMaker, Marks
 from .matching import Budget, existing_terms, lower_bound, matching_docs
 from .parsing import DEFAULT_OPERATOR, Parsed, long_query_operator
@@ -88,25 +88,31 @@ def search(request: SearchRequest, searcher: Any, parse: Parse, hits: HitMaker, 
     budget = Budget(request.time_limit)
     first = parse(request.text, request.strict, False, budget)
     parsed, warnings = first.query, first.warnings
+    marked = parsed  # what the hits' fragments mark: the words asked for, not those added
+    fed = feedback.expanded(parsed, searcher, options, budget, COUNTING) \
+        if first.kind == "description" and request.sort == "score" else None
+    if fed is not None:
+        parsed = fed.query
     order = _ORDERS[request.sort]
     wanted = None if request.limit is None else request.offset + request.limit
     # When the term dictionary already shows ``total_floor`` matches, that floor is the total:
     # counting every match of a common word costs more than finding the top hits. Facets need
     # them all, and a date order needs every match to sort (and says how many have no date).
-    floor = lower_bound(parsed, searcher.reader()) if not request.facets and request.sort == "score" else None
+    floor = lower_bound(parsed, searcher.reader()) \
+        if fed is None and not request.facets and request.sort == "score" else None
     if floor is not None and floor >= options.total_floor:
         ranked = [] if wanted == 0 else _top(searcher, parsed, wanted, order, budget)
         if budget.cut:
             warnings.append(f"the search ran out of time ({request.time_limit:g} s) and was stopped: the hits "
                             "are the best found until then")
-        return Found(_page(request, ranked, parsed, searcher, hits), options.total_floor, options.total_floor,
+        return Found(_page(request, ranked, marked, searcher, hits), options.total_floor, options.total_floor,
                      time.perf_counter() - started, warnings, {}, False)
     # The total is counted apart: Whoosh's count of a top-N search drops the matches of
     # sub-queries it pruned, and still calls itself exact (7,655 for 7,664 here). It is
     # counted first: counting is fast where ranking may not be, and ranking stops in time.
-    plain = bm25.plain_query(parsed, searcher) if not order else None
-    found = bm25.scored(searcher, plain, budget, COUNTING) if plain is not None else \
-        bm25.tree_scored(searcher, parsed, budget, COUNTING) if not order else None
+    plain = bm25.plain_query(parsed, searcher) if not order and fed is None else None
+    found = fed.found if fed is not None else bm25.scored(searcher, plain, budget, COUNTING) \
+        if plain is not None else bm25.tree_scored(searcher, parsed, budget, COUNTING) if not order else None
     if found is not None:  # plain words: every match scored at once, a posting block at a time
         matched = {-negated for _, negated in found}
         every_word, counted_whole = len(matched), True
@@ -130,7 +136,7 @@ def search(request: SearchRequest, searcher: Any, parse: Parse, hits: HitMaker, 
         if len(everything) > len(matched):
             warnings.append(f"{len(matched):,} paragraph{'s' * (len(matched) != 1)} hold every word; "
                             "after them come paragraphs holding some of the words")
-        matched, parsed = everything, relaxed
+        matched, marked = everything, relaxed
     total, exact = len(matched), counted_whole
     if not exact:
         total = max(total, len(ranked))  # (the hits ranked match too)
@@ -138,7 +144,7 @@ def search(request: SearchRequest, searcher: Any, parse: Parse, hits: HitMaker, 
         warnings.append(f"the search ran out of time ({request.time_limit:g} s) and was stopped: the hits are "
                         "the best found until then, and " + ("the total is complete" if exact else
                                                              f"{total:,} is a lower bound of the total"))
-    page = _page(request, ranked, parsed, searcher, hits)
+    page = _page(request, ranked, marked, searcher, hits)
     counted = facets(real, request.facets) if request.facets else {}
     if request.sort != "score" and matched:
         warnings += _undated(searcher, matched, request.sort)
@@ -211,8 +217,16 @@ def explain(text: str, limit: int, searcher: Any, parse: Parse, options: SearchO
 
     first = parse(text, False, False, None)
     parsed = first.query
+    if first.kind == "description":
+        fed = feedback.expanded(parsed, searcher, options)
+        parsed = fed.query if fed is not None else parsed
     results = searcher.search(parsed, limit=limit)
     terms = sorted(existing_terms(parsed, searcher.reader(), phrases=True))
+    boosts: dict[tuple[str, Any], float] = {}  # a word's weight in the query (its words added by feedback)
+    for leaf in parsed.leaves():
+        if type(leaf) is query.Term:
+            key = (leaf.fieldname, searcher.schema[leaf.fieldname].to_bytes(leaf.text))
+            boosts[key] = boosts.get(key, 0.0) + leaf.boost
     explained = []
     for hit in results:
         found = []
@@ -222,7 +236,8 @@ def explain(text: str, limit: int, searcher: Any, parse: Parse, options: SearchO
             if postings.is_active() and postings.id() == hit.docnum:
                 scorer = searcher.weighting.scorer(searcher, fieldname, term)
                 word = str(searcher.schema[fieldname].from_bytes(term)) if isinstance(term, bytes) else str(term)
-                found.append(TermScore(fieldname, word, round(float(scorer.score(postings)), 4)))
+                boost = boosts.get((fieldname, term), 1.0)
+                found.append(TermScore(fieldname, word, round(float(scorer.score(postings)) * boost, 4)))
         found.sort(key=lambda t: -t.score)
         explained.append(HitExplanation(hit["article"], hit["paragraph"], round(float(hit.score), 4), found))
     operator = long_query_operator(options) if first.kind == "description" else DEFAULT_OPERATOR
