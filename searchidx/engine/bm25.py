@@ -13,15 +13,18 @@ the scores, that Whoosh finds when it ranks every match (``tests/test_ranking.py
 them); the same pass counts the matches, so their total is exact without a second read.
 (Whoosh's top-N ranking of an OR drops a word from the bonus once its postings run out, so
 the paragraphs it reaches last were scored with another bonus; here every paragraph gets
-the same.) :func:`tree_scored` does the same for words and exact phrases joined by AND and
-OR (``"interest rates" place:japan``; a phrase's words are checked for standing in a row
-from their decoded positions, in the paragraphs holding them all). Anything else (NOT,
-phrases with a slop, ranges, another weighting), and a search whose time limit runs out
-first, returns None and is ranked by Whoosh.
+the same.) :func:`tree_scored` does the same for words and exact phrases joined by AND,
+OR and NOT (``"interest rates" place:japan``, ``sugar NOT cuba``; a phrase's words are
+checked for standing in a row from their decoded positions, in the paragraphs holding them
+all), and for the sets of paragraphs that date ranges and wide wildcards become. Anything
+else (phrases with a slop, another weighting), and a search whose time limit runs out
+first, returns None and is ranked by Whoosh. ORs of many postings are summed in
+numpy arrays (:func:`_dense_any`); the scores are Whoosh's all the same.
 """
 
 from __future__ import annotations
 
+import bisect
 import heapq
 import math
 from collections.abc import Collection, Sequence
@@ -30,7 +33,7 @@ from typing import Any
 from whoosh import query, scoring
 
 from . import compat
-from .matching import Budget
+from .matching import Budget, DocSet
 
 
 class Weighting(scoring.BM25F):  # type: ignore[misc]  # Whoosh has no type hints
@@ -248,11 +251,13 @@ def _term_scores(weights: dict[int, float], reader: Any, fieldname: str,
 
 def tree_scored(searcher: Any, parsed: Any, budget: Budget | None = None,
                 share: float = 1.0) -> list[tuple[float, int]] | None:
-    """Like :func:`scored`, for a query of words and exact phrases joined by AND and OR with
-    no coordination bonus (``"defence cooperation" navy``, a phrase with no field, which is
-    the phrase in the text or the title): every match as (score, -document number), each
-    phrase scored as Whoosh scores it (the sum of its words' scores where the words stand
-    in a row); None for any other query (Whoosh ranks it)."""
+    """Like :func:`scored`, for a query of words, exact phrases and sets of paragraphs
+    joined by AND, OR (with no coordination bonus) and NOT (``"defence cooperation" navy``,
+    a phrase with no field, which is the phrase in the text or the title; ``oil -opec``):
+    every match as (score, -document number), each phrase scored as Whoosh scores it (the
+    sum of its words' scores where the words stand in a row), a set as its boost, and a NOT
+    inside an AND adding its boost as Whoosh's inverse matcher does; None for any other
+    query (Whoosh ranks it)."""
     if not isinstance(searcher.weighting, scoring.BM25F) or not _in_tree(parsed, searcher.schema):
         return None
     if not searcher.doc_count():
@@ -260,7 +265,7 @@ def tree_scored(searcher: Any, parsed: Any, budget: Budget | None = None,
     found: list[tuple[float, int]] = []
     statistics: dict[tuple[str, bytes], tuple[float, float, float, float]] = {}
     for leaf, offset in searcher.leaf_searchers():
-        scores = _node(parsed, leaf.reader(), searcher, statistics, budget, share)
+        scores = _node(parsed, leaf.reader(), searcher, statistics, budget, share, offset)
         if scores is None:
             return None
         if len(found) + len(scores) > MAX_MATCHES:
@@ -278,18 +283,38 @@ def _in_tree(node: Any, schema: Any) -> bool:
         field = schema[node.fieldname] if node.fieldname in schema else None
         return field is not None and field.scorable and node.slop == 1 and bool(node.words) \
             and field.format is not None and field.format.supports("positions")
-    if kind in (query.And, query.Or):
+    if kind is DocSet or (kind is query.Every and node.fieldname in (None, "", "*")):
+        return True
+    if kind is query.AndNot:
+        return node.boost == 1.0 and _in_tree(node.a, schema) and _in_tree(node.b, schema)
+    if kind is query.And:  # (NOT x inside an AND: the paragraphs matching x are left out)
+        positive = [child for child in node.subqueries if type(child) is not query.Not]
+        return node.boost == 1.0 and bool(positive) and all(_in_tree(child, schema) for child in positive) \
+            and all(_in_tree(child.query, schema) for child in node.subqueries if type(child) is query.Not)
+    if kind is query.Or:
         return node.boost == 1.0 and bool(node.subqueries) and not getattr(node, "scale", None) \
             and not getattr(node, "minmatch", 0) and all(_in_tree(child, schema) for child in node.subqueries)
     return False
 
 
 def _node(node: Any, reader: Any, searcher: Any, statistics: dict[tuple[str, bytes], Any],
-          budget: Budget | None, share: float, among: Collection[int] | None = None) -> dict[int, float] | None:
+          budget: Budget | None, share: float, offset: int,
+          among: Collection[int] | None = None) -> dict[int, float] | None:
     """Paragraph -> score of ``node`` (see :func:`_in_tree`) in one segment's ``reader``,
     among the paragraphs ``among`` only when given (the posting blocks that hold none of
     them are not decoded); None when ``share`` of the ``budget``'s time ran out."""
     kind = type(node)
+    if kind is DocSet:  # a set of paragraphs (a date range, a wide wildcard): each scores its boost
+        low = bisect.bisect_left(node.docnums, offset)
+        high = bisect.bisect_left(node.docnums, offset + reader.doc_count_all())
+        docnums = (docnum - offset for docnum in node.docnums[low:high])
+        return dict.fromkeys(docnums if among is None else (d for d in docnums if d in among), node.boost)
+    if kind is query.Every:  # every live paragraph, each scoring its boost
+        docnums = reader.all_doc_ids()
+        return dict.fromkeys(docnums if among is None else (d for d in docnums if d in among), node.boost)
+    if kind is query.AndNot:
+        positive = _node(node.a, reader, searcher, statistics, budget, share, offset, among)
+        return _without(positive, [node.b], reader, searcher, statistics, budget, share, offset)
     if kind is query.Term or kind is query.Phrase:
         words = [node.text] if kind is query.Term else node.words
         field = searcher.schema[node.fieldname]
@@ -333,9 +358,18 @@ def _node(node: Any, reader: Any, searcher: Any, statistics: dict[tuple[str, byt
     children = []
     subqueries = node.subqueries
     if kind is query.And:  # the smallest first: the others are read only where its paragraphs are
+        negative = [child.query for child in subqueries if type(child) is query.Not]
+        if negative:
+            positive = query.And([child for child in subqueries if type(child) is not query.Not])
+            found = _node(positive if len(positive.subqueries) > 1 else positive.subqueries[0], reader, searcher,
+                          statistics, budget, share, offset, among)
+            found = _without(found, negative, reader, searcher, statistics, budget, share, offset)
+            # Whoosh matches each NOT inside an AND with its inverse, which scores its boost
+            bonus = sum(child.boost for child in subqueries if type(child) is query.Not)
+            return {docnum: score + bonus for docnum, score in found.items()} if found else found
         subqueries = sorted(subqueries, key=lambda q: q.estimate_size(reader))
     for child in subqueries:
-        result = _node(child, reader, searcher, statistics, budget, share, among)
+        result = _node(child, reader, searcher, statistics, budget, share, offset, among)
         if result is None:
             return None
         if kind is query.And:
@@ -352,6 +386,21 @@ def _node(node: Any, reader: Any, searcher: Any, statistics: dict[tuple[str, byt
         for docnum, score in each.items():
             union[docnum] = union.get(docnum, 0.0) + score
     return union
+
+
+def _without(found: dict[int, float] | None, negative: list[Any], reader: Any, searcher: Any,
+             statistics: dict[tuple[str, bytes], Any], budget: Budget | None, share: float,
+             offset: int) -> dict[int, float] | None:
+    """``found`` less the paragraphs that any of the ``negative`` queries match (read only
+    where ``found``'s paragraphs are)."""
+    for each in negative:
+        if not found:
+            return found
+        excluded = _node(each, reader, searcher, statistics, budget, share, offset, found.keys())
+        if excluded is None:
+            return None
+        found = {docnum: score for docnum, score in found.items() if docnum not in excluded}
+    return found
 
 
 def _statistics(searcher: Any, fieldname: str, text: bytes) -> tuple[float, float, float, float]:
