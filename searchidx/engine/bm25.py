@@ -54,7 +54,7 @@ class Weighting(scoring.BM25F):  # type: ignore[misc]  # Whoosh has no type hint
 #: block-quality skipping (which reads less) is left to rank them.
 MAX_MATCHES = 200_000
 #: An OR whose words hold this many postings in a segment is scored there with numpy arrays.
-DENSE_POSTINGS = 20_000
+DENSE_POSTINGS = 2_000
 
 
 class Ranked:
