@@ -269,6 +269,15 @@ def test_similar_paragraphs_leave_out_the_paragraph_itself(seed_index: SearchInd
         seed_index.similar(SEED_ID, 99)
 
 
+def test_must_and_exclude_work_inside_brackets(seed_index: SearchIndex):
+    """Whoosh read +word and -word at the top level only: a bracket holding one failed."""
+    assert paragraphs(seed_index, "(navy -army) OR gorgun") == \
+        paragraphs(seed_index, "navy -army") | paragraphs(seed_index, "gorgun")
+    assert paragraphs(seed_index, "chief (navy -army)") == paragraphs(seed_index, "chief AND (navy NOT army)") == {4}
+    assert paragraphs(seed_index, "gorgun OR (chief (navy -army))") == {2, 3, 4, 6, 10}  # brackets in brackets
+    assert paragraphs(seed_index, "(navy +chief) OR gorgun") >= paragraphs(seed_index, "chief")
+
+
 def test_facets_count_names_among_all_matches_and_filters_narrow_or_exclude(seed_index: SearchIndex):
     results = seed_index.search("defence", limit=1, facets=3)
     assert len(results) == 1 and results.total == 10

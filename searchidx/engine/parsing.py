@@ -98,6 +98,19 @@ def field_before(tokens: list[syntax.Token], i: int) -> str | None:
     return syntax.field_name(before.text.lstrip("+-")[:-1]) if before and before.kind == "field" else None
 
 
+class _BracketedPlusMinus(qparser.PlusMinusPlugin):  # type: ignore[misc]  # Whoosh has no type hints
+    """``+must`` and ``-exclude`` inside brackets too: Whoosh's plugin reads them at the top
+    level only, and ``(oil -wheat) OR tariff`` failed to parse ("Minus")."""
+
+    def do_plusminus(self, parser: Any, group: Any) -> Any:
+        for i, node in enumerate(group):
+            if isinstance(node, qparser.syntax.GroupNode):
+                group[i] = self.do_plusminus(parser, node)
+        if not any(isinstance(node, (self.Plus, self.Minus)) for node in group):
+            return group
+        return super().do_plusminus(parser, group)
+
+
 class QueryParser:
     """Parses query text against one index's schema (its readers are passed in per search)."""
 
@@ -115,7 +128,7 @@ class QueryParser:
         parser.add_plugin(qparser.FuzzyTermPlugin())
         parser.add_plugin(qparser.GtLtPlugin())
         # +must and -exclude only at the start of a word: "1987-04" is a date, not "1987 NOT 04"
-        parser.add_plugin(qparser.PlusMinusPlugin(plusexpr=r"(?<![^\s(])\+", minusexpr=r"(?<![^\s(])-"))
+        parser.add_plugin(_BracketedPlusMinus(plusexpr=r"(?<![^\s(])\+", minusexpr=r"(?<![^\s(])-"))
         return parser
 
     def parse(self, text: str, searcher: Any, strict: bool = False, any_word: bool = False,
