@@ -13,13 +13,13 @@ the scores, that Whoosh finds when it ranks every match (``tests/test_ranking.py
 them); the same pass counts the matches, so their total is exact without a second read.
 (Whoosh's top-N ranking of an OR drops a word from the bonus once its postings run out, so
 the paragraphs it reaches last were scored with another bonus; here every paragraph gets
-the same.) :func:`tree_scored` does the same for words and exact phrases joined by AND,
-OR and NOT (``"interest rates" place:japan``, ``sugar NOT cuba``; a phrase's words are
-checked for standing in a row from their decoded positions, in the paragraphs holding them
-all), and for the sets of paragraphs that date ranges and wide wildcards become. Anything
-else (phrases with a slop, another weighting), and a search whose time limit runs out
-first, returns None and is ranked by Whoosh. ORs of many postings are summed in
-numpy arrays (:func:`_dense_any`); the scores are Whoosh's all the same.
+the same.) :func:`tree_scored` does the same for words and phrases joined by AND, OR and
+NOT (``"interest rates" place:japan``, ``sugar NOT cuba``; a phrase's words are checked for
+standing in order, within its slop, from their decoded positions, in the paragraphs holding
+them all), and for the sets of paragraphs that date ranges and wide wildcards become. Any
+other query (an OR inside it with a coordination bonus, another weighting), and a search
+whose time limit runs out first, returns None and is ranked by Whoosh. ORs of many postings
+are summed in numpy arrays (:func:`_dense_any`); the scores are Whoosh's all the same.
 """
 
 from __future__ import annotations
@@ -281,7 +281,7 @@ def _in_tree(node: Any, schema: Any) -> bool:
         return node.fieldname in schema and schema[node.fieldname].scorable
     if kind is query.Phrase:
         field = schema[node.fieldname] if node.fieldname in schema else None
-        return field is not None and field.scorable and node.slop == 1 and bool(node.words) \
+        return field is not None and field.scorable and node.slop >= 1 and bool(node.words) \
             and field.format is not None and field.format.supports("positions")
     if kind is DocSet or (kind is query.Every and node.fieldname in (None, "", "*")):
         return True
@@ -333,16 +333,11 @@ def _node(node: Any, reader: Any, searcher: Any, statistics: dict[tuple[str, byt
             if not within:
                 return {}
         assert isinstance(within, dict)
-        if len(texts) > 1:  # a phrase: its words in a row
+        if len(texts) > 1:  # a phrase: its words in order, each 1 to ``slop`` positions after the last
             positions = [compat.posting_values(reader.postings(node.fieldname, text), within) for text in texts]
             decode = field.format.decode_positions
             for docnum in list(within):
-                starts = set(decode(positions[0][docnum]))
-                for i in range(1, len(texts)):
-                    starts &= {at - i for at in decode(positions[i][docnum])}
-                    if not starts:
-                        break
-                if not starts:
+                if not _in_order([decode(each[docnum]) for each in positions], node.slop):
                     del within[docnum]
         scores: dict[int, float] = dict.fromkeys(within, 0.0)
         for text, each in zip(texts, weights):
@@ -386,6 +381,23 @@ def _node(node: Any, reader: Any, searcher: Any, statistics: dict[tuple[str, byt
         for docnum, score in each.items():
             union[docnum] = union.get(docnum, 0.0) + score
     return union
+
+
+def _in_order(positions: list[Any], slop: int) -> bool:
+    """Whether some position of each word follows one of the word before by 1 to ``slop``
+    positions (``slop`` 1: the words in a row), as Whoosh's ``SpanNear2`` matches a phrase."""
+    ends = positions[0]
+    for following in positions[1:]:
+        if slop == 1:
+            before = set(ends)
+            ends = [at for at in following if at - 1 in before]
+        else:
+            ordered = sorted(ends)
+            ends = [at for at in following
+                    if bisect.bisect_left(ordered, at - slop) < bisect.bisect_left(ordered, at)]
+        if not ends:
+            return False
+    return True
 
 
 def _without(found: dict[int, float] | None, negative: list[Any], reader: Any, searcher: Any,
