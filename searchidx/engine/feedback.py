@@ -12,6 +12,7 @@ words. Only descriptions are expanded: keyword and fielded queries keep their ex
 
 from __future__ import annotations
 
+import functools
 from collections import Counter
 from dataclasses import dataclass
 from typing import Any
@@ -21,7 +22,8 @@ from whoosh import query
 from ..settings import SearchOptions
 from . import bm25
 from .matching import Budget
-from .schema import CATCH_ALL
+from .parsing import DESCRIPTION_STOP_WORDS
+from .schema import CATCH_ALL, text_analyzer
 
 #: The best paragraphs show what is sought only when they are a few of many matches: a
 #: description matching fewer than this many times ``feedback_docs`` is not expanded (in
@@ -55,8 +57,10 @@ def expanded(parsed: Any, searcher: Any, options: SearchOptions, budget: Budget 
     model = relevance_model(searcher, [(hit.docnum, hit.score) for hit in top])
     reader = searcher.reader()
     limit = options.feedback_share * searcher.doc_count()
+    unsaid = function_words()
     words = [word for word, _ in sorted(model.items(), key=lambda kv: (-kv[1], kv[0]))
-             if not word.isdigit() and reader.doc_frequency(CATCH_ALL, word) <= limit][:options.feedback_terms]
+             if not word.isdigit() and word not in unsaid
+             and reader.doc_frequency(CATCH_ALL, word) <= limit][:options.feedback_terms]
     if not words:
         return Expanded(parsed, found)
     mass = sum(model[word] for word in words)
@@ -86,6 +90,14 @@ def expanded(parsed: Any, searcher: Any, options: SearchOptions, budget: Budget 
     for score, negated in more:
         scores[negated] = scores.get(negated, 0.0) + score
     return Expanded(whole, [(score, negated) for negated, score in scores.items()])
+
+
+@functools.lru_cache(maxsize=1)
+def function_words() -> frozenset[str]:
+    """The words a description drops (:data:`.parsing.DESCRIPTION_STOP_WORDS`), as the
+    catch-all field writes them ("because": "becaus"): never added by feedback either."""
+    analyzer = text_analyzer()
+    return frozenset(token.text for word in DESCRIPTION_STOP_WORDS for token in analyzer(word))
 
 
 def relevance_model(searcher: Any, top: list[tuple[int, float]]) -> dict[str, float]:
