@@ -343,14 +343,15 @@ def test_large_ors_scored_with_arrays_give_whooshs_scores(segmented_index: Searc
 
 
 def test_near_words_are_whooshs_terms_within(segmented_index: SearchIndex):
-    """"Did you mean" lists a field's words once per reader and compares them in C: the
-    same words as Whoosh's ``terms_within(..., prefix=1)``, in the same order."""
-    from searchidx.engine.spelling import _within
+    """Fuzzy terms and "did you mean" list a field's words once per reader and compare them
+    in C: the same words as Whoosh's ``terms_within``, in the same order."""
+    from searchidx.engine.vocabulary import words_within
 
     with segmented_index._engine._read() as reading:
         reader = reading.searcher.reader()
         for fieldname, word, edits in [("text", "wheet", 1), ("text", "tarif", 2), ("content", "oli", 1),
                                        ("person", "gorgon", 2), ("text", "zzz", 2), ("text", "x", 1)]:
-            assert _within(reader, fieldname, word, edits) == list(reader.terms_within(fieldname, word, edits,
-                                                                                        prefix=1))
-        assert _within(reader, "text", "wheet", 1) == ["wheat"]
+            for prefix in (0, 1, 2):
+                assert words_within(reader, fieldname, word, edits, prefix) == \
+                    list(reader.terms_within(fieldname, word, edits, prefix=prefix))
+        assert words_within(reader, "text", "wheet", 1) == ["wheat"]

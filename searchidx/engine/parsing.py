@@ -19,6 +19,7 @@ from ..settings import SearchOptions
 from . import compat
 from .matching import Budget, DocSet, matching_docs, term_docs
 from .schema import CATCH_ALL, PHRASE_FIELDS
+from .vocabulary import words_within
 
 #: The default operator between query terms. AND: every word must match, as in web search,
 #: so that adding a word narrows the results (write OR for the alternative).
@@ -225,7 +226,10 @@ class QueryParser:
                 node = node.copy()
                 node.prefixlength = FUZZY_PREFIX
             skipped = budget.skipped
-            words = compat.expanded_words(node, reader, lambda: budget.spent(EXPANDING))
+            if type(node) is query.FuzzyTerm and isinstance(node.text, str):  # (compared in C, words listed once)
+                words: list[Any] = words_within(reader, node.fieldname, node.text, node.maxdist, node.prefixlength)
+            else:
+                words = compat.expanded_words(node, reader, lambda: budget.spent(EXPANDING))
             fieldname = node.field()
             if len(words) <= options.max_scored_expansions:
                 # the words it stands for, found once: Whoosh would search the vocabulary

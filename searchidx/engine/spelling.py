@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import weakref
 from collections.abc import Callable, Sequence
 from itertools import islice
 from typing import Any
@@ -12,6 +11,7 @@ from .. import syntax
 from ..models import ENTITY_FIELDS
 from ..ner import forms as names
 from .parsing import VARIANT_FIELDS, QueryParser, field_before
+from .vocabulary import words_within
 
 #: Longest word "did you mean" respells: no word is longer, and the search for near words
 #: grows with the length (7 s for a word of 10,000 letters).
@@ -102,42 +102,16 @@ def _nearest(word: str, fieldname: str | None, reader: Any, parser: QueryParser)
         stems = [t.text for t in analyzer(word, mode="query")]
         if not stems or parser.holds(word, fieldname, reader):
             return None
-        for stem in _within(reader, "text", stems[0], maxdist):
+        for stem in words_within(reader, "text", stems[0], maxdist):
             surface = _surface(stem, lowered, reader, analyzer)
             if surface:
                 candidates.append((surface, reader.doc_frequency("text", stem)))
     for name in fields:
         candidates += [(term, reader.doc_frequency(name, term))
-                       for term in _within(reader, name, lowered, maxdist)]
+                       for term in words_within(reader, name, lowered, maxdist)]
     if not candidates:
         return None
     return min(candidates, key=lambda c: (edit_distance(lowered, c[0]), -c[1]))[0]
-
-
-#: Readers' words by field and first letter, listed once per reader (a new commit, a new reader).
-_VOCABULARY: weakref.WeakKeyDictionary[Any, dict[tuple[str, str], list[str]]] = weakref.WeakKeyDictionary()
-
-
-def _within(reader: Any, fieldname: str, word: str, maxdist: int) -> list[str]:
-    """The words of ``fieldname`` that start with ``word``'s first letter and are within
-    ``maxdist`` edits of it (Damerau-Levenshtein), in the index's order: Whoosh's
-    ``terms_within(..., prefix=1)``, with the field's words listed once per reader and
-    compared in C (Whoosh lists and compares them in Python each time: 50 ms a word on
-    all of Reuters)."""
-    if not word:
-        return []
-    from rapidfuzz import process  # loaded when first needed: one-shot searches start faster
-    from rapidfuzz.distance import DamerauLevenshtein
-
-    lists = _VOCABULARY.setdefault(reader, {})
-    key = (fieldname, word[0])
-    words = lists.get(key)
-    if words is None:
-        words = lists[key] = [term if isinstance(term, str) else term.decode("utf-8", "replace")
-                              for term in reader.expand_prefix(fieldname, word[0])]
-    found = process.extract(word, words, scorer=DamerauLevenshtein.distance, processor=None,
-                            score_cutoff=maxdist, limit=None)
-    return [words[i] for i in sorted(i for _, _, i in found)]
 
 
 def _surface(stem: str, typed: str, reader: Any, analyzer: Any) -> str | None:
