@@ -283,8 +283,10 @@ def _in_tree(node: Any, schema: Any) -> bool:
         field = schema[node.fieldname] if node.fieldname in schema else None
         return field is not None and field.scorable and node.slop >= 1 and bool(node.words) \
             and field.format is not None and field.format.supports("positions")
-    if kind is DocSet or (kind is query.Every and node.fieldname in (None, "", "*")):
-        return True
+    if kind is DocSet:  # (one whose reading the time limit cut short is left to the counting that says so)
+        return bool(node.complete)
+    if kind is query.Every:
+        return node.fieldname in (None, "", "*")
     if kind is query.AndNot:
         return node.boost == 1.0 and _in_tree(node.a, schema) and _in_tree(node.b, schema)
     if kind is query.And:  # (NOT x inside an AND: the paragraphs matching x are left out)

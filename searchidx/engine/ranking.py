@@ -115,7 +115,7 @@ def search(request: SearchRequest, searcher: Any, parse: Parse, hits: HitMaker, 
         if plain is not None else bm25.tree_scored(searcher, parsed, budget, COUNTING) if not order else None
     matched: set[int] | None
     if found is not None:  # plain words: every match scored at once, a posting block at a time
-        every_word, counted_whole = len(found), True  # (one entry a paragraph)
+        every_word, counted_whole = len(found), not budget.cut  # (one entry a paragraph; a cut set is partial)
         matched = None  # the set of them: made only when needed (a search of 60,000 matches spends 10 ms on it)
         ranked = [] if wanted == 0 else bm25.best(searcher, found, wanted)
     else:
