@@ -27,8 +27,11 @@ _SPELLINGS = (
 
 def fold(text: str) -> str:
     """Lower case, accents removed, spaces collapsed: how names are compared here."""
-    decomposed = unicodedata.normalize("NFKD", text)
-    plain = "".join(c for c in decomposed if not unicodedata.combining(c))
+    if text.isascii():  # (most text: nothing to decompose, and no combining marks)
+        plain = text
+    else:
+        decomposed = unicodedata.normalize("NFKD", text)
+        plain = "".join(c for c in decomposed if not unicodedata.combining(c))
     return re.sub(r"\s+", " ", plain).strip().lower()
 
 

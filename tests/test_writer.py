@@ -314,3 +314,23 @@ def test_a_writer_that_changes_nothing_does_not_commit(index_path: Path):
         writer.add_article(LISBON, id="lisbon")
         raise RuntimeError
     assert sorted(p.name for p in index_path.iterdir()) == files  # a rollback leaves no files behind
+
+
+def test_a_flushing_writer_reads_field_lengths_as_whoosh_does(tmp_path: Path):
+    """The writer's flush reads each field's length column once (engine/compat.py) instead of
+    a byte from the file per posting: the same lengths, for every field and paragraph."""
+    from whoosh.codec import whoosh3
+
+    from searchidx.engine import compat
+
+    with SearchIndex.create(tmp_path / "index") as idx:
+        idx.add_article("A title here\n\nFirst paragraph, short.\n\n" + " ".join(["word"] * 300), id="a")
+        idx.add_article("Another\n\nOne paragraph by Haluk Gorgun in Dhaka.", id="b")
+        ix = idx._engine._ix
+        for segment in ix._segments():
+            ours = compat._FlushingLengths(ix.storage, segment)
+            whooshs = whoosh3.W3PerDocReader(ix.storage, segment)
+            for fieldname in ix.schema.names():
+                for docnum in range(segment.doc_count_all()):
+                    assert ours.doc_field_length(docnum, fieldname, 7) == \
+                        whooshs.doc_field_length(docnum, fieldname, 7), (fieldname, docnum)
