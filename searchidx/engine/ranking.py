@@ -232,8 +232,11 @@ def explain(text: str, limit: int, searcher: Any, parse: Parse, options: SearchO
     terms = sorted(existing_terms(parsed, searcher.reader(), phrases=True))
     boosts: dict[tuple[str, Any], float] = {}  # a word's weight in the query (its words added by feedback)
     for leaf in parsed.leaves():
-        if type(leaf) is query.Term:
-            key = (leaf.fieldname, searcher.schema[leaf.fieldname].to_bytes(leaf.text))
+        if type(leaf) is query.Term and leaf.fieldname in searcher.schema:
+            try:
+                key = (leaf.fieldname, searcher.schema[leaf.fieldname].to_bytes(leaf.text))
+            except ValueError:  # (a number field given a word: it matches nothing)
+                continue
             boosts[key] = boosts.get(key, 0.0) + leaf.boost
     explained = []
     for hit in results:
