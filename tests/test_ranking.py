@@ -257,11 +257,18 @@ def test_an_or_with_whooshs_coordination_bonus_is_scored_as_whoosh_scores_it(seg
 DESCRIPTION = "what are the japan trade surplus and the wheat export tariff"
 
 
-def test_descriptions_gain_the_words_their_best_paragraphs_share(segmented_index: SearchIndex):
+@pytest.mark.parametrize("arrays", [False, True])
+def test_descriptions_gain_the_words_their_best_paragraphs_share(segmented_index: SearchIndex, arrays: bool,
+                                                                   monkeypatch: pytest.MonkeyPatch):
     """Pseudo-relevance feedback (RM3): a description is searched with words of its best
-    paragraphs added; every match is scored as Whoosh scores the expanded query."""
-    from searchidx.engine import feedback
+    paragraphs added; every match is scored as Whoosh scores the expanded query (with the
+    dictionaries of small ORs, and with the arrays of large ones, which read the asked
+    words' postings once for both searches)."""
+    from searchidx.engine import bm25, feedback
     from searchidx.settings import SearchOptions
+
+    if arrays:
+        monkeypatch.setattr(bm25, "DENSE_POSTINGS", 0)
 
     # every word of this small index is in more than a fifth of its paragraphs: the default
     # adds none of them (they would say little); allowed, the words shared most are added

@@ -95,13 +95,19 @@ def plain_query(parsed: Any, searcher: Any) -> Plain | None:
     return plain
 
 
+#: Posting lists already decoded in one search, by segment reader, field and word, for a
+#: second pass over some of the same words (a description's feedback).
+Decoded = dict[tuple[int, str, bytes], tuple[Any, Any]]
+
+
 def scored(searcher: Any, plain: Plain, budget: Budget | None = None,
-           share: float = 1.0) -> list[tuple[float, int]] | None:
+           share: float = 1.0, decoded: Decoded | None = None) -> list[tuple[float, int]] | None:
     """Every paragraph the :data:`Plain` query matches, as (score, -document number) pairs
     in no order, scored as Whoosh scores them (an OR's coordination bonus as Whoosh gives it
     when it ranks every match); None when they are more than :data:`MAX_MATCHES`, or when
     ``share`` of the ``budget``'s time runs out before a posting list is read (then Whoosh
-    ranks them, and its ranking stops in time)."""
+    ranks them, and its ranking stops in time). The posting lists of a large OR are kept in
+    ``decoded`` when given, and taken from it when there."""
     words, every, scale = plain
     reader = searcher.reader()
     if not searcher.doc_count():
@@ -125,7 +131,7 @@ def scored(searcher: Any, plain: Plain, budget: Budget | None = None,
         if not present or (every and len(present) < len(scorers)):
             continue
         if not every and sum(reader.doc_frequency(s[0], s[1]) for s in present) >= DENSE_POSTINGS:
-            dense = _dense_any(reader, present, scale, budget, share)
+            dense = _dense_any(reader, present, scale, budget, share, decoded)
             if dense is None:
                 return None
             if len(found) + len(dense[0]) > MAX_MATCHES:
@@ -186,7 +192,7 @@ def _any_word(parts: list[dict[int, float]], scale: float | None) -> dict[int, f
 
 
 def _dense_any(reader: Any, present: list[Any], scale: float | None, budget: Budget | None,
-               share: float) -> tuple[list[int], list[float]] | None:
+               share: float, decoded: Decoded | None = None) -> tuple[list[int], list[float]] | None:
     """Like :func:`_any_word` for one segment, with numpy arrays as long as the segment (for
     ORs of many postings, where Python's per-posting dictionaries cost most of the time):
     the live paragraphs that hold any of the words, and their scores, computed with the same
@@ -201,15 +207,21 @@ def _dense_any(reader: Any, present: list[Any], scale: float | None, budget: Bud
     for fieldname, text, idf, avgfl, b, k1, boost in present:
         if budget is not None and budget.spent(share):
             return None
-        ids, weights = compat.posting_lists(reader.postings(fieldname, text))
-        docs = numpy.array(ids, dtype=numpy.int64)
-        tf = numpy.array(weights, dtype=numpy.float64)
+        key = (id(reader), fieldname, text)
+        if decoded is not None and key in decoded:
+            docs, tf = decoded[key]
+        else:
+            ids, weights = compat.posting_lists(reader.postings(fieldname, text))
+            docs = numpy.array(ids, dtype=numpy.int64)
+            tf = numpy.array(weights, dtype=numpy.float64)
+            if decoded is not None:
+                decoded[key] = (docs, tf)
         codes = compat.length_codes(reader, fieldname)
         if codes is not None and len(codes) >= size:
             length = lengths[numpy.frombuffer(codes, dtype=numpy.uint8)[docs]]
         else:
             measure = compat.field_lengths(reader, fieldname)
-            length = numpy.array([measure(docnum) for docnum in ids], dtype=numpy.float64)
+            length = numpy.array([measure(docnum) for docnum in docs.tolist()], dtype=numpy.float64)
         part = idf * ((tf * (k1 + 1)) / (tf + k1 * ((1 - b) + b * length / avgfl)))
         total[docs] += part * boost if boost != 1.0 else part  # (a word's documents are distinct)
         held[docs] += 1

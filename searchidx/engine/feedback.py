@@ -47,7 +47,8 @@ def expanded(parsed: Any, searcher: Any, options: SearchOptions, budget: Budget 
     scored by blocks (see :func:`.bm25.tree_scored`) or ``share`` of the ``budget``'s time
     runs out (then Whoosh ranks ``parsed`` as it is)."""
     plain = bm25.plain_query(parsed, searcher)
-    found = bm25.scored(searcher, plain, budget, share) if plain is not None else \
+    decoded: bm25.Decoded = {}  # the asked words' postings, read once for both searches
+    found = bm25.scored(searcher, plain, budget, share, decoded) if plain is not None else \
         bm25.tree_scored(searcher, parsed, budget, share)
     if found is None:
         return None
@@ -81,7 +82,7 @@ def expanded(parsed: Any, searcher: Any, options: SearchOptions, budget: Budget 
     whole = query.Or(shown)
     plain = bm25.plain_query(whole, searcher)
     if plain is not None:  # plain words: scored again as one query
-        again = bm25.scored(searcher, plain, budget, share)
+        again = bm25.scored(searcher, plain, budget, share, decoded)
         return Expanded(whole, again) if again is not None else Expanded(parsed, found)
     more = bm25.scored(searcher, (added, False, None), budget, share)  # phrases: their scores kept
     if more is None:
