@@ -1,4 +1,4 @@
-"""The top hits of plain word queries, scored a posting block at a time.
+"""The top hits of a query, scored a posting block at a time.
 
 Whoosh ranks a query by stepping matchers one posting at a time in Python (about 50 µs
 per matching paragraph on all of Reuters), which makes a two-word search of a large index
@@ -8,18 +8,21 @@ any may match (an ``Or``): for those, :func:`scored` reads each word's posting b
 (for an AND the rarest word first, and the blocks of the others that cannot hold one of its
 paragraphs are not even decoded), and scores the paragraphs with Whoosh's own BM25F formula,
 statistics and field lengths (and the coordination bonus of an ``Or`` given a ``scale``,
-which the parser's own ORs do not carry: Whoosh's query rewriting drops it), so that it finds the hits, and
-the scores, that Whoosh finds when it ranks every match (``tests/test_ranking.py`` compares
-them); the same pass counts the matches, so their total is exact without a second read.
-(Whoosh's top-N ranking of an OR drops a word from the bonus once its postings run out, so
-the paragraphs it reaches last were scored with another bonus; here every paragraph gets
-the same.) :func:`tree_scored` does the same for words and phrases joined by AND, OR and
-NOT (``"interest rates" place:japan``, ``sugar NOT cuba``; a phrase's words are checked for
-standing in order, within its slop, from their decoded positions, in the paragraphs holding
-them all), and for the sets of paragraphs that date ranges and wide wildcards become. Any
-other query (an OR inside it with a coordination bonus, another weighting), and a search
-whose time limit runs out first, returns None and is ranked by Whoosh. ORs of many postings
-are summed in numpy arrays (:func:`_dense_any`); the scores are Whoosh's all the same.
+which the parser's own ORs do not carry: Whoosh's query rewriting drops it), so that it
+finds the hits, and the scores, that Whoosh finds when it ranks every match
+(``tests/test_ranking.py`` compares them); the same pass counts the matches, so their
+total is exact without a second read. (Whoosh's top-N ranking of an OR drops a word from
+the bonus once its postings run out, so the paragraphs it reaches last were scored with
+another bonus; here every paragraph gets the same.)
+
+:func:`tree_scored` does the same for words and phrases joined by AND, OR and NOT
+(``"interest rates" place:japan``, ``sugar NOT cuba``; a phrase's words are checked for
+standing in order, within its slop, from their decoded positions, in the paragraphs
+holding them all), and for the sets of paragraphs that date ranges and wide wildcards
+become. Any other query (an OR inside it with a coordination bonus, another weighting),
+and a search whose time limit runs out first, returns None and is ranked by Whoosh. ORs of
+many postings are summed in numpy arrays (:func:`_dense_any`); the scores are Whoosh's all
+the same.
 """
 
 from __future__ import annotations
@@ -39,8 +42,9 @@ from .matching import Budget, DocSet
 class Weighting(scoring.BM25F):  # type: ignore[misc]  # Whoosh has no type hints
     """Whoosh's BM25F (k1 1.2, b 0.75) with BM25's own idf, Robertson and Spärck Jones's
     ``log(1 + (N - n + 0.5) / (n + 0.5))`` as Lucene computes it, in place of Whoosh's
-    ``log(N / (n + 1)) + 1``, which gives common words more weight: the same ranking on the
-    four IR collections (``bench/relevance.py``) scored a mean 3% better MAP with it."""
+    ``log(N / (n + 1)) + 1``, which gives common words more weight: the same ranking scored
+    1% to 4% better MAP with it on each of the four IR collections (``bench/relevance.py``;
+    on the half of their queries used for choosing)."""
 
     def idf(self, searcher: Any, fieldname: str, text: bytes) -> float:
         """The idf of a word, from the top searcher's statistics (deleted paragraphs counted
