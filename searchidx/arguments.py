@@ -94,7 +94,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     search = command("search", "search an index and print the hits",
                      "Search with words, \"phrases\", field:value, AND/OR/NOT, word~ (fuzzy), wild* cards and "
-                     "[a TO b] ranges. Words are joined with AND unless you write OR.", output="results")
+                     "[a TO b] ranges. Words are joined with AND unless you write OR; a question or description "
+                     "of five or more plain words joins them with OR and is searched again with words its best "
+                     "paragraphs share (`searchidx explain` shows them).", output="results")
     search.add_argument("query", nargs="+", metavar="QUERY",
                         help="the query, e.g. 'person:yunus defence' (several words are joined: "
                              "searchidx search tony blair iraq); - reads queries from standard input, one a line"
