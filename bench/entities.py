@@ -260,13 +260,19 @@ def evaluate(documents: Sequence[list[Sentence]], predictions: Sequence[Sequence
     return everything, prose
 
 
+def _before_ner_package() -> bool:
+    """True for a searchidx from before the ``ner`` package, whose NER was in
+    ``searchidx.entities`` (a module that now holds the entity lists): for before/after runs."""
+    return importlib.util.find_spec("searchidx.ner") is None
+
+
 def article_step(harmonize_only: bool = False) -> Callable[[Sequence[str], Sequence[Sequence[Entity]]], list]:
     """What the indexer does to the model's mentions of one article: ``analysis.article_entities``
     (harmonize, then complete and name), or harmonize alone."""
     from searchidx import analysis
 
-    if importlib.util.find_spec("searchidx.entities"):  # searchidx before the ner package, for before/after runs
-        from searchidx.entities import harmonize
+    if _before_ner_package():  # searchidx before the ner package, for before/after runs
+        from searchidx.entities import harmonize  # type: ignore[attr-defined]
     else:
         from searchidx.ner.article import harmonize
     step = None if harmonize_only else getattr(analysis, "article_entities", None)
@@ -275,10 +281,10 @@ def article_step(harmonize_only: bool = False) -> Callable[[Sequence[str], Seque
 
 def load_extractor(model: str | None, bare: bool = False) -> Any:
     """searchidx's extractor for ``model``; with ``bare``, the model without searchidx's rules."""
-    if importlib.util.find_spec("searchidx.entities"):  # searchidx before the ner package, for before/after runs
+    if _before_ner_package():  # searchidx before the ner package, for before/after runs
         if bare:
             raise SystemExit("--bare needs searchidx.ner.model")
-        from searchidx.entities import get_extractor
+        from searchidx.entities import get_extractor  # type: ignore[attr-defined]
         return get_extractor(model)
     from searchidx.ner.model import EntityExtractor
     from searchidx.ner.model import get_extractor as loaded
@@ -323,7 +329,7 @@ def compare(documents: Sequence[list[Sentence]], models: Sequence[str]) -> list[
     """Prose micro F1 (PER/ORG/LOC) on each half, for each model bare and with the pipeline."""
     rows = []
     parts = halves(documents)
-    old = importlib.util.find_spec("searchidx.entities") is not None  # before the ner package: no bare model
+    old = _before_ner_package()  # (no bare model then)
     for model in models:
         for bare in (False,) if old else (True, False):
             found = {name: extract(part, model, bare=bare) for name, part in parts.items()}
