@@ -46,6 +46,31 @@ def test_a_persons_surname_stays_a_person_after_the():
     assert decide(*paragraphs)["baker"].field == "person"
 
 
+def test_a_name_at_the_head_of_companies_names_is_the_companys():
+    """"Crazy Eddie Inc" in some paragraphs and "Crazy Eddie" voted a person in others: the
+    corpus writes the name at the head of a company's name, so it is an organisation's."""
+    companies = [f"Crazy Eddie Inc said sales rose {i} pct." for i in range(3)]
+    people = [f"Crazy Eddie said it would cut {i} jobs." for i in range(4)]
+    decisions = decide(*[(t, mentions_of(t, ("Crazy Eddie Inc", "org"))) for t in companies],
+                       *[(t, mentions_of(t, ("Crazy Eddie", "person"))) for t in people])
+    assert decisions["crazy eddie"].field == "org"
+    # ... unless the corpus names more people with it as their surname than companies
+    people = [f"John C. Emery said so on day {i}." for i in range(4)] + ["Emery said.", "Emery left.", "Emery won."]
+    decisions = decide(*[(t.replace("Crazy Eddie", "Emery Air Freight"),
+                          mentions_of(t.replace("Crazy Eddie", "Emery Air Freight"), ("Emery Air Freight Inc", "org")))
+                         for t in companies],
+                       *[(t, mentions_of(t, ("John C. Emery" if "John" in t else "Emery", "person"))) for t in people])
+    assert decisions["emery"].field == "person"
+    # ... or a place's name mostly (the Gulf, Gulf Oil Corp)
+    places = [f"Tankers in the Gulf, day {i}." for i in range(6)]
+    decisions = decide(*[(t.replace("Crazy Eddie", "Gulf Oil"), mentions_of(t.replace("Crazy Eddie", "Gulf Oil"),
+                                                                             ("Gulf Oil Inc", "org")))
+                         for t in companies],
+                       *[(t, mentions_of(t, ("Gulf", "place"))) for t in places],
+                       ("Gulf said.", mentions_of("Gulf said.", ("Gulf", "person"))))
+    assert decisions["gulf"].field == "place"
+
+
 def test_a_titled_name_stays_a_person():
     texts = ["The Oscar nominations.", "Mr Oscar said.", "An Oscar for her.", "Oscar spoke."]
     paragraphs = [(t, mentions_of(t, ("Oscar", "person"), role="Mr" if "Mr" in t else "")) for t in texts]

@@ -52,7 +52,7 @@ ABBREVIATION_SHARE = 0.8
 NAME_FIELDS = ("person", "org", "place", "group", "misc")
 
 #: Bumped when the rules of :meth:`Catalogue.decide` change, so that indexes settle again.
-RULES_VERSION = 1
+RULES_VERSION = 2
 
 _WORD_BEFORE = re.compile(r"([\w']+)[^\w.!?;:]*$")
 #: What follows a dateline's place: "TOKYO, March 3 - ", "SAN MATEO, Calif., March 3 - ".
@@ -138,6 +138,7 @@ class Catalogue:
     def decide(self) -> dict[str, Decision]:
         """Per name key, its decision."""
         surnames = self._surnames()
+        companies = self._companies()
         known_fields = gazetteer_fields()
         decisions: dict[str, Decision] = {}
         for keys in self._entities():
@@ -145,19 +146,39 @@ class Catalogue:
             written: Counter[str] = sum((e.written for e in evidence), Counter())
             name = _usual_spelling(written) or evidence[0].spelling
             votes: Counter[str] = sum((e.votes for e in evidence), Counter())
-            determined = 0 if set(keys) & surnames else sum(e.determined for e in evidence)
+            determined = 0 if set(keys) & surnames.keys() else sum(e.determined for e in evidence)
+            heads = max(companies.get(k, 0) for k in keys)  # (more than the people it is the surname of)
+            company = heads >= MIN_MENTIONS and heads > max(surnames.get(k, 0) for k in keys)
             known = [known_fields[k] for k in keys if k in known_fields]
-            chosen = known[0] if known else _field(votes, determined, sum(e.titled for e in evidence))
+            chosen = known[0] if known else _field(votes, determined, sum(e.titled for e in evidence), company)
             aliases = tuple(sorted({e.spelling for e in evidence} - {name}))
             decision = Decision(chosen, name, aliases)
             for k in keys:
                 decisions[k] = decision
         return decisions
 
-    def _surnames(self) -> set[str]:
-        """The last words of people's names of several words: "Baker" of "James Baker" stays
-        a person's name where news writes "the Baker plan"."""
-        return {k.split()[-1] for k, e in self.evidence.items() if " " in k and e.votes["person"] >= 2}
+    def _surnames(self) -> Counter[str]:
+        """The last words of people's names of several words, with those people's mentions:
+        "Baker" of "James Baker" stays a person's name where news writes "the Baker plan"."""
+        found: Counter[str] = Counter()
+        for k, e in self.evidence.items():
+            if " " in k and e.votes["person"] >= 2:
+                found[k.split()[-1]] += e.votes["person"]
+        return found
+
+    def _companies(self) -> Counter[str]:
+        """Per name, the mentions of the companies whose names start with it and end in
+        "Inc", "Corp" ... ("Phelps Dodge Corp", "Crazy Eddie Inc"): a name the corpus also
+        writes at the head of a company's name is the company's, not a person's, unless it
+        is a surname or comes with a title."""
+        heads: Counter[str] = Counter()
+        for k, evidence in self.evidence.items():
+            if not evidence.votes["org"] or _without_suffix(k) == k:
+                continue
+            words = k.split()
+            for end in range(1, len(words)):
+                heads[" ".join(words[:end])] += evidence.votes["org"]
+        return heads
 
     def _entities(self) -> list[list[str]]:
         """The name keys of each entity: one name alone, or joined with the name an
@@ -184,11 +205,15 @@ class Catalogue:
         return list(groups.values())
 
 
-def _field(votes: Counter[str], determined: int, titled: int) -> str:
-    """The field of all of a name's mentions, or "" where each keeps its own."""
+def _field(votes: Counter[str], determined: int, titled: int, company: bool = False) -> str:
+    """The field of all of a name's mentions, or "" where each keeps its own; ``company``:
+    the corpus writes the name at the head of companies' names (see ``_companies``)."""
     total = sum(votes.values())
     if total < MIN_MENTIONS:
         return ""
+    if company and votes["person"] and votes["person"] + votes["org"] >= MAJORITY * total \
+            and titled < TITLED_SHARE * total:  # (a person's or a company's name: the company's)
+        return "org"
     if votes["person"] and determined >= NOT_PERSON_SHARE * total and titled < TITLED_SHARE * total:
         others = Counter({f: n for f, n in votes.items() if f != "person"})
         return others.most_common(1)[0][0] if others else "org"
