@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from itertools import chain
 from typing import Any
 
 from ..models import ENTITY_FIELDS
@@ -27,12 +28,11 @@ class FacetCounter:
 
     def count(self, docnums: set[int], top: int) -> Facets:
         """Per entity field, the ``top`` names in most of ``docnums``, with their counts."""
+        # (counted in C: a description's tens of thousands of matches took 0.2 s a Counter)
+        spellings: Counter[tuple[str, str, str]] = Counter(chain.from_iterable(map(self._entries, docnums)))
         counts: Counter[tuple[str, str]] = Counter()
-        spellings: Counter[tuple[str, str, str]] = Counter()
-        for docnum in docnums:
-            for field, key, name in self._entries(docnum):
-                counts[(field, key)] += 1
-                spellings[(field, key, name)] += 1
+        for (field, key, _), count in spellings.items():
+            counts[(field, key)] += count
         ranked: dict[str, list[tuple[str, int]]] = {name: [] for name in ENTITY_FIELDS}
         for (field, key), count in counts.most_common():
             if len(ranked[field]) < top:
