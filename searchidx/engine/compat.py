@@ -222,7 +222,7 @@ def posting_lists(postings: Any) -> tuple[list[int], list[float]]:
 #: Whoosh's field lengths, by the byte it stores for each (lengths are kept approximately).
 LENGTHS = tuple(byte_to_length(b) for b in range(256))
 #: Segment readers' length columns read whole (per-document reader -> field -> a byte a document).
-_LENGTH_BYTES: weakref.WeakKeyDictionary[Any, dict[str, bytes]] = weakref.WeakKeyDictionary()
+_LENGTH_BYTES: weakref.WeakKeyDictionary[Any, dict[str, bytes | None]] = weakref.WeakKeyDictionary()
 
 
 def length_codes(reader: Any, fieldname: str) -> bytes | None:
@@ -230,16 +230,18 @@ def length_codes(reader: Any, fieldname: str) -> bytes | None:
     reader (its length is ``LENGTHS[byte]``), read once per segment reader; None when the
     codec keeps lengths otherwise."""
     perdoc = getattr(reader, "_perdoc", None)
-    if not isinstance(perdoc, whoosh3.W3PerDocReader):
-        return None
-    column = perdoc._cached_reader(whoosh3._lenfield(fieldname), whoosh3.LENGTHS_COLUMN)
-    if not isinstance(column, NumericColumn.Reader) or column._fixedlen != 1:
-        return None
+    return _column_codes(perdoc, fieldname) if isinstance(perdoc, whoosh3.W3PerDocReader) else None
+
+
+def _column_codes(perdoc: Any, fieldname: str) -> bytes | None:
+    """The length column of ``fieldname`` in a per-document reader, a byte a document, read
+    once per reader (and None, remembered too, for a field with no such column)."""
     read = _LENGTH_BYTES.setdefault(perdoc, {})
-    data = read.get(fieldname)
-    if data is None:
-        data = read[fieldname] = bytes(column._dbfile.get(column._basepos, column._count))
-    return data
+    if fieldname not in read:
+        column = perdoc._cached_reader(whoosh3._lenfield(fieldname), whoosh3.LENGTHS_COLUMN)
+        fixed = isinstance(column, NumericColumn.Reader) and column._fixedlen == 1
+        read[fieldname] = bytes(column._dbfile.get(column._basepos, column._count)) if fixed else None
+    return read[fieldname]
 
 
 def field_lengths(reader: Any, fieldname: str) -> Callable[[int], int]:
@@ -316,7 +318,6 @@ class _FlushingLengths(whoosh3.W3PerDocReader):  # type: ignore[misc]  # Whoosh 
     def __init__(self, storage: Any, segment: Any) -> None:
         super().__init__(storage, segment)
         self._columns: dict[str, bool] = {}
-        self._lengths: dict[str, bytes | None] = {}
 
     def has_column(self, fieldname: str) -> bool:
         found = self._columns.get(fieldname)
@@ -327,11 +328,7 @@ class _FlushingLengths(whoosh3.W3PerDocReader):  # type: ignore[misc]  # Whoosh 
     def doc_field_length(self, docnum: int, fieldname: str, default: int = 0) -> int | None:
         """As Whoosh's, from the field's length column read once (Whoosh reads a byte from
         the file for each posting written: a sixth of a commit)."""
-        if fieldname not in self._lengths:
-            column = self._cached_reader(whoosh3._lenfield(fieldname), whoosh3.LENGTHS_COLUMN)
-            fixed = isinstance(column, NumericColumn.Reader) and column._fixedlen == 1
-            self._lengths[fieldname] = bytes(column._dbfile.get(column._basepos, column._count)) if fixed else None
-        codes = self._lengths[fieldname]
+        codes = _column_codes(self, fieldname)
         if codes is None or docnum >= len(codes):
             return super().doc_field_length(docnum, fieldname, default)  # type: ignore[no-any-return]
         code = codes[docnum]
