@@ -71,6 +71,31 @@ def test_a_name_at_the_head_of_companies_names_is_the_companys():
     assert decisions["gulf"].field == "place"
 
 
+def test_a_towns_name_written_as_a_teams_is_the_clubs_and_a_countrys_stays_a_place():
+    """The gazetteer calls Liverpool and England places; the corpus writes both as teams'
+    ("Liverpool striker", "beat England"): the town's is the club, the country's team is a
+    national team, still a place. A name voted a person's ("Blackburn boss") is the club's
+    too, but "beat Roddick" makes no player a club."""
+    town = ["Liverpool striker Milan Baros scored.", "Chelsea beat Liverpool on Sunday.",
+            "Liverpool fans were happy.", "Fog in Liverpool today.", "Liverpool docks closed."]
+    country = ["England captain Martin Johnson.", "Wales beat England in Cardiff.",
+               "England coach Andy Robinson.", "Rain in England.", "England exports rose."]
+    voted = ["Blackburn boss Mark Hughes.", "Blackburn fans left.", "Blackburn manager Hughes.",
+             "Blackburn scored.", "Blackburn won.", "Blackburn lost."]
+    player = ["Federer beat Roddick again.", "He beat Roddick in Miami.", "Fish beat Roddick.", "Roddick won."]
+    decisions = decide(*[(t, mentions_of(t, ("Liverpool", "place"))) for t in town],
+                       *[(t, mentions_of(t, ("England", "place"))) for t in country],
+                       *[(t, mentions_of(t, ("Blackburn", "person"))) for t in voted],
+                       *[(t, mentions_of(t, ("Roddick", "person"))) for t in player])
+    assert decisions["liverpool"].field == "org"
+    assert decisions["england"].field == "place"
+    assert decisions["blackburn"].field == "org"
+    assert decisions["roddick"].field == "person"
+    # ... and once in a while is not enough: one team's word in five mentions of twelve
+    quiet = town + [f"Liverpool, day {i}." for i in range(7)]
+    assert decide(*[(t, mentions_of(t, ("Liverpool", "place"))) for t in quiet[1:]])["liverpool"].field == "place"
+
+
 def test_a_titled_name_stays_a_person():
     texts = ["The Oscar nominations.", "Mr Oscar said.", "An Oscar for her.", "Oscar spoke."]
     paragraphs = [(t, mentions_of(t, ("Oscar", "person"), role="Mr" if "Mr" in t else "")) for t in texts]

@@ -282,3 +282,19 @@ def test_a_users_gazetteer_adds_names_and_overrides_fields(tmp_path, monkeypatch
         assert found.get("Chelsea") == "person"
     finally:
         gazetteer.forget()
+
+
+def test_countries_come_from_country_lines_and_a_users_own_line_wins(tmp_path, monkeypatch):
+    from searchidx.ner import gazetteer
+
+    own = tmp_path / "gazetteer.tsv"
+    own.write_text("country\tFreedonia\nplace\tWales\n", encoding="utf-8")
+    monkeypatch.setenv("SEARCHIDX_GAZETTEER", str(own))
+    gazetteer.forget()
+    try:
+        found = gazetteer.countries()
+        assert {"freedonia", "england", "france"} <= found
+        assert "wales" not in found and "liverpool" not in found
+        assert gazetteer.gazetteer_fields()["freedonia"] == "place"
+    finally:
+        gazetteer.forget()

@@ -14,7 +14,11 @@ turns that into one :class:`Decision` per name:
   ``MAJORITY`` of them; a name written after "the", "a", "its" ... in at least
   ``NOT_PERSON_SHARE`` of its mentions and seldom with a title is not a person's, whatever
   the votes. A name with no clear majority (a person in some articles, a place in others)
-  keeps the field each article gave it;
+  keeps the field each article gave it. A town's name (or one voted a person's) that the
+  corpus writes as a team's in at least ``TEAM_SHARE`` of its mentions ("Liverpool
+  striker", "beat Newcastle", "Blackburn boss") is the club's, an organisation; a
+  country's (the gazetteer's ``country`` lines) stays a place, its teams being national
+  teams;
 - **name**: an abbreviation defined after one name (at least ``ABBREVIATION_SHARE`` of its
   definitions) is one entity with that name; an abbreviation defined after several stays
   apart. The entity's name is the spelling the corpus writes most, not counting spellings in
@@ -34,7 +38,7 @@ from dataclasses import dataclass, field, replace
 
 from ..models import Entity
 from .forms import CORPORATE, is_name, key
-from .gazetteer import gazetteer, gazetteer_fields
+from .gazetteer import countries, gazetteer, gazetteer_fields
 
 #: Words after which a name is not a person's ("the Premiership", "an Oscar", "its iPod").
 DETERMINERS = frozenset("the a an its their our this that these those".split())
@@ -48,11 +52,24 @@ MAJORITY = 2 / 3
 MIN_MENTIONS = 3
 #: The share of an abbreviation's definitions one name needs to be joined with it.
 ABBREVIATION_SHARE = 0.8
+#: The share of a name's mentions written as a team's ("Liverpool striker", "beat Newcastle")
+#: from which a town's name (or one voted a person's) is a club's (and three such mentions).
+TEAM_SHARE = 0.1
+#: Words after a name that make it a team's, or a body's ("Leeds striker", "Charlton boss").
+_TEAM_AFTER = re.compile(r"\s+(?:striker|midfielder|defender|goalkeeper|keeper|winger|full-back|centre-back|flanker"
+                         r"|hooker|fly-half|scrum-half|captain|skipper|boss|manager|coach|chairman|fans|supporters"
+                         r"|squad)\b")
+#: Words before a name that make it a team's ("beat Newcastle", "v Leeds"): not for people's
+#: names ("beat Roddick"), only for places' (a country's are its national teams).
+_TEAM_BEFORE = re.compile(r"\b(?:beat|beats|beating|v|vs|against|face|faces|facing|play|plays|played|playing"
+                          r"|signed for|joined|drew with|draw with|lost to|defeat by|defeated by|win over"
+                          r"|victory over|win at|victory at|defeat at|defeat to)\s+$")
+
 #: Fields the corpus decides between (dates keep the field their article gave them).
 NAME_FIELDS = ("person", "org", "place", "group", "misc")
 
 #: Bumped when the rules of :meth:`Catalogue.decide` change, so that indexes settle again.
-RULES_VERSION = 2
+RULES_VERSION = 3
 
 _WORD_BEFORE = re.compile(r"([\w']+)[^\w.!?;:]*$")
 #: What follows a dateline's place: "TOKYO, March 3 - ", "SAN MATEO, Calif., March 3 - ".
@@ -85,6 +102,10 @@ class Evidence:
     #: mentions after an article or possessive word, and mentions with a person's title
     determined: int = 0
     titled: int = 0
+    #: mentions followed by a team's or body's word ("striker", "boss"), and mentions after
+    #: a word that makes a team of a place's name ("beat", "v")
+    teamed: int = 0
+    opposed: int = 0
 
     @property
     def mentions(self) -> int:
@@ -130,6 +151,10 @@ class Catalogue:
                 evidence.determined += 1
             if mention.role:
                 evidence.titled += 1
+            if _TEAM_AFTER.match(text, mention.end):
+                evidence.teamed += 1
+            if _TEAM_BEFORE.search(text, max(0, mention.start - 25), mention.start):
+                evidence.opposed += 1
             if field == "org":
                 defined = _DEFINED.match(text, mention.end)
                 if defined and is_abbreviation(defined.group(1), name):
@@ -140,6 +165,7 @@ class Catalogue:
         surnames = self._surnames()
         companies = self._companies()
         known_fields = gazetteer_fields()
+        national = countries()
         decisions: dict[str, Decision] = {}
         for keys in self._entities():
             evidence = [self.evidence[k] for k in keys]
@@ -151,6 +177,9 @@ class Catalogue:
             company = heads >= MIN_MENTIONS and heads > max(surnames.get(k, 0) for k in keys)
             known = [known_fields[k] for k in keys if k in known_fields]
             chosen = known[0] if known else _field(votes, determined, sum(e.titled for e in evidence), company)
+            if chosen in ("", "place", "person") and not national.intersection(keys) \
+                    and _team(evidence, chosen or votes.most_common(1)[0][0]):
+                chosen = "org"
             aliases = tuple(sorted({e.spelling for e in evidence} - {name}))
             decision = Decision(chosen, name, aliases)
             for k in keys:
@@ -219,6 +248,13 @@ def _field(votes: Counter[str], determined: int, titled: int, company: bool = Fa
         return others.most_common(1)[0][0] if others else "org"
     [(best, count)] = votes.most_common(1)
     return best if count >= MAJORITY * total else ""
+
+
+def _team(evidence: Sequence[Evidence], field: str) -> bool:
+    """Whether a name the corpus gives ``field`` is written as a team's often enough to be
+    a club's: by the words after it, and for a place's name by the words before it too."""
+    written = sum(e.teamed for e in evidence) + (sum(e.opposed for e in evidence) if field == "place" else 0)
+    return written >= MIN_MENTIONS and written >= TEAM_SHARE * sum(e.mentions for e in evidence)
 
 
 def _usual_spelling(written: Counter[str]) -> str:
