@@ -10,11 +10,10 @@ is the one table of which formats each kind of output has.
 
 from __future__ import annotations
 
-import csv
 import json
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from .models import ENTITY_FIELDS, Hit, SearchResults
 from .snippets import MARK_END, MARK_START
@@ -160,11 +159,18 @@ def format_json(results: SearchResults, out: TextIO, **_: object) -> None:
     out.write(json.dumps(results.to_dict(), ensure_ascii=False, indent=2) + "\n")
 
 
+def _csv_writer(out: TextIO) -> Any:
+    """A CSV writer of rows ending in a bare newline (csv loaded only for CSV output)."""
+    import csv
+
+    return csv.writer(out, lineterminator="\n")
+
+
 def format_csv(results: SearchResults, out: TextIO, *, with_query: bool = False, header: bool = True,
                **_: object) -> None:
     """A header row and one row a hit; entity lists are joined with ``; ``. ``with_query``
     adds a first column with the query (several queries in one table, the header once)."""
-    writer = csv.writer(out, lineterminator="\n")
+    writer = _csv_writer(out)
     first = ["query"] if with_query else []
     if header:
         writer.writerow(first + list(CSV_COLUMNS))
@@ -224,7 +230,7 @@ def write_entity_list(entities: list[EntityCount], out: TextIO, fmt: str = "tabl
     elif fmt == "json":
         out.write(json.dumps([entity.to_dict() for entity in entities], ensure_ascii=False, indent=2) + "\n")
     elif fmt == "csv":
-        writer = csv.writer(out, lineterminator="\n")
+        writer = _csv_writer(out)
         writer.writerow(("field", "name", "paragraphs", "articles"))
         writer.writerows((e.field, e.name, e.paragraphs, e.articles) for e in entities)
     else:

@@ -14,7 +14,7 @@ from whoosh import collectors, query, sorting
 from ..errors import QueryError
 from ..models import Hit
 from ..settings import SearchOptions
-from . import bm25, feedback
+from . import bm25
 from .highlight import HitMaker, Marks
 from .matching import Budget, existing_terms, lower_bound, matching_docs
 from .parsing import DEFAULT_OPERATOR, Parsed, long_query_operator
@@ -89,8 +89,11 @@ def search(request: SearchRequest, searcher: Any, parse: Parse, hits: HitMaker, 
     first = parse(request.text, request.strict, False, budget)
     parsed, warnings = first.query, first.warnings
     marked = parsed  # what the hits' fragments mark: the words asked for, not those added
-    fed = feedback.expanded(parsed, searcher, options, budget, COUNTING) \
-        if first.kind == "description" and request.sort == "score" else None
+    fed = None
+    if first.kind == "description" and request.sort == "score":
+        from . import feedback  # (descriptions only: a one-shot keyword search does not load it)
+
+        fed = feedback.expanded(parsed, searcher, options, budget, COUNTING)
     if fed is not None:
         parsed = fed.query
     order = _ORDERS[request.sort]
@@ -226,6 +229,8 @@ def explain(text: str, limit: int, searcher: Any, parse: Parse, options: SearchO
     first = parse(text, False, False, None)
     parsed = first.query
     if first.kind == "description":
+        from . import feedback
+
         fed = feedback.expanded(parsed, searcher, options)
         parsed = fed.query if fed is not None else parsed
     results = searcher.search(parsed, limit=limit)

@@ -27,7 +27,6 @@ from typing import Any
 from whoosh.analysis import CharsetFilter, LowercaseFilter, RegexTokenizer, StemmingAnalyzer
 from whoosh.fields import DATETIME, ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 from whoosh.lang.porter2 import stem as porter2_stem
-from whoosh.support.charset import accent_map
 
 from ..errors import IndexCorruptError
 from ..models import ENTITY_FIELDS
@@ -50,11 +49,15 @@ DEFAULT_FIELDS: tuple[str, ...] = ("text", "title", "person", "org", "place", "g
 
 def text_analyzer() -> Any:
     """Words of text and titles: Porter2 stems, accents folded."""
+    from whoosh.support.charset import accent_map  # (2 ms to build: not when an index is only read)
+
     return StemmingAnalyzer(stemfn=porter2_stem) | CharsetFilter(accent_map)
 
 
 def name_analyzer() -> Any:
     """Words of names: not stemmed, lower case, accents folded."""
+    from whoosh.support.charset import accent_map
+
     return RegexTokenizer() | LowercaseFilter() | CharsetFilter(accent_map)
 
 
