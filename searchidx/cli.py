@@ -73,6 +73,19 @@ def cmd_completion(args: argparse.Namespace, env: Env) -> int:
     return ExitStatus.OK
 
 
+def _dash_hint(argv: Sequence[str]) -> str:
+    """What to write instead, when a query word starting with "-" (``-navy``: not navy) was
+    taken for an option (``-n avy``)."""
+    if argv[:1] not in (["search"], ["explain"]) or "--" in argv:
+        return ""
+    words = [a for a in argv[1:] if len(a) > 2 and a[0] == "-" and a[1:].isalpha()]
+    if not words:
+        return ""
+    import shlex
+
+    return f"; a query starting with '-' goes last, after '--': searchidx {argv[0]} [OPTIONS] -- {shlex.join(words)}"
+
+
 def main(argv: Sequence[str] | None = None, env: Env | None = None) -> int:
     """Run the command line; returns the exit status."""
     env = env or Env()
@@ -83,7 +96,7 @@ def main(argv: Sequence[str] | None = None, env: Env | None = None) -> int:
         command: Callable[[argparse.Namespace, Env], int] = COMMANDS[args.command or "repl"]
         return command(args, env)
     except UsageError as error:
-        env.error(str(error))
+        env.error(str(error) + _dash_hint(sys.argv[1:] if argv is None else argv))
         return ExitStatus.USAGE
     except EntityNotFoundError as error:
         env.error(str(error))

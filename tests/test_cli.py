@@ -59,6 +59,8 @@ def test_limit(seed_index_path: Path):
         (["search", "x", "--limit", "-1"], ExitStatus.USAGE, "must be 0 or more"),
         (["search", "x", "--format", "xml"], ExitStatus.USAGE, "invalid choice"),
         (["frobnicate"], ExitStatus.USAGE, "invalid choice"),
+        # "-navy" (not navy) is read as "-n avy": the error says how to write it
+        (["search", "-navy"], ExitStatus.USAGE, "after '--': searchidx search [OPTIONS] -- -navy"),
     ],
 )
 def test_errors_are_one_line_with_an_exit_code(seed_index_path: Path, argv, status, message):
