@@ -296,5 +296,12 @@ def test_countries_come_from_country_lines_and_a_users_own_line_wins(tmp_path, m
         assert {"freedonia", "england", "france"} <= found
         assert "wales" not in found and "liverpool" not in found
         assert gazetteer.gazetteer_fields()["freedonia"] == "place"
+        # a user's own line wins over the corpus's evidence: no club made of Wales
+        from searchidx.ner.corpus import gather
+
+        texts = [f"Wales {word} said so." for word in ("striker", "boss", "fans")] + ["Rain in Wales."]
+        mentions = [[Entity("Wales", "place", 0, 5, "Wales")] for _ in texts]
+        assert gather(zip(texts, mentions)).decide()["wales"].field == "place"
+        assert gazetteer.own_names() == {"freedonia", "wales"}
     finally:
         gazetteer.forget()

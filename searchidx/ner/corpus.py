@@ -38,7 +38,7 @@ from dataclasses import dataclass, field, replace
 
 from ..models import Entity
 from .forms import CORPORATE, is_name, key
-from .gazetteer import countries, gazetteer, gazetteer_fields
+from .gazetteer import countries, gazetteer, gazetteer_fields, own_names
 
 #: Words after which a name is not a person's ("the Premiership", "an Oscar", "its iPod").
 DETERMINERS = frozenset("the a an its their our this that these those".split())
@@ -165,7 +165,7 @@ class Catalogue:
         surnames = self._surnames()
         companies = self._companies()
         known_fields = gazetteer_fields()
-        national = countries()
+        fixed = countries() | own_names()  # (a country's teams are national teams; the user's lines win)
         decisions: dict[str, Decision] = {}
         for keys in self._entities():
             evidence = [self.evidence[k] for k in keys]
@@ -177,7 +177,7 @@ class Catalogue:
             company = heads >= MIN_MENTIONS and heads > max(surnames.get(k, 0) for k in keys)
             known = [known_fields[k] for k in keys if k in known_fields]
             chosen = known[0] if known else _field(votes, determined, sum(e.titled for e in evidence), company)
-            if chosen in ("", "place", "person") and not national.intersection(keys) \
+            if chosen in ("", "place", "person") and not fixed.intersection(keys) \
                     and _team(evidence, chosen or votes.most_common(1)[0][0]):
                 chosen = "org"
             aliases = tuple(sorted({e.spelling for e in evidence} - {name}))

@@ -104,7 +104,13 @@ def countries() -> frozenset[str]:
     return frozenset({k for k, country in own.items() if country} | (bundled - own.keys()))
 
 
+@functools.lru_cache(maxsize=1)
+def own_names() -> frozenset[str]:
+    """The folded names the user's own file lists: their fields win over any evidence."""
+    return frozenset(key(name) for _, name in _lines(_texts()[0]))
+
+
 def forget() -> None:
     """Read the gazetteer files again at the next use (after the user's file changed)."""
-    for cached in (gazetteer, gazetteer_names, gazetteer_fields, countries):
+    for cached in (gazetteer, gazetteer_names, gazetteer_fields, countries, own_names):
         cached.cache_clear()
