@@ -91,6 +91,11 @@ def test_a_towns_name_written_as_a_teams_is_the_clubs_and_a_countrys_stays_a_pla
     assert decisions["england"].field == "place"
     assert decisions["blackburn"].field == "org"
     assert decisions["roddick"].field == "person"
+    # ... and team sheets: a name in brackets after a player's, voted a person's
+    sheets = [f"P Vickery (Gloucester) and J Forrester ({i})." for i in range(3)]
+    decisions = decide(*[(t, mentions_of(t, ("P Vickery", "person"), ("Gloucester", "person"))) for t in sheets],
+                       *[("Gloucester won.", mentions_of("Gloucester won.", ("Gloucester", "person")))] * 4)
+    assert decisions["gloucester"].field == "org" and decisions["p vickery"].field == "person"
     # ... and once in a while is not enough: one team's word in five mentions of twelve
     quiet = town + [f"Liverpool, day {i}." for i in range(7)]
     assert decide(*[(t, mentions_of(t, ("Liverpool", "place"))) for t in quiet[1:]])["liverpool"].field == "place"

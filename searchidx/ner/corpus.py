@@ -16,7 +16,7 @@ turns that into one :class:`Decision` per name:
   the votes. A name with no clear majority (a person in some articles, a place in others)
   keeps the field each article gave it. A town's name (or one voted a person's) that the
   corpus writes as a team's in at least ``TEAM_SHARE`` of its mentions ("Liverpool
-  striker", "beat Newcastle", "Blackburn boss") is the club's, an organisation; a
+  striker", "beat Newcastle", "Blackburn boss", "P Vickery (Gloucester)") is the club's, an organisation; a
   country's (the gazetteer's ``country`` lines) stays a place, its teams being national
   teams;
 - **name**: an abbreviation defined after one name (at least ``ABBREVIATION_SHARE`` of its
@@ -64,6 +64,9 @@ _TEAM_AFTER = re.compile(r"\s+(?:striker|midfielder|defender|goalkeeper|keeper|w
 _TEAM_BEFORE = re.compile(r"\b(?:beat|beats|beating|v|vs|against|face|faces|facing|play|plays|played|playing"
                           r"|signed for|joined|drew with|draw with|lost to|defeat by|defeated by|win over"
                           r"|victory over|win at|victory at|defeat at|defeat to)\s+$")
+#: A name in brackets after a player's name, as team sheets write ("P Vickery (Gloucester)").
+_LISTED_BEFORE = re.compile(r"[A-Z][\w.'-]* \(\s*$")
+_LISTED_AFTER = re.compile(r"\s*\)")
 
 #: Fields the corpus decides between (dates keep the field their article gave them).
 NAME_FIELDS = ("person", "org", "place", "group", "misc")
@@ -106,6 +109,8 @@ class Evidence:
     #: a word that makes a team of a place's name ("beat", "v")
     teamed: int = 0
     opposed: int = 0
+    #: mentions in brackets after a person's name ("P Vickery (Gloucester)")
+    listed: int = 0
 
     @property
     def mentions(self) -> int:
@@ -135,6 +140,7 @@ class Catalogue:
     def observe(self, text: str, mentions: Sequence[Entity]) -> None:
         """Take in one paragraph's mentions, with the fields and names their article gave
         them (:attr:`~searchidx.models.Entity.own`); dates are left out."""
+        people = {m.end for m in mentions if m.own[0] == "person"}
         for mention in mentions:
             field, name = mention.own
             if field not in NAME_FIELDS or not is_name(name):
@@ -155,6 +161,10 @@ class Catalogue:
                 evidence.teamed += 1
             if _TEAM_BEFORE.search(text, max(0, mention.start - 25), mention.start):
                 evidence.opposed += 1
+            listed = _LISTED_BEFORE.search(text, max(0, mention.start - 30), mention.start)
+            if listed and listed.start() + len(listed.group().split(" (")[0]) in people \
+                    and _LISTED_AFTER.match(text, mention.end):
+                evidence.listed += 1
             if field == "org":
                 defined = _DEFINED.match(text, mention.end)
                 if defined and is_abbreviation(defined.group(1), name):
@@ -252,8 +262,12 @@ def _field(votes: Counter[str], determined: int, titled: int, company: bool = Fa
 
 def _team(evidence: Sequence[Evidence], field: str) -> bool:
     """Whether a name the corpus gives ``field`` is written as a team's often enough to be
-    a club's: by the words after it, and for a place's name by the words before it too."""
-    written = sum(e.teamed for e in evidence) + (sum(e.opposed for e in evidence) if field == "place" else 0)
+    a club's: by the words after it; for a place's name by the words before it too (not for
+    a person's: "beat Roddick"), for a person's by team sheets (not for a place's: a player
+    of "Cardiff" may be of the town's club or of Wales)."""
+    written = sum(e.teamed for e in evidence)
+    written += sum(e.opposed for e in evidence) if field == "place" else 0
+    written += sum(e.listed for e in evidence) if field == "person" else 0
     return written >= MIN_MENTIONS and written >= TEAM_SHARE * sum(e.mentions for e in evidence)
 
 
