@@ -101,6 +101,20 @@ def test_a_towns_name_written_as_a_teams_is_the_clubs_and_a_countrys_stays_a_pla
     assert decide(*[(t, mentions_of(t, ("Liverpool", "place"))) for t in quiet[1:]])["liverpool"].field == "place"
 
 
+def test_an_organisation_mostly_written_as_half_of_a_name_joined_by_and_is_that_name():
+    """The model cuts "Cable and Wireless Plc" in two at "and"; where a one-word
+    organisation is mostly written so, both halves are the one company. Two companies
+    named side by side now and then stay apart."""
+    texts = [f"Cable and Wireless Plc bid {i} dlrs." for i in range(3)] + ["Cable said."]
+    texts += [f"Exxon and Mobil Corp, day {i}." for i in range(2)] + [f"Exxon said {i}." for i in range(3)]
+    decisions = decide(*[(t, mentions_of(t, ("Cable", "org"), ("Wireless Plc", "org"))) for t in texts[:3]],
+                       (texts[3], mentions_of(texts[3], ("Cable", "org"))),
+                       *[(t, mentions_of(t, ("Exxon", "org"), ("Mobil Corp", "org"))) for t in texts[4:6]],
+                       *[(t, mentions_of(t, ("Exxon", "org"))) for t in texts[6:]])
+    assert decisions["cable"].name == decisions["wireless plc"].name == "Cable and Wireless"
+    assert decisions["exxon"].name == "Exxon"
+
+
 def test_a_titled_name_stays_a_person():
     texts = ["The Oscar nominations.", "Mr Oscar said.", "An Oscar for her.", "Oscar spoke."]
     paragraphs = [(t, mentions_of(t, ("Oscar", "person"), role="Mr" if "Mr" in t else "")) for t in texts]
@@ -230,6 +244,18 @@ def test_a_full_name_finds_the_paragraphs_of_its_abbreviation(index: SearchIndex
     assert paragraphs(index, 'org:"Organization of Petroleum Exporting Countries"') == expected
     assert paragraphs(index, "org:opec") == expected
     assert paragraphs(index, "opec") == expected  # the catch-all holds the canonical name
+
+
+def test_halves_of_a_name_joined_by_and_are_one_entity_found_by_either(tmp_path: Path):
+    idx = SearchIndex.create(tmp_path / "index")
+    for i in range(3):
+        put(idx, f"c{i}", f"Cable and Wireless Plc rose {i} pct.", ("Cable", "org"), ("Wireless Plc", "org"))
+    put(idx, "d1", "Wireless Plc shares fell.", ("Wireless Plc", "org"))
+    put(idx, "d2", "Cable said it would bid.", ("Cable", "org"))
+    idx.settle()
+    assert {e.name: e.paragraphs for e in idx.entities("org")} == {"Cable and Wireless": 5}
+    every = {"c0", "c1", "c2", "d1", "d2"}
+    assert paragraphs(idx, 'org:"wireless plc"') == paragraphs(idx, "org:cable") == every
 
 
 def test_settling_keeps_what_each_article_found_so_that_new_evidence_can_change_it(index: SearchIndex):

@@ -128,7 +128,10 @@ def _settle(reader: Any, writer: ParagraphWriter) -> Settled:
             paragraphs.append((docnum, mentions))
             catalogue.observe(stored["text"], mentions)
     decisions = catalogue.decide()
-    named = {d.name: list(d.aliases) for d in decisions.values() if d.aliases}
+    named: dict[str, list[str]] = {}
+    for d in decisions.values():  # (names decided alike are one entity: "Cable" and "Wireless Plc")
+        if d.aliases:
+            named[d.name] = sorted({*named.get(d.name, ()), *d.aliases})
     prints = fingerprints(reader)
     rewritten = 0
     for docnum, mentions in paragraphs:

@@ -24,6 +24,9 @@ turns that into one :class:`Decision` per name:
   apart. The entity's name is the spelling the corpus writes most, not counting spellings in
   capitals amid capitals (headlines, datelines): "OPEC" where the wire writes OPEC, "Opec"
   where the BBC writes Opec;
+- a one-word organisation mostly written before "and" or "&" and another organisation
+  ("Cable and Wireless Plc", which the model cuts in two) is one entity with it, named by
+  the one word, the connective and the other's first word ("Cable and Wireless");
 - **aliases**: the other names of a joined entity, which widen fielded queries, so that a
   query for either finds every paragraph that names it.
 """
@@ -67,6 +70,8 @@ _TEAM_BEFORE = re.compile(r"\b(?:beat|beats|beating|v|vs|against|face|faces|faci
 #: A name in brackets after a player's name, as team sheets write ("P Vickery (Gloucester)").
 _LISTED_BEFORE = re.compile(r"[A-Z][\w.'-]* \(\s*$")
 _LISTED_AFTER = re.compile(r"\s*\)")
+#: "and" or "&" between two organisations' mentions that may be one name ("Cable and Wireless").
+_PAIRED = re.compile(r" (and|&) ")
 
 #: Fields the corpus decides between (dates keep the field their article gave them).
 NAME_FIELDS = ("person", "org", "place", "group", "misc")
@@ -111,6 +116,9 @@ class Evidence:
     opposed: int = 0
     #: mentions in brackets after a person's name ("P Vickery (Gloucester)")
     listed: int = 0
+    #: the names its mentions make with an organisation's next to them, joined by "and" or
+    #: "&" ("Cable" and "Wireless Plc": "Cable and Wireless"), with counts
+    paired: Counter[str] = field(default_factory=Counter)
 
     @property
     def mentions(self) -> int:
@@ -141,6 +149,7 @@ class Catalogue:
         """Take in one paragraph's mentions, with the fields and names their article gave
         them (:attr:`~searchidx.models.Entity.own`); dates are left out."""
         people = {m.end for m in mentions if m.own[0] == "person"}
+        self._pair(text, mentions)
         for mention in mentions:
             field, name = mention.own
             if field not in NAME_FIELDS or not is_name(name):
@@ -170,6 +179,20 @@ class Catalogue:
                 if defined and is_abbreviation(defined.group(1), name):
                     self.definitions.setdefault(key(defined.group(1)), Counter())[key(name)] += 1
 
+    def _pair(self, text: str, mentions: Sequence[Entity]) -> None:
+        """Count the names made by a one-word organisation, "and" or "&", and the first word
+        of the organisation after it ("Cable and Wireless Plc", "Tate & Lyle"), for both."""
+        orgs = {m.start: m for m in mentions if m.own[0] == "org" and is_name(m.own[1])}
+        for first in orgs.values():
+            if " " in first.own[1]:
+                continue
+            between = _PAIRED.match(text, first.end)
+            second = orgs.get(between.end()) if between else None
+            if between and second:
+                joined = f"{text[first.start:first.end]} {between.group(1)} {text[second.start:second.end].split()[0]}"
+                for mention in (first, second):
+                    self.evidence.setdefault(key(mention.own[1]), Evidence()).paired[joined] += 1
+
     def decide(self) -> dict[str, Decision]:
         """Per name key, its decision."""
         surnames = self._surnames()
@@ -181,6 +204,11 @@ class Catalogue:
             evidence = [self.evidence[k] for k in keys]
             written: Counter[str] = sum((e.written for e in evidence), Counter())
             name = _usual_spelling(written) or evidence[0].spelling
+            paired: Counter[str] = sum((e.paired for e in evidence), Counter())
+            if paired:  # (mostly written as half of a name joined by "and": that name)
+                [(joined, count)] = paired.most_common(1)
+                if count >= MIN_MENTIONS and count >= MAJORITY * sum(e.mentions for e in evidence):
+                    name = joined
             votes: Counter[str] = sum((e.votes for e in evidence), Counter())
             determined = 0 if set(keys) & surnames.keys() else sum(e.determined for e in evidence)
             heads = max(companies.get(k, 0) for k in keys)  # (more than the people it is the surname of)
