@@ -334,3 +334,27 @@ def test_a_flushing_writer_reads_field_lengths_as_whoosh_does(tmp_path: Path):
                 for docnum in range(segment.doc_count_all()):
                     assert ours.doc_field_length(docnum, fieldname, 7) == \
                         whooshs.doc_field_length(docnum, fieldname, 7), (fieldname, docnum)
+
+
+def test_a_writer_stems_through_the_faster_cache_with_the_same_stems(tmp_path: Path):
+    """The writer's schema stems through functools' cache (engine/compat.py); Whoosh's class
+    and what the index stores are left as they were."""
+    from whoosh.analysis.morph import StemFilter
+    from whoosh.lang.porter2 import stem
+
+    from searchidx.engine import compat
+
+    with SearchIndex.create(tmp_path / "index") as idx:
+        ix = idx._engine._ix
+        writer = compat.open_writer(ix, 1, 32)
+        try:
+            stemmers = [item for name in writer.schema.names()
+                        for item in getattr(writer.schema[name].analyzer, "items", ()) if type(item) is StemFilter]
+            assert stemmers and all(item._stem is compat._cached_stem for item in stemmers)
+            assert StemFilter()._stem is not compat._cached_stem
+        finally:
+            writer.cancel()
+        words = "rendering renders rendered generously cooperation cooperating".split()
+        assert [compat._cached_stem(w) for w in words] == [stem(w) for w in words]
+        idx.add_article("Cooperation\n\nThe navies were cooperating on defence.", id="a")
+        assert ids(idx, "cooperate") == ids(idx, "cooperation") == {"a"}
