@@ -8,8 +8,10 @@ Whoosh writer, over the same paragraphs, in one run.
 
 Prints paragraphs per second for each (median of --repeat runs) and the ratios: the
 pipeline in one process, with NER in worker processes (--workers), and on a local Dask
-cluster (--cluster N: a scheduler and N worker processes on this machine). Then where the
-time of one process goes: reading, the model, the rules and names, writing and committing.
+cluster (--cluster N: a scheduler and N worker processes on this machine), with the CPU
+the writing process and the workers used in the parallel run (when the cores are all busy,
+less CPU, not more overlap, is what makes it faster). Then where the time of one process
+goes: reading, the model, the rules and names, writing and committing.
 The machines this runs on are noisy: compare the ratios, which come from the same run.
 """
 
@@ -66,9 +68,19 @@ def plain_whoosh(articles: list[Article]) -> None:
                     writer.add_document(id=f"{article.id}#{number}", text=paragraph)
 
 
+#: Per worker count, the last run's wall seconds, this (writing) process's CPU seconds and
+#: its worker processes' CPU seconds (counted once they have exited).
+CPU: dict[int, tuple[float, float, float]] = {}
+
+
 def pipeline(articles: list[Article], workers: int, cluster: str | None = None) -> None:
+    started, cpu = time.perf_counter(), time.process_time()
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
     with tempfile.TemporaryDirectory() as folder, SearchIndex.create(folder) as idx:
         idx.add_articles(articles, workers=workers, cluster=cluster)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    CPU[workers] = (time.perf_counter() - started, time.process_time() - cpu,
+                    after.ru_utime + after.ru_stime - children.ru_utime - children.ru_stime)
 
 
 def stages(path: Path, articles: list[Article]) -> list[tuple[str, float]]:
@@ -143,6 +155,10 @@ def main() -> int:
         print(f"{'':50} {'seconds':>8} {'paragraphs/s':>13} {'vs NER alone':>13}")
     for name, seconds in rows:
         print(f"{name:50} {seconds:8.1f} {paragraphs / seconds:13.0f} {ner_seconds / seconds:12.2f}x")
+    if args.workers in CPU and args.workers > 1:
+        wall, writing, ner = CPU[args.workers]
+        print(f"  ({args.workers} NER workers, last run: the writing process used {writing:.1f} s of CPU, the "
+              f"workers {ner:.1f} s; {(writing + ner) / wall:.2f} of {os.cpu_count()} cores busy on average)")
     print("\nwhere one process's time goes (CPU time of each stage, measured apart):")
     costs = stages(args.path, articles)
     for name, seconds in costs:
