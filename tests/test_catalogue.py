@@ -7,6 +7,8 @@ import json
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from searchidx import SearchIndex
 from searchidx.engine.schema import CATALOGUE_FILE, JOINED_FILE
@@ -380,3 +382,33 @@ def test_joined_names_recorded_before_they_had_a_file_of_their_own_still_widen_q
     assert paragraphs(again, 'org:"Organization of Petroleum Exporting Countries"') == expected
     (index.path / JOINED_FILE).write_text('{"names": {"opec": [1, 2]}, "x": ')  # damaged: as if none
     assert paragraphs(SearchIndex.open(index.path), "org:opec") == paragraphs(again, "org:opec")
+
+
+# -- any stored mentions --------------------------------------------------------------------
+
+WORDS = ["Cable", "and", "Wireless", "Plc", "Liverpool", "striker", "beat", "(", ")", "&", "the", "Mr",
+         "England", "P", "Vickery", "Inc", "OPEC", "said", "v", ",", "Gloucester", "boss"]
+
+
+@st.composite
+def paragraph(draw: st.DrawFn) -> tuple[str, list[Entity]]:
+    text = " ".join(draw(st.lists(st.sampled_from(WORDS), min_size=1, max_size=12)))
+    mentions = []
+    for _ in range(draw(st.integers(0, 4))):
+        start = draw(st.integers(0, len(text)))
+        end = draw(st.integers(start, len(text)))
+        field = draw(st.sampled_from(["person", "org", "place", "misc", "date"]))
+        mentions.append(Entity(text[start:end], field, start, end, text[start:end]))
+    return text, mentions
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(paragraph(), max_size=12))
+def test_any_stored_mentions_are_decided_without_error_and_keep_their_places(paragraphs):
+    decisions = corpus.gather(paragraphs).decide()
+    for _, mentions in paragraphs:
+        places = [(m.start, m.end, m.text) for m in mentions]
+        settled = corpus.settle_mentions(mentions, decisions)
+        remaining = iter(places)  # (the settled mentions are some of the stored ones, in order, where they were)
+        assert all((m.start, m.end, m.text) in remaining for m in settled)
+        assert all(m.field in corpus.NAME_FIELDS or m.field == "date" for m in settled)

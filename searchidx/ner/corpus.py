@@ -188,8 +188,9 @@ class Catalogue:
                 continue
             between = _PAIRED.match(text, first.end)
             second = orgs.get(between.end()) if between else None
-            if between and second:
-                joined = f"{text[first.start:first.end]} {between.group(1)} {text[second.start:second.end].split()[0]}"
+            words = text[second.start:second.end].split() if between and second else []
+            if between and second and words:
+                joined = f"{text[first.start:first.end]} {between.group(1)} {words[0]}"
                 for mention in (first, second):
                     self.evidence.setdefault(key(mention.own[1]), Evidence()).paired[joined] += 1
 
