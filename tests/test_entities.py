@@ -73,6 +73,25 @@ def test_longer_names_around_gazetteer_names_stay_and_edges_are_trimmed():
     assert names(found, "place") == {"Iraq"}
 
 
+def test_events_and_works_lose_a_lowercase_article_and_a_score_but_keep_their_words():
+    """Titles of works may hold anything, so only what is surely no part of one goes: "a"
+    written in lowercase before it, a match score after it; a capital "A" and a season stay."""
+    from searchidx.ner.rules import _trimmed
+
+    doc = get_extractor().nlp.make_doc("Liverpool beat Olympiakos 3-1 in a League Cup tie; A Beautiful Mind "
+                                       "won, and the 2004-05 season")
+
+    def trimmed(words: str, label: str) -> str | None:
+        start = doc.text.index(words)
+        span = _trimmed(doc.char_span(start, start + len(words), label=label))
+        return span.text if span is not None else None
+
+    assert trimmed("Olympiakos 3-1", "EVENT") == "Olympiakos"
+    assert trimmed("a League Cup", "EVENT") == "League Cup"
+    assert trimmed("A Beautiful Mind", "WORK_OF_ART") == "A Beautiful Mind"
+    assert trimmed("the 2004-05 season", "EVENT") == "2004-05 season"
+
+
 def test_abbreviations_companies_and_events():
     found = extract_entities("Fighters of the Popular Liberation Front (PLF) took the town. Shares of Norvik Tool "
                              "Corp rose. Maria Lopez lost at the U.S. Open.")

@@ -50,6 +50,9 @@ EVENT_HEADS = frozenset("""
 #: Of the org heads, the words that end no place's name ("Czech Republic", "West Bank", "Soviet Union").
 ORG_ENDINGS = ORG_HEADS - {"Republic", "Bank", "Federation", "Union"}
 _LEADING_DROPS = frozenset({"the"})
+#: Articles dropped at the start of a name only when written in lowercase ("a League Cup",
+#: but "A Beautiful Mind").
+_LOWERCASE_LEADING_DROPS = frozenset({"a", "an"})
 #: Labels of names, which neither start nor end with a lowercase word other than these particles.
 _NAME_LABELS = frozenset({"PERSON", "ORG", "GPE", "LOC", "FAC", "NORP"})
 #: Scores, ranges, decimals and ordinals ("2-0", "3-41", "1.5", "80th"), which end no name.
@@ -124,16 +127,20 @@ def _titled_people(doc: Doc) -> list[Span]:
 
 
 def _trimmed(span: Span) -> Span | None:
-    """``span`` without a leading "the", a trailing possessive, and for names, what is no
-    part of a name at either end (:func:`_edge_noise`): "Xinhua news agency" is "Xinhua",
-    "Hubei province" is "Hubei"; None if nothing is left."""
+    """``span`` without a leading "the" (or a lowercase "a", "an"), a trailing possessive,
+    and for names, what is no part of a name at either end (:func:`_edge_noise`): "Xinhua
+    news agency" is "Xinhua", "Hubei province" is "Hubei"; for events and works, a match
+    score after them (:func:`_before_score`). None if nothing is left."""
     start, end = span.start, span.end
     doc = span.doc
     name = span.label_ in _NAME_LABELS
-    while start < end and (doc[start].lower_ in _LEADING_DROPS or name and _edge_noise(doc, start, span.label_)):
+    while start < end and (doc[start].lower_ in _LEADING_DROPS or doc[start].text in _LOWERCASE_LEADING_DROPS
+                           or name and _edge_noise(doc, start, span.label_)):
         start += 1
     while end > start and (doc[end - 1].lower_ in _TRAILING_DROPS or name and _edge_noise(doc, end - 1, span.label_)):
         end -= 1
+    if not name and span.label_ not in ("DATE", "TIME"):  # (a title may hold anything, but not a score after it)
+        end = _before_score(doc, start, end)
     if start == end:
         return None
     return Span(doc, start, end, label=span.label_)
@@ -153,6 +160,17 @@ def _edge_noise(doc: Doc, i: int, label: str) -> bool:
     joined_before = i > 0 and doc[i - 1].text == "-" and not doc[i - 1].whitespace_
     joined_after = i + 1 < len(doc) and doc[i + 1].text == "-" and not token.whitespace_
     return not (joined_before or joined_after)
+
+
+def _before_score(doc: Doc, start: int, end: int) -> int:
+    """The end of the words ``start:end`` without a match score after them ("Olympiakos
+    3-1", as the model sometimes takes it for an event); a year span ("2004-05") stays."""
+    score = re.compile(r"\d{1,2}")
+    if end - 3 > start and _in_score(doc, end - 3) and all(score.fullmatch(doc[j].text) for j in (end - 3, end - 1)):
+        return end - 3
+    if end - 1 > start and re.fullmatch(r"\d{1,2}-\d{1,2}", doc[end - 1].text):
+        return end - 1
+    return end
 
 
 def _in_score(doc: Doc, i: int) -> bool:
