@@ -117,6 +117,27 @@ def test_an_organisation_mostly_written_as_half_of_a_name_joined_by_and_is_that_
     assert decisions["exxon"].name == "Exxon"
 
 
+def test_a_clipped_name_written_beside_the_full_one_in_articles_is_that_entity():
+    """"Man Utd" is "Manchester United" where two articles write both; "Costa Ltd" and
+    "Costain Ltd", which no article writes together, stay apart, as does a clipped name
+    that two full names could stand for."""
+    catalogue = Catalogue()
+    for article in ("a1", "a2"):
+        text = "Manchester United beat Man Utd fans."
+        catalogue.observe(text, mentions_of(text, ("Manchester United", "org"), ("Man Utd", "org")), article)
+    for article, name in (("b1", "Costa Ltd"), ("b2", "Costain Ltd"), ("b3", "Costa Ltd"), ("b4", "Costain Ltd")):
+        catalogue.observe(f"{name} rose.", mentions_of(f"{name} rose.", (name, "org")), article)
+    for article in ("c1", "c2"):
+        text = "Gen Motors, General Motors and Genuine Motors met."
+        catalogue.observe(text, mentions_of(text, ("Gen Motors", "org"), ("General Motors", "org"),
+                                            ("Genuine Motors", "org")), article)
+    decisions = catalogue.decide()
+    assert decisions["man utd"].name == decisions["manchester united"].name == "Manchester United"
+    assert decisions["costa ltd"].name == "Costa Ltd" and decisions["costain ltd"].name == "Costain Ltd"
+    assert decisions["gen motors"].name == "Gen Motors"
+    assert corpus._clips("man utd", "manchester united") and not corpus._clips("man utd", "man united fc")
+
+
 def test_a_titled_name_stays_a_person():
     texts = ["The Oscar nominations.", "Mr Oscar said.", "An Oscar for her.", "Oscar spoke."]
     paragraphs = [(t, mentions_of(t, ("Oscar", "person"), role="Mr" if "Mr" in t else "")) for t in texts]

@@ -126,7 +126,7 @@ def _settle(reader: Any, writer: ParagraphWriter) -> Settled:
         mentions = [Entity.from_stored(item) for item in stored.get("entities", ())]
         if mentions:
             paragraphs.append((docnum, mentions))
-            catalogue.observe(stored["text"], mentions)
+            catalogue.observe(stored["text"], mentions, stored.get("article", ""))
     decisions = catalogue.decide()
     named: dict[str, list[str]] = {}
     for d in decisions.values():  # (names decided alike are one entity: "Cable" and "Wireless Plc")

@@ -26,7 +26,9 @@ turns that into one :class:`Decision` per name:
   where the BBC writes Opec;
 - a one-word organisation mostly written before "and" or "&" and another organisation
   ("Cable and Wireless Plc", which the model cuts in two) is one entity with it, named by
-  the one word, the connective and the other's first word ("Cable and Wireless");
+  the one word, the connective and the other's first word ("Cable and Wireless"); an
+  organisation's name written clipped ("Man Utd") in articles that also write it in full
+  ("Manchester United") is that entity (:meth:`Catalogue._clipped`);
 - **aliases**: the other names of a joined entity, which widen fielded queries, so that a
   query for either finds every paragraph that names it.
 """
@@ -72,6 +74,9 @@ _LISTED_BEFORE = re.compile(r"[A-Z][\w.'-]* \(\s*$")
 _LISTED_AFTER = re.compile(r"\s*\)")
 #: "and" or "&" between two organisations' mentions that may be one name ("Cable and Wireless").
 _PAIRED = re.compile(r" (and|&) ")
+
+#: Articles that must write a clipped organisation's name beside its full one to join them.
+MIN_CLIPPED_ARTICLES = 2
 
 #: Fields the corpus decides between (dates keep the field their article gave them).
 NAME_FIELDS = ("person", "org", "place", "group", "misc")
@@ -144,12 +149,18 @@ class Catalogue:
         self.evidence: dict[str, Evidence] = {}
         #: abbreviation key -> keys of the names it was defined after, with counts
         self.definitions: dict[str, Counter[str]] = {}
+        #: article -> keys of the organisations of several words it names
+        self.articles: dict[str, set[str]] = {}
 
-    def observe(self, text: str, mentions: Sequence[Entity]) -> None:
+    def observe(self, text: str, mentions: Sequence[Entity], article: str = "") -> None:
         """Take in one paragraph's mentions, with the fields and names their article gave
-        them (:attr:`~searchidx.models.Entity.own`); dates are left out."""
+        them (:attr:`~searchidx.models.Entity.own`); dates are left out. ``article``: the
+        id of the paragraph's article, for the names an article writes two ways."""
         people = {m.end for m in mentions if m.own[0] == "person"}
         self._pair(text, mentions)
+        if article:
+            named = self.articles.setdefault(article, set())
+            named.update(key(m.own[1]) for m in mentions if m.own[0] == "org" and " " in m.own[1].strip())
         for mention in mentions:
             field, name = mention.own
             if field not in NAME_FIELDS or not is_name(name):
@@ -263,6 +274,9 @@ class Catalogue:
             if (short != k and short in self.evidence and k not in joined and evidence.votes["org"]
                     and self.evidence[short].fields["org"] * 2 > self.evidence[short].mentions):
                 joined[k] = short
+        for short, full in self._clipped().items():
+            if short not in joined:
+                joined[short] = full
         groups: dict[str, list[str]] = {}
         for k in self.evidence:
             root, seen = k, {k}
@@ -271,6 +285,36 @@ class Catalogue:
                 seen.add(root)
             groups.setdefault(root, []).append(k)
         return list(groups.values())
+
+
+    def _clipped(self) -> dict[str, str]:
+        """Organisations' names written clipped in articles that also write them in full
+        ("Man Utd" beside "Manchester United", "Dixon Group" beside "Dixons Group"): per
+        clipped name, its full name, when at least ``MIN_CLIPPED_ARTICLES`` articles write
+        both and no other full name qualifies."""
+        together: Counter[tuple[str, str]] = Counter()
+        for names in self.articles.values():
+            for short in names:
+                together.update((short, full) for full in names if len(full) > len(short) and _clips(short, full))
+        found: dict[str, list[str]] = {}
+        for (short, full), count in together.items():
+            if count >= MIN_CLIPPED_ARTICLES and short in self.evidence and full in self.evidence:
+                found.setdefault(short, []).append(full)
+        return {short: fulls[0] for short, fulls in found.items() if len(fulls) == 1}
+
+
+def _clips(short: str, full: str) -> bool:
+    """True when each word of ``short`` is its word of ``full`` with letters left out, the
+    first kept ("man utd" of "manchester united"), and the two differ."""
+    pairs = list(zip(short.split(), full.split()))
+    if len(pairs) < 2 or len(pairs) != len(full.split()) or len(pairs) != len(short.split()) or short == full:
+        return False
+
+    def within(word: str, whole: str) -> bool:
+        letters = iter(whole)
+        return word[:1] == whole[:1] and all(c in letters for c in word)
+
+    return all(within(word, whole) for word, whole in pairs)
 
 
 def _field(votes: Counter[str], determined: int, titled: int, company: bool = False) -> str:
