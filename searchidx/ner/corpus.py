@@ -16,19 +16,19 @@ turns that into one :class:`Decision` per name:
   the votes. A name with no clear majority (a person in some articles, a place in others)
   keeps the field each article gave it. A town's name (or one voted a person's) that the
   corpus writes as a team's in at least ``TEAM_SHARE`` of its mentions ("Liverpool
-  striker", "beat Newcastle", "Blackburn boss", "P Vickery (Gloucester)") is the club's, an organisation; a
-  country's (the gazetteer's ``country`` lines) stays a place, its teams being national
-  teams;
+  striker", "beat Newcastle", "Blackburn boss", "P Vickery (Gloucester)") is the club's,
+  an organisation; a country's (the gazetteer's ``country`` lines) stays a place, its
+  teams being national teams;
 - **name**: an abbreviation defined after one name (at least ``ABBREVIATION_SHARE`` of its
   definitions) is one entity with that name; an abbreviation defined after several stays
-  apart. The entity's name is the spelling the corpus writes most, not counting spellings in
-  capitals amid capitals (headlines, datelines): "OPEC" where the wire writes OPEC, "Opec"
-  where the BBC writes Opec;
-- a one-word organisation mostly written before "and" or "&" and another organisation
-  ("Cable and Wireless Plc", which the model cuts in two) is one entity with it, named by
-  the one word, the connective and the other's first word ("Cable and Wireless"); an
-  organisation's name written clipped ("Man Utd") in articles that also write it in full
-  ("Manchester United") is that entity (:meth:`Catalogue._clipped`);
+  apart. A one-word organisation mostly written before "and" or "&" and another
+  organisation ("Cable and Wireless Plc", which the model cuts in two) is one entity with
+  it, named by the one word, the connective and the other's first word ("Cable and
+  Wireless"); an organisation's name written clipped ("Man Utd") in articles that also
+  write it in full ("Manchester United") is that entity (:meth:`Catalogue._clipped`). The
+  entity's name is the spelling the corpus writes most, not counting spellings in capitals
+  amid capitals (headlines, datelines): "OPEC" where the wire writes OPEC, "Opec" where the
+  BBC writes Opec;
 - **aliases**: the other names of a joined entity, which widen fielded queries, so that a
   query for either finds every paragraph that names it.
 """
