@@ -316,11 +316,17 @@ def test_countries_come_from_country_lines_and_a_users_own_line_wins(tmp_path, m
         assert "wales" not in found and "liverpool" not in found
         assert gazetteer.gazetteer_fields()["freedonia"] == "place"
         # a user's own line wins over the corpus's evidence: no club made of Wales
+        from searchidx.ner import corpus
         from searchidx.ner.corpus import gather
 
         texts = [f"Wales {word} said so." for word in ("striker", "boss", "fans")] + ["Rain in Wales."]
         mentions = [[Entity("Wales", "place", 0, 5, "Wales")] for _ in texts]
         assert gather(zip(texts, mentions)).decide()["wales"].field == "place"
         assert gazetteer.own_names() == {"freedonia", "wales"}
+        # ... and whether a name is a country's is part of what indexes settle again for
+        before = corpus.signature()
+        own.write_text("place\tFreedonia\nplace\tWales\nBOGUS\tNothing\n", encoding="utf-8")
+        gazetteer.forget()
+        assert corpus.signature() != before and "nothing" not in gazetteer.own_names()
     finally:
         gazetteer.forget()

@@ -430,6 +430,8 @@ def signature() -> str:
     digest.update(f"{RULES_VERSION}\n".encode())
     for pattern in gazetteer():
         digest.update(f"{pattern['label']}\t{pattern['pattern']}\n".encode())
+    for name in sorted(countries()):  # (a "country" line reads as a place: GPE above)
+        digest.update(f"country\t{name}\n".encode())
     return digest.hexdigest()
 
 

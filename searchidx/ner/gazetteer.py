@@ -106,8 +106,9 @@ def countries() -> frozenset[str]:
 
 @functools.lru_cache(maxsize=1)
 def own_names() -> frozenset[str]:
-    """The folded names the user's own file lists: their fields win over any evidence."""
-    return frozenset(key(name) for _, name in _lines(_texts()[0]))
+    """The folded names the user's own file lists (with a label it knows): their fields win
+    over any evidence."""
+    return frozenset(key(pattern["pattern"]) for pattern in parse_gazetteer(_texts()[0]))
 
 
 def forget() -> None:
