@@ -92,6 +92,13 @@ def test_events_and_works_lose_a_lowercase_article_and_a_score_but_keep_their_wo
     assert trimmed("the 2004-05 season", "EVENT") == "2004-05 season"
 
 
+def test_a_portfolio_in_a_title_is_no_organisation():
+    found = extract_entities("Home Secretary Charles Clarke met Agriculture Secretary Richard Lyng at the "
+                             "Home Office. The Labour Minister spoke.")
+    assert names(found, "person") == {"Charles Clarke", "Richard Lyng"}
+    assert names(found, "org") == {"Home Office", "Labour"}
+
+
 def test_abbreviations_companies_and_events():
     found = extract_entities("Fighters of the Popular Liberation Front (PLF) took the town. Shares of Norvik Tool "
                              "Corp rose. Maria Lopez lost at the U.S. Open.")

@@ -18,7 +18,7 @@ from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc, Span
 from spacy.util import filter_spans
 
-from .gazetteer import gazetteer
+from .gazetteer import gazetteer, gazetteer_names
 
 #: Words that introduce a person's name; the name is what follows, without them.
 TITLES = frozenset("""
@@ -41,6 +41,9 @@ ORG_HEADS = frozenset("""
     League Alliance University Institute Museum Authority Board Exchange Service Services
 """.split())
 #: Abbreviations of time zones, which are no entities: "1200 GMT".
+#: Titles written after a portfolio's word ("Home Secretary", "Agriculture Minister"): the
+#: word before is part of a person's title, not an organisation's name.
+PORTFOLIO_TITLES = frozenset({"Secretary", "Minister", "Undersecretary", "Under-Secretary"})
 TIME_ZONES = frozenset("GMT UTC EST EDT CST CDT MST MDT PST PDT BST CET CEST EET EEST WET JST HKT IST".split())
 #: Last words of the names of events: sports competitions, wars.
 EVENT_HEADS = frozenset("""
@@ -344,7 +347,7 @@ def entity_fixes(doc: Doc) -> Doc:
             if taken.intersection(range(part.start, part.end)):
                 continue
             trimmed = _trimmed(part)
-            if trimmed is not None and trimmed.text not in TIME_ZONES and (
+            if trimmed is not None and trimmed.text not in TIME_ZONES and not _portfolio(trimmed) and (
                     trimmed.label_ not in ("DATE", "TIME") or is_time_expression(trimmed.text)):
                 others.append(trimmed)
     others += _abbreviations(doc, others)
@@ -390,6 +393,15 @@ def is_time_expression(text: str) -> bool:
 _BREAK_WORDS = frozenset("""
     after before said says told with when while than but against during since until because whereas
 """.split())
+
+
+def _portfolio(span: Span) -> bool:
+    """True for one word the model calls an organisation that is a portfolio in a title
+    ("Home" of "Home Secretary David Blunkett", "Agriculture" of "Agriculture Secretary
+    Richard Lyng"); a name the gazetteer knows stays ("Labour")."""
+    doc = span.doc
+    return (span.label_ == "ORG" and len(span) == 1 and span.end < len(doc)
+            and doc[span.end].text in PORTFOLIO_TITLES and span.text not in gazetteer_names())
 
 
 def _joined_at_particles(doc: Doc) -> list[Span]:
