@@ -34,6 +34,25 @@ def seed_index(seed_index_path: Path):
 
 
 @pytest.fixture
+def own_gazetteer(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """A function that makes its text the user's own gazetteer ($SEARCHIDX_GAZETTEER) and
+    has the gazetteer read again; the bundled one alone again after the test."""
+    from searchidx.ner import gazetteer
+
+    path = tmp_path / "own-gazetteer.tsv"
+
+    def write(text: str) -> Path:
+        path.write_text(text, encoding="utf-8")
+        monkeypatch.setenv("SEARCHIDX_GAZETTEER", str(path))
+        gazetteer.forget()
+        return path
+
+    yield write
+    monkeypatch.delenv("SEARCHIDX_GAZETTEER", raising=False)
+    gazetteer.forget()
+
+
+@pytest.fixture
 def shared() -> Path:
     """The shared data folder; tests that need it skip when it is absent."""
     if not (SHARED / "corpus").is_dir():

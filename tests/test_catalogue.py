@@ -320,39 +320,20 @@ def test_an_article_written_later_takes_the_recorded_decisions(index: SearchInde
     assert index.settle() == 0  # (it was written as decided)
 
 
-def test_a_users_gazetteer_line_decides_over_the_evidence(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
-    from searchidx.ner import gazetteer
-
+def test_a_users_gazetteer_line_decides_over_the_evidence(own_gazetteer):
     texts = ["The Premiership title.", "Arsenal lead the Premiership.", "The Premiership clubs met."]
     paragraphs = [(t, mentions_of(t, ("Premiership", "person"))) for t in texts]
     assert decide(*paragraphs)["premiership"].field == "org"
-    own = tmp_path / "gazetteer.tsv"
-    own.write_text("misc\tPremiership\n", encoding="utf-8")
-    monkeypatch.setenv("SEARCHIDX_GAZETTEER", str(own))
-    gazetteer.forget()
-    try:
-        assert decide(*paragraphs)["premiership"].field == "misc"
-    finally:
-        monkeypatch.delenv("SEARCHIDX_GAZETTEER")
-        gazetteer.forget()
+    own_gazetteer("misc\tPremiership\n")
+    assert decide(*paragraphs)["premiership"].field == "misc"
 
 
-def test_a_new_gazetteer_line_settles_the_index_again(index: SearchIndex, tmp_path: Path,
-                                                     monkeypatch: pytest.MonkeyPatch):
-    from searchidx.ner import gazetteer
-
+def test_a_new_gazetteer_line_settles_the_index_again(index: SearchIndex, own_gazetteer):
     index.settle()
     assert index.settle() == 0
-    own = tmp_path / "gazetteer.tsv"
-    own.write_text("misc\tPremiership\n", encoding="utf-8")
-    monkeypatch.setenv("SEARCHIDX_GAZETTEER", str(own))
-    gazetteer.forget()
-    try:
-        assert index.settle() == 3
-        assert paragraphs(index, "misc:premiership") == {"a1", "a2", "a3"}
-    finally:
-        monkeypatch.delenv("SEARCHIDX_GAZETTEER")
-        gazetteer.forget()
+    own_gazetteer("misc\tPremiership\n")
+    assert index.settle() == 3
+    assert paragraphs(index, "misc:premiership") == {"a1", "a2", "a3"}
 
 
 def test_indexing_runs_settle_once_their_changes_reach_a_share_of_the_index(index: SearchIndex,

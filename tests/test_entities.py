@@ -294,46 +294,30 @@ def test_no_model_version_warning_reaches_users(recwarn):
     assert not [w for w in recwarn if "W095" in str(w.message)]
 
 
-def test_a_users_gazetteer_adds_names_and_overrides_fields(tmp_path, monkeypatch):
-    from searchidx.ner import gazetteer, model
+def test_a_users_gazetteer_adds_names_and_overrides_fields(own_gazetteer):
+    from searchidx.ner import model
 
-    own = tmp_path / "gazetteer.tsv"
-    own.write_text("# mine\norg\tHalvorsen Brothers\nperson\tChelsea\nBOGUS\tNothing\n", encoding="utf-8")
-    monkeypatch.setenv("SEARCHIDX_GAZETTEER", str(own))
-    gazetteer.forget()
-    try:
-        extractor = model.EntityExtractor()
-        found = {e.text: e.field for e in extractor.extract("Chelsea joined Halvorsen Brothers in Oslo.")}
-        assert found.get("Halvorsen Brothers") == "org"
-        assert found.get("Chelsea") == "person"
-    finally:
-        gazetteer.forget()
+    own_gazetteer("# mine\norg\tHalvorsen Brothers\nperson\tChelsea\nBOGUS\tNothing\n")
+    extractor = model.EntityExtractor()
+    found = {e.text: e.field for e in extractor.extract("Chelsea joined Halvorsen Brothers in Oslo.")}
+    assert found.get("Halvorsen Brothers") == "org"
+    assert found.get("Chelsea") == "person"
 
 
-def test_countries_come_from_country_lines_and_a_users_own_line_wins(tmp_path, monkeypatch):
-    from searchidx.ner import gazetteer
+def test_countries_come_from_country_lines_and_a_users_own_line_wins(own_gazetteer):
+    from searchidx.ner import corpus, gazetteer
 
-    own = tmp_path / "gazetteer.tsv"
-    own.write_text("country\tFreedonia\nplace\tWales\n", encoding="utf-8")
-    monkeypatch.setenv("SEARCHIDX_GAZETTEER", str(own))
-    gazetteer.forget()
-    try:
-        found = gazetteer.countries()
-        assert {"freedonia", "england", "france"} <= found
-        assert "wales" not in found and "liverpool" not in found
-        assert gazetteer.gazetteer_fields()["freedonia"] == "place"
-        # a user's own line wins over the corpus's evidence: no club made of Wales
-        from searchidx.ner import corpus
-        from searchidx.ner.corpus import gather
-
-        texts = [f"Wales {word} said so." for word in ("striker", "boss", "fans")] + ["Rain in Wales."]
-        mentions = [[Entity("Wales", "place", 0, 5, "Wales")] for _ in texts]
-        assert gather(zip(texts, mentions)).decide()["wales"].field == "place"
-        assert gazetteer.own_names() == {"freedonia", "wales"}
-        # ... and whether a name is a country's is part of what indexes settle again for
-        before = corpus.signature()
-        own.write_text("place\tFreedonia\nplace\tWales\nBOGUS\tNothing\n", encoding="utf-8")
-        gazetteer.forget()
-        assert corpus.signature() != before and "nothing" not in gazetteer.own_names()
-    finally:
-        gazetteer.forget()
+    own_gazetteer("country\tFreedonia\nplace\tWales\n")
+    found = gazetteer.countries()
+    assert {"freedonia", "england", "france"} <= found
+    assert "wales" not in found and "liverpool" not in found
+    assert gazetteer.gazetteer_fields()["freedonia"] == "place"
+    # a user's own line wins over the corpus's evidence: no club made of Wales
+    texts = [f"Wales {word} said so." for word in ("striker", "boss", "fans")] + ["Rain in Wales."]
+    mentions = [[Entity("Wales", "place", 0, 5, "Wales")] for _ in texts]
+    assert corpus.gather(zip(texts, mentions)).decide()["wales"].field == "place"
+    assert gazetteer.own_names() == {"freedonia", "wales"}
+    # ... and whether a name is a country's is part of what indexes settle again for
+    before = corpus.signature()
+    own_gazetteer("place\tFreedonia\nplace\tWales\nBOGUS\tNothing\n")
+    assert corpus.signature() != before and "nothing" not in gazetteer.own_names()
