@@ -35,6 +35,7 @@ from whoosh.util.filelock import try_for
 from whoosh.util.numeric import byte_to_length
 
 from ..errors import SearchidxError
+from .codec import CompactCodec, CompactLeafMatcher, CompactPerDocReader
 
 #: The Whoosh this module was written and tested for (whoosh-reloaded 2.7.5).
 TESTED_WHOOSH = (2, 7)
@@ -149,6 +150,8 @@ def segment_offset(searcher: Any) -> int:
 def _block_ids(postings: Any) -> Sequence[int]:
     """The document numbers of a Whoosh 3 posting block, undone from their deltas in C
     (Whoosh's ``_read_ids`` does it with a Python generator, a third of reading a block)."""
+    if isinstance(postings, CompactLeafMatcher):
+        return postings.block_ids()
     if postings._data is None:
         postings._read_data()
     ids = postings._data[0]
@@ -300,12 +303,12 @@ def open_writer(ix: Any, timeout: float, limitmb: int) -> Any:
     lock = acquire_lock(ix, timeout)
     try:
         remove_leftovers(ix)
-        writer = ix.writer(_lk=False, limitmb=limitmb)
+        writer = ix.writer(_lk=False, limitmb=limitmb, codec=CompactCodec())
     except BaseException:
         lock.release()
         raise
     writer.writelock = lock
-    if type(writer.codec) is whoosh3.W3Codec:
+    if type(writer.codec) is CompactCodec:
         writer.per_document_reader = functools.partial(_flushing_lengths, writer)
     _cache_stems(writer.schema)
     return writer
@@ -327,7 +330,7 @@ def _cache_stems(schema: Any) -> None:
                 item._stem = _cached_stem
 
 
-class _FlushingLengths(whoosh3.W3PerDocReader):  # type: ignore[misc]  # Whoosh has no type hints
+class _FlushingLengths(CompactPerDocReader):
     """The field lengths of the segment a writer is flushing. Whoosh asks for a length with
     every posting it writes, and for a field that keeps no lengths (article ids, whole
     names) it looks for the column's file each time: one file-system call per posting, a

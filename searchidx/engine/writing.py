@@ -12,6 +12,7 @@ from ..dates import parse_date
 from ..models import ENTITY_FIELDS, Article, Entity
 from ..variants import fold
 from . import compat
+from .codec import CompactCodec
 from .schema import CATCH_ALL, DEFAULT_FIELDS
 
 _WORD = re.compile(r"\w+")
@@ -119,10 +120,13 @@ def to_merge(sizes: Sequence[int], writing: int = 0) -> list[int]:
 
 def merge_tiers(writer: Any, segments: list[Any]) -> list[Any]:
     """A Whoosh merge policy (``writer.commit(mergetype=merge_tiers)``): merge the segments
-    :func:`to_merge` picks into the segment being written; returns the segments kept."""
+    :func:`to_merge` picks into the segment being written, and those written by another
+    codec than searchidx's (an index built before it: twice its size), so that the first
+    commit after an upgrade rewrites them; returns the segments kept."""
     from whoosh.reading import SegmentReader
 
     chosen = set(to_merge([segment.doc_count_all() for segment in segments], writer.doc_count()))
+    chosen.update(i for i, segment in enumerate(segments) if type(segment.codec()) is not CompactCodec)
     for i in sorted(chosen):
         reader = SegmentReader(writer.storage, writer.schema, segments[i])
         writer.add_reader(reader)

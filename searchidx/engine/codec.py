@@ -1,0 +1,353 @@
+"""searchidx's Whoosh codec: Whoosh 3's files, with posting blocks and stored fields written
+compactly.
+
+Whoosh 3 pickles each posting block (protocol 2, where every position list becomes a
+call that rebuilds a string) and compresses each paragraph's stored fields alone, so that
+the title and date a news article repeats in every paragraph are stored again each time.
+Both made up two thirds of an index of news paragraphs. This codec keeps Whoosh 3's
+files, term dictionary and readers, and changes two things:
+
+- **Posting blocks** are typed arrays (document-number deltas, integer frequencies, the
+  positions' bytes back to back), behind a fixed 22-byte header, compressed with raw
+  deflate when that is smaller. A block's matcher offers what Whoosh 3's does.
+- **Stored fields** are pickled and compressed about 16 KB at a time
+  (:class:`StoredBlocks`), so the paragraphs of an article share one compressed block,
+  and reading one paragraph decompresses its block (the last few blocks read are kept).
+
+A segment records the codec that wrote it: segments written by Whoosh 3's own codec stay
+readable, and merging them writes them in this codec.
+"""
+
+from __future__ import annotations
+
+import bisect
+import pickle
+import struct
+import sys
+import zlib
+from array import array
+from itertools import accumulate
+from typing import Any
+
+from whoosh import columns
+from whoosh.codec import whoosh3
+from whoosh.util.numeric import byte_to_length, length_to_byte
+
+#: Block header: length of the rest of the block (negative for a term's last block),
+#: posting count, first and last document number, highest weight, shortest and longest
+#: field length (Whoosh's length bytes), kinds of ids/weights/values, compressed or not.
+_HEADER = struct.Struct("<iHIIfBBBB")
+#: Typecodes of an unsigned array by kind, and the kind that holds a largest value.
+_UNSIGNED = "BHI"
+#: Weights: all 1, one value for all, or an array of bytes, shorts or floats.
+_W_ONES, _W_SAME, _W_BYTES, _W_SHORTS, _W_FLOATS = range(5)
+#: Values: none, fixed-size values back to back, or lengths (bytes, shorts, ints) and values.
+_V_NONE, _V_FIXED, _V_BYTES, _V_SHORTS, _V_INTS = range(5)
+#: Payloads shorter than this are not worth compressing.
+_MIN_COMPRESS = 24
+_LITTLE = sys.byteorder == "little"
+
+
+def _kind_of(largest: int) -> int:
+    """The smallest unsigned typecode's kind (index into :data:`_UNSIGNED`) for ``largest``."""
+    return 0 if largest < 0x100 else 1 if largest < 0x10000 else 2
+
+
+def _packed(typecode: str, values: Any) -> bytes:
+    """``values`` as a little-endian array of ``typecode``."""
+    items = array(typecode, values)
+    if not _LITTLE:
+        items.byteswap()
+    return items.tobytes()
+
+
+def _unpacked(typecode: str, data: Any) -> array[Any]:
+    items = array(typecode)
+    items.frombytes(data)
+    if not _LITTLE:
+        items.byteswap()
+    return items
+
+
+def _view(file: Any, position: int, length: int) -> Any:
+    """``length`` bytes of a Whoosh file at ``position``: a slice of its memory map when it
+    has one (see :class:`.compat.MappedStorage`), read otherwise."""
+    buf = getattr(file, "_buf", None)
+    return buf[position:position + length] if buf is not None else file.get(position, length)
+
+
+class CompactPostingsWriter(whoosh3.W3PostingsWriter):  # type: ignore[misc]  # Whoosh has no type hints
+    """Writes a term's postings in blocks of :data:`_HEADER` and typed arrays."""
+
+    def _write_block(self, last: bool = False) -> None:
+        self._terminfo.add_block(self)
+        ids, weights, values = self._ids, self._weights, self._values
+        count = len(ids)
+        deltas = [b - a for a, b in zip(ids, ids[1:])]
+        id_kind = _kind_of(max(deltas, default=0))
+        parts = [_packed(_UNSIGNED[id_kind], deltas)]
+
+        if all(w == 1.0 for w in weights):
+            w_kind = _W_ONES
+        elif all(w == weights[0] for w in weights):
+            w_kind = _W_SAME
+            parts.append(struct.pack("<f", weights[0]))
+        elif all(w.is_integer() and w < 0x10000 for w in weights):
+            w_kind = _W_BYTES if max(weights) < 0x100 else _W_SHORTS
+            parts.append(_packed("B" if w_kind == _W_BYTES else "H", map(int, weights)))
+        else:
+            w_kind = _W_FLOATS
+            parts.append(_packed("f", weights))
+
+        fixed = self._format.fixed_value_size()
+        if fixed == 0 or not values:
+            v_kind = _V_NONE
+        elif fixed is not None and fixed > 0:
+            v_kind = _V_FIXED
+            parts.append(b"".join(values))
+        else:
+            if len(values) != count:
+                raise ValueError(f"{count} postings but {len(values)} values")
+            lengths = [len(v) for v in values]
+            v_kind = _V_BYTES + _kind_of(max(lengths))
+            parts.append(_packed(_UNSIGNED[v_kind - _V_BYTES], lengths))
+            parts.append(b"".join(values))
+
+        payload = b"".join(parts)
+        compressed = 0
+        if len(payload) >= _MIN_COMPRESS:
+            packer = zlib.compressobj(self._compression, zlib.DEFLATED, -15)
+            packed = packer.compress(payload) + packer.flush()
+            if len(packed) < len(payload):
+                payload, compressed = packed, 1
+        size = _HEADER.size - 4 + len(payload)
+        self._postfile.write(_HEADER.pack(
+            -size if last else size, count, ids[0], ids[-1], self._maxweight,
+            length_to_byte(self._minlength), length_to_byte(self._maxlength),
+            id_kind | w_kind << 2 | v_kind << 5, compressed))
+        self._postfile.write(payload)
+        self._blockcount += 1
+        self._new_block()
+
+
+class CompactLeafMatcher(whoosh3.W3LeafMatcher):  # type: ignore[misc]
+    """Reads the blocks :class:`CompactPostingsWriter` wrote, with Whoosh 3's matcher's
+    interface and attributes (``_data`` is the block's raw arrays; use :meth:`block_ids`)."""
+
+    _data: Any
+    _ids: Any
+    _weights: Any
+    _values: Any
+
+    def _read_header(self) -> None:
+        self._baseoffset = self._startoffset
+
+    def _goto(self, position: int) -> None:
+        self._data = self._ids = self._weights = self._values = None
+        self._i = 0
+        (length, self._blocklength, self._firstid, self._maxid, self._maxweight, minlength,
+         maxlength, self._kinds, self._compression) = _HEADER.unpack(_view(self._postfile, position, _HEADER.size))
+        self._lastblock = length < 0
+        self._dataoffset = position + _HEADER.size
+        self._nextoffset = position + 4 + abs(length)
+        self._minlength = byte_to_length(minlength)
+        self._maxlength = byte_to_length(maxlength)
+
+    def _read_data(self) -> None:
+        data = _view(self._postfile, self._dataoffset, self._nextoffset - self._dataoffset)
+        if self._compression:
+            data = zlib.decompress(data, -15)
+        count, kinds = self._blocklength, self._kinds
+        typecode = _UNSIGNED[kinds & 3]
+        end = (count - 1) * array(typecode).itemsize
+        deltas = _unpacked(typecode, data[:end])
+        weights: Any = None
+        w_kind = kinds >> 2 & 7
+        if w_kind == _W_SAME:
+            weights, end = struct.unpack_from("<f", data, end)[0], end + 4
+        elif w_kind != _W_ONES:
+            typecode = "B" if w_kind == _W_BYTES else "H" if w_kind == _W_SHORTS else "f"
+            start, end = end, end + count * array(typecode).itemsize
+            weights = _unpacked(typecode, data[start:end])
+        self._data = (deltas, weights, data[end:])
+
+    def block_ids(self) -> tuple[int, ...]:
+        """The document numbers of the current block."""
+        if self._ids is None:
+            self._read_ids()
+        return self._ids  # type: ignore[no-any-return]
+
+    def _read_ids(self) -> None:
+        if self._data is None:
+            self._read_data()
+        self._ids = tuple(accumulate(self._data[0], initial=self._firstid))
+
+    def _read_weights(self) -> None:
+        if self._data is None:
+            self._read_data()
+        weights = self._data[1]
+        if weights is None:
+            weights = 1.0
+        self._weights = array("f", [weights] * self._blocklength if isinstance(weights, float) else weights)
+
+    def _read_values(self) -> None:
+        if self._data is None:
+            self._read_data()
+        count, data, v_kind = self._blocklength, self._data[2], self._kinds >> 5
+        if v_kind == _V_NONE:
+            self._values = (None,) * count
+        elif v_kind == _V_FIXED:
+            size = self._fixedsize
+            self._values = tuple(bytes(data[i:i + size]) for i in range(0, count * size, size))
+        else:
+            typecode = _UNSIGNED[v_kind - _V_BYTES]
+            start = count * array(typecode).itemsize
+            ends = list(accumulate(_unpacked(typecode, data[:start]), initial=start))
+            self._values = tuple(bytes(data[a:b]) for a, b in zip(ends, ends[1:]))
+
+
+class StoredBlocks(columns.Column):  # type: ignore[misc]
+    """A column of pickled values (a paragraph's stored fields) compressed about
+    :attr:`BLOCK_BYTES` at a time. The file: the blocks, each the values' lengths and then
+    the values, deflated; then each block's first document and its offset; then the
+    number of blocks and the offset of that table."""
+
+    BLOCK_BYTES = 16384
+    _FOOTER = struct.Struct("<IQ")
+
+    def writer(self, dbfile: Any) -> StoredBlocks.Writer:
+        return self.Writer(dbfile)
+
+    def reader(self, dbfile: Any, basepos: int, length: int, doccount: int) -> StoredBlocks.Reader:
+        return self.Reader(dbfile, basepos, length, doccount)
+
+    class Writer(columns.ColumnWriter):  # type: ignore[misc]
+        def __init__(self, dbfile: Any) -> None:
+            super().__init__(dbfile)
+            self._values: list[bytes] = []
+            self._size = self._written = 0
+            self._firsts: list[int] = []
+            self._offsets: list[int] = []
+
+        def add(self, docnum: int, value: Any) -> None:
+            self.fill(docnum)
+            data = pickle.dumps(value, 5)
+            self._values.append(data)
+            self._size += len(data)
+            self._count += 1
+            if self._size >= StoredBlocks.BLOCK_BYTES:
+                self._flush()
+
+        def fill(self, docnum: int) -> None:
+            while self._count < docnum:
+                self._values.append(b"")
+                self._count += 1
+
+        def _flush(self) -> None:
+            if not self._values:
+                return
+            self._firsts.append(self._count - len(self._values))
+            self._offsets.append(self._written)
+            packer = zlib.compressobj(6, zlib.DEFLATED, -15)
+            block = packer.compress(_packed("I", map(len, self._values)))
+            block += packer.compress(b"".join(self._values)) + packer.flush()
+            self._dbfile.write(block)
+            self._written += len(block)
+            self._values, self._size = [], 0
+
+        def finish(self, doccount: int) -> None:
+            self.fill(doccount)
+            self._flush()
+            self._dbfile.write(_packed("I", self._firsts) + _packed("Q", self._offsets))
+            self._dbfile.write(StoredBlocks._FOOTER.pack(len(self._firsts), self._written))
+
+    class Reader(columns.ColumnReader):  # type: ignore[misc]
+        #: Blocks kept decompressed: a page of hits often lies in a few of them.
+        CACHED = 8
+
+        def __init__(self, dbfile: Any, basepos: int, length: int, doccount: int) -> None:
+            super().__init__(dbfile, basepos, length, doccount)
+            footer = StoredBlocks._FOOTER
+            blocks, table = footer.unpack(bytes(_view(dbfile, basepos + length - footer.size, footer.size)))
+            raw = bytes(_view(dbfile, basepos + table, blocks * 12))
+            self._firsts = _unpacked("I", raw[:blocks * 4])
+            self._offsets = list(_unpacked("Q", raw[blocks * 4:])) + [table]
+            self._cache: dict[int, tuple[list[int], bytes]] = {}
+
+        def _block(self, number: int) -> tuple[list[int], bytes]:
+            block = self._cache.get(number)
+            if block is None:
+                start, end = self._offsets[number], self._offsets[number + 1]
+                data = zlib.decompress(_view(self._dbfile, self._basepos + start, end - start), -15)
+                last = self._firsts[number + 1] if number + 1 < len(self._firsts) else self._doccount
+                size = 4 * (last - self._firsts[number])
+                ends = list(accumulate(_unpacked("I", data[:size]), initial=size))
+                if len(self._cache) >= self.CACHED:
+                    del self._cache[next(iter(self._cache))]
+                block = self._cache[number] = (ends, data)
+            return block
+
+        def __getitem__(self, docnum: int) -> Any:
+            if not 0 <= docnum < self._doccount:
+                raise IndexError(f"document {docnum} of {self._doccount}")
+            number = bisect.bisect_right(self._firsts, docnum) - 1
+            ends, data = self._block(number)
+            i = docnum - self._firsts[number]
+            return pickle.loads(data[ends[i]:ends[i + 1]]) if ends[i + 1] > ends[i] else None
+
+        def __iter__(self) -> Any:
+            for number in range(len(self._firsts)):
+                ends, data = self._block(number)
+                for start, end in zip(ends, ends[1:]):
+                    yield pickle.loads(data[start:end]) if end > start else None
+
+
+STORED = StoredBlocks()
+
+
+class CompactPerDocWriter(whoosh3.W3PerDocWriter):  # type: ignore[misc]
+    """Whoosh 3's per-document writer, its stored fields in :class:`StoredBlocks`."""
+
+    _storedfields: dict[str, Any]
+
+    def _create_column(self, fieldname: str, column: Any) -> None:
+        super()._create_column(fieldname, STORED if fieldname == "_stored" else column)
+
+    def finish_doc(self) -> None:
+        if self._storedfields:
+            self.add_column_value("_stored", STORED, self._storedfields)
+            self._storedfields = {}
+        self._indoc = False
+
+
+class CompactPerDocReader(whoosh3.W3PerDocReader):  # type: ignore[misc]
+    """Whoosh 3's per-document reader, reading stored fields from :class:`StoredBlocks`."""
+
+    def stored_fields(self, docnum: int) -> dict[str, Any]:
+        return self._cached_reader("_stored", STORED)[docnum] or {}
+
+
+class CompactCodec(whoosh3.W3Codec):  # type: ignore[misc]
+    """Whoosh 3's codec with :class:`CompactPostingsWriter`'s blocks and
+    :class:`StoredBlocks` (see the module's docstring)."""
+
+    def __init__(self) -> None:
+        super().__init__(blocklimit=128, compression=6, inlinelimit=1)
+
+    def per_document_writer(self, storage: Any, segment: Any) -> CompactPerDocWriter:
+        return CompactPerDocWriter(self, storage, segment)
+
+    def per_document_reader(self, storage: Any, segment: Any) -> CompactPerDocReader:
+        return CompactPerDocReader(storage, segment)
+
+    def postings_writer(self, dbfile: Any, byteids: bool = False) -> Any:
+        if byteids:  # (term vectors, which searchidx does not keep: Whoosh 3's blocks)
+            return super().postings_writer(dbfile, byteids=True)
+        return CompactPostingsWriter(dbfile, blocklimit=self._blocklimit, compression=self._compression,
+                                     inlinelimit=self._inlinelimit)
+
+    def postings_reader(self, dbfile: Any, terminfo: Any, format_: Any, term: Any = None, scorer: Any = None) -> Any:
+        if terminfo.is_inlined():
+            return super().postings_reader(dbfile, terminfo, format_, term=term, scorer=scorer)
+        offset, length = terminfo.extent()
+        return CompactLeafMatcher(dbfile, offset, length, format_, term=term, scorer=scorer)

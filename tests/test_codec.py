@@ -1,0 +1,145 @@
+"""searchidx's codec reads back exactly what Whoosh 3's codec does, for any documents."""
+
+from __future__ import annotations
+
+import string
+from pathlib import Path
+from typing import Any
+
+import whoosh.index
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from whoosh.codec.whoosh3 import W3Codec, W3LeafMatcher
+from whoosh.fields import KEYWORD, NUMERIC, STORED, TEXT, Schema
+
+from searchidx.engine import compat
+from searchidx.engine.codec import CompactCodec, CompactLeafMatcher
+
+
+def schema() -> Schema:
+    return Schema(text=TEXT(stored=True), title=TEXT(field_boost=1.5, phrase=False), tags=KEYWORD(commas=True),
+                  number=NUMERIC(int, stored=True), extra=STORED())
+
+
+WORDS = st.lists(st.sampled_from(["a", "b", "c", "dd", "eee", "a b", "zz"]), max_size=12).map(" ".join)
+DOCUMENT = st.fixed_dictionaries(
+    {"text": WORDS},
+    optional={"title": WORDS, "tags": st.lists(st.sampled_from(["x", "y", "long tag"]), max_size=3).map(",".join),
+              "number": st.integers(0, 1 << 30), "extra": st.text(string.printable, max_size=300)})
+
+
+def build(path: Path, codec: Any, batches: list[list[dict[str, Any]]], optimize: bool = False) -> Any:
+    path.mkdir()
+    ix = whoosh.index.create_in(str(path), schema())
+    for batch in batches:
+        writer = ix.writer(codec=codec)
+        for document in batch:
+            writer.add_document(**{k: v for k, v in document.items() if v != ""})
+        writer.commit(optimize=optimize)
+    return ix
+
+
+def postings(ix: Any) -> dict[tuple[str, bytes], list[tuple[int, float, Any]]]:
+    with ix.searcher() as searcher:
+        reader = searcher.reader()
+        return {(field, word): list(reader.postings(field, word).items_as("weight"))
+                + [tuple(compat.posting_weights(reader.postings(field, word)).items())]  # type: ignore[list-item]
+                for field, word in reader.all_terms()}
+
+
+def values(ix: Any) -> dict[tuple[str, bytes], list[Any]]:
+    with ix.searcher() as searcher:
+        reader = searcher.reader()
+        return {(field, word): list(reader.postings(field, word).all_items()) for field, word in reader.all_terms()}
+
+
+def stored(ix: Any) -> list[dict[str, Any]]:
+    with ix.searcher() as searcher:
+        return [dict(fields) for fields in searcher.reader().all_stored_fields()]
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(batches=st.lists(st.lists(DOCUMENT, min_size=1, max_size=40), min_size=1, max_size=3))
+def test_the_codec_reads_back_what_whoosh_3_writes(tmp_path_factory: Any, batches: list[list[dict[str, Any]]]):
+    base = tmp_path_factory.mktemp("codec")
+    ours, whoosh3 = build(base / "ours", CompactCodec(), batches), build(base / "w3", W3Codec(), batches)
+    assert postings(ours) == postings(whoosh3)
+    assert values(ours) == values(whoosh3)
+    assert stored(ours) == stored(whoosh3)
+
+
+def test_long_posting_lists_skip_and_read_blocks_as_whoosh_3_does(tmp_path: Path):
+    # 1,000 documents: blocks of 128 postings, document numbers past 65,535 apart, mixed weights
+    documents = [{"text": "common " + "rare " * (n % 300 == 0) + "twice twice " * (n % 3 == 0),
+                  "number": n * 70_000, "extra": "é" * (n % 50)} for n in range(1_000)]
+    ours = build(tmp_path / "ours", CompactCodec(), [documents])
+    whoosh3 = build(tmp_path / "w3", W3Codec(), [documents])
+    assert postings(ours) == postings(whoosh3) and values(ours) == values(whoosh3)
+    assert stored(ours) == stored(whoosh3)
+    with ours.searcher() as a, whoosh3.searcher() as b:
+        for word in ("common", "twice", "rare"):
+            ma, mb = a.reader().postings("text", word), b.reader().postings("text", word)
+            assert isinstance(ma, CompactLeafMatcher) and type(mb) is W3LeafMatcher
+            for target in (5, 129, 130, 400, 999):
+                ma.skip_to(target), mb.skip_to(target)
+                assert (ma.id(), ma.block_max_weight(), ma.block_max_id(), ma.block_min_length(),
+                        ma.block_max_length()) == (mb.id(), mb.block_max_weight(), mb.block_max_id(),
+                                                   mb.block_min_length(), mb.block_max_length())
+            ids = compat.posting_lists(a.reader().postings("text", word))
+            assert ids == compat.posting_lists(b.reader().postings("text", word))
+        assert a.reader().stored_fields(999) == b.reader().stored_fields(999)
+
+
+def test_segments_of_both_codecs_are_searched_and_merged_together(tmp_path: Path):
+    ix = build(tmp_path / "mixed", W3Codec(), [[{"text": "alpha beta", "extra": "old"}]])
+    writer = ix.writer(codec=CompactCodec())
+    writer.add_document(text="beta gamma", extra="new")
+    writer.commit()
+    assert sorted(type(s.codec()).__name__ for s in ix._segments()) == ["CompactCodec", "W3Codec"]
+    with ix.searcher() as searcher:
+        assert searcher.doc_frequency("text", "beta") == 2
+    writer = ix.writer(codec=CompactCodec())
+    writer.commit(optimize=True)
+    assert [type(s.codec()).__name__ for s in ix._segments()] == ["CompactCodec"]
+    assert [fields["extra"] for fields in stored(ix)] == ["old", "new"]
+    with ix.searcher() as searcher:
+        assert [searcher.stored_fields(n)["extra"] for n in searcher.document_numbers(text="beta")] == ["old", "new"]
+
+
+def test_stored_fields_share_compressed_blocks(tmp_path: Path):
+    paragraphs = [{"text": f"paragraph {n}", "extra": "A headline repeated in every paragraph of its article " * 3}
+                  for n in range(2_000)]
+    ours = build(tmp_path / "ours", CompactCodec(), [paragraphs])
+    whoosh3 = build(tmp_path / "w3", W3Codec(), [paragraphs])
+
+    def stored_size(ix: Any) -> int:
+        return sum(length for name, length in _parts(ix, ix._segments()[0]) if name.endswith("_stored.col"))
+
+    assert stored_size(ours) * 5 < stored_size(whoosh3)
+    assert stored(ours) == stored(whoosh3)
+
+
+def _parts(ix: Any, segment: Any) -> list[tuple[str, int]]:
+    from whoosh.filedb.compound import CompoundStorage
+
+    compound = CompoundStorage(ix.storage.open_file(segment.make_filename(".seg")), use_mmap=False)
+    return [(name, compound.file_length(name)) for name in compound.list()]
+
+
+def test_an_index_written_before_the_codec_is_rewritten_by_its_next_commit(tmp_path: Path):
+    from searchidx import SearchIndex
+
+    path = tmp_path / "index"
+    with SearchIndex.create(path) as idx:
+        idx.add_article("The mayor of Porto, Rui Moreira, opened a bridge.\n\nIt cost forty million euros.", id="porto")
+    ix = whoosh.index.open_dir(str(path), indexname="MAIN")
+    writer = ix.writer(codec=W3Codec())  # as searchidx wrote it before its own codec
+    writer.commit(optimize=True)
+    assert [type(s.codec()).__name__ for s in ix._segments()] == ["W3Codec"]
+    with SearchIndex.open(path) as idx:
+        before = [(hit.article, hit.paragraph, hit.text) for hit in idx.search("person:moreira OR euros")]
+        idx.add_article("Ferries sail from Lisbon to Tangier.", id="lisbon")
+        assert [type(s.codec()).__name__ for s in whoosh.index.open_dir(str(path), indexname="MAIN")._segments()] \
+            == ["CompactCodec"]
+        assert [(hit.article, hit.paragraph, hit.text) for hit in idx.search("person:moreira OR euros")] == before
+        assert idx.search("tangier").total == 1
