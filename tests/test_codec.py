@@ -47,6 +47,23 @@ def postings(ix: Any) -> dict[tuple[str, bytes], list[tuple[int, float, Any]]]:
                 for field, word in reader.all_terms()}
 
 
+def statistics(ix: Any) -> dict[tuple[str, bytes], tuple[Any, ...]]:
+    with ix.searcher() as searcher:
+        reader = searcher.reader()
+        found = {}
+        for leaf, _ in reader.leaf_readers():  # (a cursor over several segments fails in Whoosh 3 too)
+            for field, word in leaf.all_terms():
+                cursor = leaf.cursor(field)
+                cursor.find(word)
+                assert vars(cursor.term_info()) == vars(leaf.term_info(field, word))
+        for field, word in reader.all_terms():
+            info = reader.term_info(field, word)
+            found[(field, word)] = (info.weight(), info.doc_frequency(), info.min_length(), info.max_length(),
+                                    info.max_weight(), info.min_id(), info.max_id(), reader.frequency(field, word),
+                                    reader.doc_frequency(field, word))
+        return found
+
+
 def values(ix: Any) -> dict[tuple[str, bytes], list[Any]]:
     with ix.searcher() as searcher:
         reader = searcher.reader()
@@ -65,6 +82,7 @@ def test_the_codec_reads_back_what_whoosh_3_writes(tmp_path_factory: Any, batche
     ours, whoosh3 = build(base / "ours", CompactCodec(), batches), build(base / "w3", W3Codec(), batches)
     assert postings(ours) == postings(whoosh3)
     assert values(ours) == values(whoosh3)
+    assert statistics(ours) == statistics(whoosh3)
     assert stored(ours) == stored(whoosh3)
 
 
@@ -75,6 +93,7 @@ def test_long_posting_lists_skip_and_read_blocks_as_whoosh_3_does(tmp_path: Path
     ours = build(tmp_path / "ours", CompactCodec(), [documents])
     whoosh3 = build(tmp_path / "w3", W3Codec(), [documents])
     assert postings(ours) == postings(whoosh3) and values(ours) == values(whoosh3)
+    assert statistics(ours) == statistics(whoosh3)
     assert stored(ours) == stored(whoosh3)
     with ours.searcher() as a, whoosh3.searcher() as b:
         for word in ("common", "twice", "rare"):
@@ -143,3 +162,23 @@ def test_an_index_written_before_the_codec_is_rewritten_by_its_next_commit(tmp_p
             == ["CompactCodec"]
         assert [(hit.article, hit.paragraph, hit.text) for hit in idx.search("person:moreira OR euros")] == before
         assert idx.search("tangier").total == 1
+
+
+def test_the_size_bench_counts_the_index_by_part(tmp_path: Path):
+    import importlib.util
+
+    from searchidx import SearchIndex
+
+    spec = importlib.util.spec_from_file_location("bench_size", Path(__file__).parents[1] / "bench" / "size.py")
+    assert spec and spec.loader
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    paragraphs = ["The mayor of Porto, Rui Moreira, opened a bridge.", "It cost forty million euros — €40m."]
+    with SearchIndex.create(tmp_path / "index") as idx:
+        idx.add_article("\n\n".join(paragraphs), id="porto")
+    figures = bench.measure(tmp_path / "index")
+    assert figures["text_bytes"] == sum(len(p.encode("utf-8")) for p in paragraphs)
+    assert set(figures["codecs"]) == {"CompactCodec"}
+    assert {"postings", "stored fields", "term dictionaries"} <= set(figures["parts"])
+    assert figures["postings_by_field"]["text"] > 0 and figures["terms_by_field"]["person"] >= 2
+    assert figures["ratio"] == round(figures["bytes_on_disk"] / figures["text_bytes"], 2)

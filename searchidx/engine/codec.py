@@ -5,11 +5,14 @@ Whoosh 3 pickles each posting block (protocol 2, where every position list becom
 call that rebuilds a string) and compresses each paragraph's stored fields alone, so that
 the title and date a news article repeats in every paragraph are stored again each time.
 Both made up two thirds of an index of news paragraphs. This codec keeps Whoosh 3's
-files, term dictionary and readers, and changes two things:
+files, term dictionary and readers, and changes three things:
 
 - **Posting blocks** are typed arrays (document-number deltas, integer frequencies, the
   positions' bytes back to back), behind a fixed 22-byte header, compressed with raw
   deflate when that is smaller. A block's matcher offers what Whoosh 3's does.
+- **A term's statistics** in the term dictionary take 16 bytes for most terms instead of
+  35: each number in the fewest bytes that hold it, and none for a common value (a total
+  weight equal to the document frequency, a highest weight of 1) (:class:`CompactTermInfo`).
 - **Stored fields** are pickled and compressed about 16 KB at a time
   (:class:`StoredBlocks`), so the paragraphs of an article share one compressed block,
   and reading one paragraph decompresses its block (the last few blocks read are kept).
@@ -31,6 +34,7 @@ from typing import Any
 
 from whoosh import columns
 from whoosh.codec import whoosh3
+from whoosh.reading import TermNotFound
 from whoosh.util.numeric import byte_to_length, length_to_byte
 
 #: Block header: length of the rest of the block (negative for a term's last block),
@@ -206,6 +210,106 @@ class CompactLeafMatcher(whoosh3.W3LeafMatcher):  # type: ignore[misc]
             self._values = tuple(bytes(data[a:b]) for a, b in zip(ends, ends[1:]))
 
 
+class CompactTermInfo(whoosh3.W3TermInfo):  # type: ignore[misc]
+    """A term's statistics and the place of its postings, in 16 to 36 bytes: two bytes of
+    flags say which numbers follow and in how many bytes (Whoosh 3 writes 35 bytes for
+    every term, though most occur in a few paragraphs, once each)."""
+
+    _structs: dict[int, struct.Struct] = {}
+
+    @staticmethod
+    def _layout(flags: int) -> struct.Struct:
+        """The struct of a term's entry with these flags (see :meth:`to_bytes`)."""
+        layout = CompactTermInfo._structs.get(flags)
+        if layout is None:
+            layout = CompactTermInfo._structs[flags] = struct.Struct(
+                "<H" + _UNSIGNED[flags & 3] + ("" if flags & 4 else "f") + "BB" + ("" if flags & 8 else "f") + "I"
+                + _UNSIGNED[flags >> 4 & 3] + ("Q" if flags & 64 else "I") + ("I" if flags & 128 else "H"))
+        return layout
+
+    def to_bytes(self) -> bytes:
+        if self.is_inlined():  # (searchidx never inlines postings: Whoosh 3's entry, flagged)
+            return struct.pack("<H", 256) + super().to_bytes()  # type: ignore[no-any-return]
+        df, weight, maxweight = self._df, self._weight, self._maxweight
+        minid, maxid = self._minid, self._maxid
+        offset, length = self._offset, self._length
+        flags = (_kind_of(df) | (4 if weight == df else 0) | (8 if maxweight == 1.0 else 0)
+                 | _kind_of(maxid - minid) << 4 | (64 if offset >= 1 << 32 else 0) | (128 if length >= 1 << 16 else 0))
+        values = [flags, df] + ([] if flags & 4 else [weight])
+        values += [length_to_byte(self._minlength or 0), length_to_byte(self._maxlength)]
+        values += ([] if flags & 8 else [maxweight]) + [minid, maxid - minid, offset, length]
+        return self._layout(flags).pack(*values)
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> CompactTermInfo:
+        flags = int.from_bytes(data[:2], "little")
+        if flags & 256:
+            info = whoosh3.W3TermInfo.from_bytes(data[2:])
+            info.__class__ = cls
+            return info  # type: ignore[no-any-return]
+        values = list(cls._layout(flags).unpack(data))
+        info = cls()
+        info._df = values[1]
+        rest = values[2:]
+        info._weight = float(info._df) if flags & 4 else rest.pop(0)
+        info._minlength, info._maxlength = byte_to_length(rest[0]), byte_to_length(rest[1])
+        rest = rest[2:]
+        info._maxweight = 1.0 if flags & 8 else rest.pop(0)
+        info._minid, info._maxid = rest[0], rest[0] + rest[1]
+        info._offset, info._length = rest[2], rest[3]
+        return info
+
+
+class CompactFieldWriter(whoosh3.W3FieldWriter):  # type: ignore[misc]
+    """Whoosh 3's term dictionary writer, with :class:`CompactTermInfo` entries."""
+
+    def start_term(self, btext: bytes) -> None:
+        if self._postwriter is None:
+            raise RuntimeError("start_term before start_field")
+        self._btext = btext
+        self._postwriter.start_postings(self._fieldobj.format, CompactTermInfo())
+
+
+class CompactFieldCursor(whoosh3.W3FieldCursor):  # type: ignore[misc]
+    """Whoosh 3's cursor over a field's terms, for :class:`CompactTermInfo` entries."""
+
+    def term_info(self) -> CompactTermInfo | None:
+        if self._pos is None:
+            return None
+        return CompactTermInfo.from_bytes(self._tindex.dbfile.get(self._datapos, self._datalen))
+
+
+class CompactTermsReader(whoosh3.W3TermsReader):  # type: ignore[misc]
+    """Whoosh 3's term dictionary reader, for :class:`CompactTermInfo` entries."""
+
+    def cursor(self, fieldname: str, fieldobj: Any) -> CompactFieldCursor:
+        return CompactFieldCursor(self._tindex, fieldname, self._keycoder, self._keydecoder, fieldobj)
+
+    def items(self) -> Any:
+        decode = self._keydecoder
+        return ((decode(key), CompactTermInfo.from_bytes(value)) for key, value in self._tindex.items())
+
+    def items_from(self, fieldname: str, prefix: bytes) -> Any:
+        decode = self._keydecoder
+        return ((decode(key), CompactTermInfo.from_bytes(value))
+                for key, value in self._tindex.items_from(self._keycoder(fieldname, prefix)))
+
+    def term_info(self, fieldname: str, tbytes: bytes) -> CompactTermInfo:
+        try:
+            return CompactTermInfo.from_bytes(self._tindex[self._keycoder(fieldname, tbytes)])
+        except KeyError:
+            raise TermNotFound(f"No term {fieldname}:{tbytes!r}") from None
+
+    # (a word the segment lacks raises KeyError, which Whoosh's reader takes for 0, as Whoosh 3's)
+    def frequency(self, fieldname: str, tbytes: bytes) -> float:
+        info = CompactTermInfo.from_bytes(self._tindex[self._keycoder(fieldname, tbytes)])
+        return info.weight()  # type: ignore[no-any-return]
+
+    def doc_frequency(self, fieldname: str, tbytes: bytes) -> int:
+        info = CompactTermInfo.from_bytes(self._tindex[self._keycoder(fieldname, tbytes)])
+        return info.doc_frequency()  # type: ignore[no-any-return]
+
+
 class StoredBlocks(columns.Column):  # type: ignore[misc]
     """A column of pickled values (a paragraph's stored fields) compressed about
     :attr:`BLOCK_BYTES` at a time. The file: the blocks, each the values' lengths and then
@@ -339,6 +443,14 @@ class CompactCodec(whoosh3.W3Codec):  # type: ignore[misc]
 
     def per_document_reader(self, storage: Any, segment: Any) -> CompactPerDocReader:
         return CompactPerDocReader(storage, segment)
+
+    def field_writer(self, storage: Any, segment: Any) -> CompactFieldWriter:
+        return CompactFieldWriter(self, storage, segment)
+
+    def terms_reader(self, storage: Any, segment: Any) -> CompactTermsReader:
+        tiname = segment.make_filename(self.TERMS_EXT)
+        return CompactTermsReader(self, storage.open_file(tiname), storage.file_length(tiname),
+                                  segment.open_file(storage, self.POSTS_EXT))
 
     def postings_writer(self, dbfile: Any, byteids: bool = False) -> Any:
         if byteids:  # (term vectors, which searchidx does not keep: Whoosh 3's blocks)
