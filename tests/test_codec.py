@@ -182,3 +182,20 @@ def test_the_size_bench_counts_the_index_by_part(tmp_path: Path):
     assert {"postings", "stored fields", "term dictionaries"} <= set(figures["parts"])
     assert figures["postings_by_field"]["text"] > 0 and figures["terms_by_field"]["person"] >= 2
     assert figures["ratio"] == round(figures["bytes_on_disk"] / figures["text_bytes"], 2)
+
+
+def test_threads_share_a_reader_of_stored_blocks(tmp_path: Path):
+    import random
+    from concurrent.futures import ThreadPoolExecutor
+
+    documents = [{"text": f"paragraph {n}", "extra": f"{n} " + "x" * 400} for n in range(3_000)]  # ~80 blocks
+    ix = build(tmp_path / "ours", CompactCodec(), [documents])
+    with ix.searcher() as searcher:
+        reader = searcher.reader()
+
+        def check(seed: int) -> bool:
+            picks = random.Random(seed).choices(range(3_000), k=2_000)
+            return all(reader.stored_fields(n)["extra"].startswith(f"{n} ") for n in picks)
+
+        with ThreadPoolExecutor(8) as pool:
+            assert all(pool.map(check, range(16)))

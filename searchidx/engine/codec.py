@@ -15,7 +15,7 @@ files, term dictionary and readers, and changes three things:
   weight equal to the document frequency, a highest weight of 1) (:class:`CompactTermInfo`).
 - **Stored fields** are pickled and compressed about 16 KB at a time
   (:class:`StoredBlocks`), so the paragraphs of an article share one compressed block,
-  and reading one paragraph decompresses its block (the last few blocks read are kept).
+  and reading one paragraph decompresses its block (up to 8 blocks read are kept).
 
 A segment records the codec that wrote it: segments written by Whoosh 3's own codec stay
 readable, and merging them writes them in this codec.
@@ -386,9 +386,10 @@ class StoredBlocks(columns.Column):  # type: ignore[misc]
                 last = self._firsts[number + 1] if number + 1 < len(self._firsts) else self._doccount
                 size = 4 * (last - self._firsts[number])
                 ends = list(accumulate(_unpacked("I", data[:size]), initial=size))
-                if len(self._cache) >= self.CACHED:
-                    del self._cache[next(iter(self._cache))]
-                block = self._cache[number] = (ends, data)
+                cache = self._cache
+                if len(cache) >= self.CACHED:  # (a new dict, not a deletion: threads share readers)
+                    cache = self._cache = {}
+                block = cache[number] = (ends, data)
             return block
 
         def __getitem__(self, docnum: int) -> Any:
