@@ -89,14 +89,17 @@ def _dash_hint(argv: Sequence[str]) -> str:
 def main(argv: Sequence[str] | None = None, env: Env | None = None) -> int:
     """Run the command line; returns the exit status."""
     env = env or Env()
+    words = sys.argv[1:] if argv is None else list(argv)
+    # (the shell's completion needs every command; a run, only the one it runs)
+    only = words[0] if words and not words[0].startswith("-") and "_ARGCOMPLETE" not in os.environ else None
     try:
-        parser = build_parser()
+        parser = build_parser(only)
         complete_in_shell(parser)
         args = parser.parse_args(argv)
         command: Callable[[argparse.Namespace, Env], int] = COMMANDS[args.command or "repl"]
         return command(args, env)
     except UsageError as error:
-        env.error(str(error) + _dash_hint(sys.argv[1:] if argv is None else argv))
+        env.error(str(error) + _dash_hint(words))
         return ExitStatus.USAGE
     except EntityNotFoundError as error:
         env.error(str(error))

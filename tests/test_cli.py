@@ -134,6 +134,20 @@ def test_help_and_readme_list_every_command():
         assert f"searchidx {command}" in readme
 
 
+def test_the_parser_of_one_command_parses_as_the_whole_parser():
+    from searchidx.cli import COMMANDS
+
+    examples = [["search", "person:gorgun", "-n", "3", "--facets", "2", "-f", "csv"], ["index", "a", "b", "-j", "2"],
+                ["entity", "person:Haluk Gorgun", "--related", "4"], ["export", "out", "--max-mb", "5"],
+                ["completion", "bash"], ["stats", "--index", "x"], ["repl"], ["serve", "--port", "0"]]
+    for argv in examples:
+        assert vars(build_parser(argv[0]).parse_args(argv)) == vars(build_parser().parse_args(argv))
+    for command in COMMANDS:
+        only = build_parser(command)
+        assert only._subparsers._group_actions[0].choices.keys() == {command}  # type: ignore[union-attr]
+    assert build_parser("serch").format_help() == build_parser().format_help()  # not a command: all of them
+
+
 def test_one_shot_search_never_imports_spacy(seed_index_path: Path):
     """Nor what only other queries or outputs need (start-up: bench/startup.py)."""
     lazy = ["spacy", "searchidx.engine.feedback", "whoosh.support.charset", "csv", "numpy", "rapidfuzz"]
