@@ -199,3 +199,22 @@ def test_threads_share_a_reader_of_stored_blocks(tmp_path: Path):
 
         with ThreadPoolExecutor(8) as pool:
             assert all(pool.map(check, range(16)))
+
+
+def test_the_term_directory_read_at_once_is_whoosh_s(tmp_path: Path):
+    from whoosh.filedb.filetables import OrderedHashReader
+
+    from searchidx.engine.codec import _TermIndex
+
+    ix = build(tmp_path / "ours", CompactCodec(), [[{"text": f"word{n} common", "tags": f"t{n % 7}"}
+                                                    for n in range(500)]])
+    segment = ix._segments()[0]
+    parts = dict(_parts(ix, segment))
+    name = segment.make_filename(".trm")
+    from whoosh.filedb.compound import CompoundStorage
+
+    compound = CompoundStorage(ix.storage.open_file(segment.make_filename(".seg")), use_mmap=False)
+    ours, whoosh_s = (kind(compound.open_file(name), parts[name]) for kind in (_TermIndex, OrderedHashReader))
+    assert vars(ours).keys() == vars(whoosh_s).keys()
+    assert all(getattr(ours, key) == getattr(whoosh_s, key) for key in vars(ours) if key not in ("dbfile", "_get_pos"))
+    assert list(ours.items()) == list(whoosh_s.items())
