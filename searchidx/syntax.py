@@ -8,7 +8,7 @@ query on every keystroke and the engine can refuse a broken one with a clear rea
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from .models import ENTITY_FIELDS
 
@@ -54,8 +54,7 @@ _TOKEN = re.compile(
 )
 
 
-@dataclass(frozen=True)
-class Token:
+class Token(NamedTuple):
     """A piece of a query: ``kind`` is field, word, phrase, operator, paren, range, space or error."""
 
     kind: str

@@ -11,7 +11,6 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from .settings import user_aliases_path
@@ -48,14 +47,14 @@ def spellings(word: str) -> list[str]:
     return [variant for variant in dict.fromkeys(found) if variant != lowered]
 
 
-@dataclass
 class AliasTable:
     """Groups of names for one place or people, and the demonyms of places."""
 
-    groups: list[list[str]] = field(default_factory=list)
-    demonyms: list[list[str]] = field(default_factory=list)  # parallel to groups
-    _index: dict[str, int] = field(default_factory=dict)
-    _demonym_index: dict[str, int] = field(default_factory=dict)
+    def __init__(self) -> None:
+        self.groups: list[list[str]] = []
+        self.demonyms: list[list[str]] = []  # parallel to groups
+        self._index: dict[str, int] = {}
+        self._demonym_index: dict[str, int] = {}
 
     def add(self, names: list[str], demonyms: list[str]) -> None:
         number = len(self.groups)

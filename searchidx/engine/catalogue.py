@@ -18,9 +18,8 @@ decisions for the names they share with the corpus before they are written.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from ..models import Entity
 from ..ner.forms import key
@@ -31,8 +30,7 @@ if TYPE_CHECKING:
     from ..ner.corpus import Decision
 
 
-@dataclass(frozen=True)
-class Settled:
+class Settled(NamedTuple):
     """What one :func:`settle` did: the names decided, and the paragraphs written again."""
 
     names: int

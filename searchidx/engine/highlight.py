@@ -5,8 +5,7 @@ the fragment with the words the query matched marked (in the text and in entity 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from whoosh import query
 
@@ -20,8 +19,7 @@ from .schema import CATCH_ALL
 HIGHLIGHTED_FIELDS = frozenset(("text", *ENTITY_FIELDS))
 
 
-@dataclass
-class Marks:
+class Marks(NamedTuple):
     """What to mark in a hit: words per field, and phrases as word sequences."""
 
     words: dict[str, set[str]]

@@ -6,8 +6,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from whoosh import qparser, query
 from whoosh.analysis import STOP_WORDS
@@ -47,8 +46,7 @@ DESCRIPTION_STOP_WORDS = frozenset(STOP_WORDS) | frozenset("""
 EXPANDING, READING = 0.4, 0.7
 
 
-@dataclass(frozen=True)
-class Parsed:
+class Parsed(NamedTuple):
     """A query ready to run: the Whoosh query, what was repaired, and its kind (:func:`query_kind`)."""
 
     query: Any

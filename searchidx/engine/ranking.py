@@ -6,8 +6,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from whoosh import collectors, query, sorting
 
@@ -46,8 +45,7 @@ Parse = Callable[[str, bool, bool, "Budget | None"], Parsed]  # text, strict, an
 Facets = Callable[[set[int], int], dict[str, list[tuple[str, int]]]]  # matches, top -> names per field
 
 
-@dataclass(frozen=True)
-class Found:
+class Found(NamedTuple):
     """What a search found: the page of hits, how many paragraphs match, how many of them
     hold every word (fewer when a keyword query was relaxed), the time, the warnings about
     the query, the top entity names per field among all matches, and whether the total is
@@ -63,8 +61,7 @@ class Found:
     total_exact: bool = True
 
 
-@dataclass(frozen=True)
-class SearchRequest:
+class SearchRequest(NamedTuple):
     """One search: the query and how to run and show it (see :meth:`SearchIndex.search`)."""
 
     text: str

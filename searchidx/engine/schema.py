@@ -20,9 +20,8 @@ with its offsets, canonical name and role, for display and highlighting.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from whoosh.analysis import CharsetFilter, LowercaseFilter, RegexTokenizer, StemmingAnalyzer
 from whoosh.fields import DATETIME, ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
@@ -80,8 +79,7 @@ def build_schema() -> Schema:
     return Schema(**fields)
 
 
-@dataclass(frozen=True)
-class Meta:
+class Meta(NamedTuple):
     """What searchidx records about an index beside Whoosh's files."""
 
     schema_version: int
