@@ -13,7 +13,7 @@ files, term dictionary and readers, and changes three things:
 - **A term's statistics** in the term dictionary take 16 bytes for most terms instead of
   35: each number in the fewest bytes that hold it, and none for a common value (a total
   weight equal to the document frequency, a highest weight of 1) (:class:`CompactTermInfo`).
-- **Stored fields** are pickled and compressed about 16 KB at a time
+- **Stored fields** are pickled and compressed about 8 KB at a time
   (:class:`StoredBlocks`), so the paragraphs of an article share one compressed block,
   and reading one paragraph decompresses its block (up to 8 blocks read are kept).
 
@@ -348,7 +348,10 @@ class StoredBlocks(columns.Column):  # type: ignore[misc]
     the values, deflated; then each block's first document and its offset; then the
     number of blocks and the offset of that table."""
 
-    BLOCK_BYTES = 16384
+    #: Measured on half of Reuters' stored paragraphs: in blocks of 8 KB a hit's block takes
+    #: 43 us to decompress (16 KB: 77 us, 4 KB: 26 us: a page of 10 hits is 0.4 ms of a
+    #: 5 ms search), and they take 6.3 MB (16 KB: 5.9, 4 KB: 7.0).
+    BLOCK_BYTES = 8192
     _FOOTER = struct.Struct("<IQ")
 
     def writer(self, dbfile: Any) -> StoredBlocks.Writer:
