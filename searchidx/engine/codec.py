@@ -231,8 +231,7 @@ class CompactTermInfo(whoosh3.W3TermInfo):  # type: ignore[misc]
         return layout
 
     def to_bytes(self) -> bytes:
-        if self.is_inlined():  # (searchidx never inlines postings: Whoosh 3's entry, flagged)
-            return struct.pack("<H", 256) + super().to_bytes()  # type: ignore[no-any-return]
+        # (postings are never kept in the entry: the codec's inline limit of 1 admits none)
         df, weight, maxweight = self._df, self._weight, self._maxweight
         minid, maxid = self._minid, self._maxid
         offset, length = self._offset, self._length
@@ -246,10 +245,6 @@ class CompactTermInfo(whoosh3.W3TermInfo):  # type: ignore[misc]
     @classmethod
     def from_bytes(cls, data: bytes) -> CompactTermInfo:
         flags = int.from_bytes(data[:2], "little")
-        if flags & 256:
-            info = whoosh3.W3TermInfo.from_bytes(data[2:])
-            info.__class__ = cls
-            return info  # type: ignore[no-any-return]
         values = list(cls._layout(flags).unpack(data))
         info = cls()
         info._df = values[1]
@@ -495,7 +490,5 @@ class CompactCodec(whoosh3.W3Codec):  # type: ignore[misc]
                                      inlinelimit=self._inlinelimit)
 
     def postings_reader(self, dbfile: Any, terminfo: Any, format_: Any, term: Any = None, scorer: Any = None) -> Any:
-        if terminfo.is_inlined():
-            return super().postings_reader(dbfile, terminfo, format_, term=term, scorer=scorer)
         offset, length = terminfo.extent()
         return CompactLeafMatcher(dbfile, offset, length, format_, term=term, scorer=scorer)
