@@ -218,3 +218,33 @@ def test_the_term_directory_read_at_once_is_whoosh_s(tmp_path: Path):
     assert vars(ours).keys() == vars(whoosh_s).keys()
     assert all(getattr(ours, key) == getattr(whoosh_s, key) for key in vars(ours) if key not in ("dbfile", "_get_pos"))
     assert list(ours.items()) == list(whoosh_s.items())
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(part=st.sampled_from([".pst", "_stored.col"]), where=st.floats(0, 1), garbage=st.binary(min_size=1, max_size=64))
+def test_damaged_blocks_raise_what_searchidx_takes_for_damage(tmp_path_factory: Any, part: str, where: float,
+                                                              garbage: bytes):
+    from whoosh.filedb.compound import CompoundStorage
+
+    from searchidx.engine.storage import READ_ERRORS
+
+    path = tmp_path_factory.mktemp("damaged") / "ix"
+    ix = build(path, CompactCodec(), [[{"text": f"word{n % 40} common " * (n % 5 + 1), "extra": f"{n} " * (n % 30)}
+                                       for n in range(400)]])
+    segment = ix._segments()[0]
+    seg_path = path / segment.make_filename(".seg")
+    compound = CompoundStorage(ix.storage.open_file(segment.make_filename(".seg")), use_mmap=False)
+    name = next(n for n in compound.list() if n.endswith(part))
+    start = compound._dir[name]["offset"] + int(where * max(compound.file_length(name) - len(garbage), 0))
+    compound.close()
+    data = bytearray(seg_path.read_bytes())
+    data[start:start + len(garbage)] = garbage
+    seg_path.write_bytes(bytes(data))
+    try:
+        with whoosh.index.open_dir(str(path)).searcher() as searcher:
+            reader = searcher.reader()
+            for field, word in list(reader.all_terms()):
+                list(reader.postings(field, word).all_items())
+            list(reader.all_stored_fields())
+    except READ_ERRORS:
+        pass

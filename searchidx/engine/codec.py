@@ -26,13 +26,14 @@ its own, so that segments written before keep their reader.
 from __future__ import annotations
 
 import bisect
+import functools
 import pickle
 import struct
 import sys
 import zlib
 from array import array
 from itertools import accumulate
-from typing import Any
+from typing import Any, TypeVar
 
 from whoosh import columns
 from whoosh.codec import whoosh3
@@ -53,6 +54,7 @@ _V_NONE, _V_FIXED, _V_BYTES, _V_SHORTS, _V_INTS = range(5)
 #: Payloads shorter than this are not worth compressing.
 _MIN_COMPRESS = 24
 _LITTLE = sys.byteorder == "little"
+F = TypeVar("F", bound=Any)
 
 
 def _kind_of(largest: int) -> int:
@@ -74,6 +76,20 @@ def _unpacked(typecode: str, data: Any) -> array[Any]:
     if not _LITTLE:
         items.byteswap()
     return items
+
+
+def _decoding(method: F) -> F:
+    """Make ``method`` raise :class:`struct.error` where damaged bytes do not decode (a
+    damaged file's numbers can point anywhere): searchidx takes that error, like Whoosh's own
+    read errors, for a damaged index (``storage.READ_ERRORS``), not for a bug."""
+    @functools.wraps(method)
+    def decode(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return method(*args, **kwargs)
+        except (ValueError, IndexError, KeyError, TypeError, AttributeError, ImportError, OverflowError,
+                MemoryError) as error:
+            raise struct.error(f"undecodable bytes ({error})") from error
+    return decode  # type: ignore[return-value]
 
 
 def _view(file: Any, position: int, length: int) -> Any:
@@ -149,17 +165,21 @@ class CompactLeafMatcher(whoosh3.W3LeafMatcher):  # type: ignore[misc]
     def _read_header(self) -> None:
         self._baseoffset = self._startoffset
 
+    @_decoding
     def _goto(self, position: int) -> None:
         self._data = self._ids = self._weights = self._values = None
         self._i = 0
         (length, self._blocklength, self._firstid, self._maxid, self._maxweight, minlength,
          maxlength, self._kinds, self._compression) = _HEADER.unpack(_view(self._postfile, position, _HEADER.size))
+        if not self._blocklength:
+            raise ValueError("a block of no postings")
         self._lastblock = length < 0
         self._dataoffset = position + _HEADER.size
         self._nextoffset = position + 4 + abs(length)
         self._minlength = byte_to_length(minlength)
         self._maxlength = byte_to_length(maxlength)
 
+    @_decoding
     def _read_data(self) -> None:
         data = _view(self._postfile, self._dataoffset, self._nextoffset - self._dataoffset)
         if self._compression:
@@ -176,6 +196,8 @@ class CompactLeafMatcher(whoosh3.W3LeafMatcher):  # type: ignore[misc]
             typecode = "B" if w_kind == _W_BYTES else "H" if w_kind == _W_SHORTS else "f"
             start, end = end, end + count * array(typecode).itemsize
             weights = _unpacked(typecode, data[start:end])
+        if len(deltas) != count - 1 or weights is not None and not isinstance(weights, float) and len(weights) != count:
+            raise ValueError("a block shorter than its count")
         self._data = (deltas, weights, data[end:])
 
     def block_ids(self) -> tuple[int, ...]:
@@ -197,6 +219,7 @@ class CompactLeafMatcher(whoosh3.W3LeafMatcher):  # type: ignore[misc]
             weights = 1.0
         self._weights = array("f", [weights] * self._blocklength if isinstance(weights, float) else weights)
 
+    @_decoding
     def _read_values(self) -> None:
         if self._data is None:
             self._read_data()
@@ -205,11 +228,15 @@ class CompactLeafMatcher(whoosh3.W3LeafMatcher):  # type: ignore[misc]
             self._values = (None,) * count
         elif v_kind == _V_FIXED:
             size = self._fixedsize
+            if len(data) != count * size:
+                raise ValueError("values that do not fill their block")
             self._values = tuple(bytes(data[i:i + size]) for i in range(0, count * size, size))
         else:
             typecode = _UNSIGNED[v_kind - _V_BYTES]
             start = count * array(typecode).itemsize
             ends = list(accumulate(_unpacked(typecode, data[:start]), initial=start))
+            if len(ends) != count + 1 or ends[-1] != len(data):
+                raise ValueError("values that do not fill their block")
             self._values = tuple(bytes(data[a:b]) for a, b in zip(ends, ends[1:]))
 
 
@@ -243,6 +270,7 @@ class CompactTermInfo(whoosh3.W3TermInfo):  # type: ignore[misc]
         return self._layout(flags).pack(*values)
 
     @classmethod
+    @_decoding
     def from_bytes(cls, data: bytes) -> CompactTermInfo:
         flags = int.from_bytes(data[:2], "little")
         values = list(cls._layout(flags).unpack(data))
@@ -399,6 +427,7 @@ class StoredBlocks(columns.Column):  # type: ignore[misc]
         #: Blocks kept decompressed: a page of hits often lies in a few of them.
         CACHED = 8
 
+        @_decoding
         def __init__(self, dbfile: Any, basepos: int, length: int, doccount: int) -> None:
             super().__init__(dbfile, basepos, length, doccount)
             footer = StoredBlocks._FOOTER
@@ -408,6 +437,7 @@ class StoredBlocks(columns.Column):  # type: ignore[misc]
             self._offsets = list(_unpacked("Q", raw[blocks * 4:])) + [table]
             self._cache: dict[int, tuple[list[int], bytes]] = {}
 
+        @_decoding
         def _block(self, number: int) -> tuple[list[int], bytes]:
             block = self._cache.get(number)
             if block is None:
@@ -425,16 +455,18 @@ class StoredBlocks(columns.Column):  # type: ignore[misc]
         def __getitem__(self, docnum: int) -> Any:
             if not 0 <= docnum < self._doccount:
                 raise IndexError(f"document {docnum} of {self._doccount}")
+            return self._value(docnum)
+
+        @_decoding
+        def _value(self, docnum: int) -> Any:
             number = bisect.bisect_right(self._firsts, docnum) - 1
             ends, data = self._block(number)
             i = docnum - self._firsts[number]
             return pickle.loads(data[ends[i]:ends[i + 1]]) if ends[i + 1] > ends[i] else None
 
         def __iter__(self) -> Any:
-            for number in range(len(self._firsts)):
-                ends, data = self._block(number)
-                for start, end in zip(ends, ends[1:]):
-                    yield pickle.loads(data[start:end]) if end > start else None
+            for docnum in range(self._doccount):
+                yield self._value(docnum)
 
 
 STORED = StoredBlocks()
