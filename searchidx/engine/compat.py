@@ -158,12 +158,12 @@ def _block_ids(postings: Any) -> Sequence[int]:
     return ids if postings._byteids else tuple(accumulate(ids))
 
 
-def posting_ids(postings: Any) -> tuple[set[int], set[int]]:
+def posting_ids(postings: Any) -> tuple[set[int], frozenset[int]]:
     """The document numbers of a posting list, and those of them deleted; read a block at a
     time where Whoosh's codec allows it (``all_ids`` steps one posting at a time)."""
-    deleted: set[int] = set()
+    deleted: frozenset[int] = frozenset()
     if isinstance(postings, FilterMatcher):  # the segment has deleted documents
-        deleted, postings = set(postings._ids), postings.child
+        deleted, postings = postings._ids, postings.child  # (Whoosh's frozen set, kept per reader)
     if isinstance(postings, whoosh3.W3LeafMatcher):
         ids: set[int] = set()
         while postings.is_active():
@@ -177,9 +177,9 @@ def posting_weights(postings: Any, within: Collection[int] | None = None) -> dic
     """Document number -> weight (the word's frequency, times the field's boost) of the live
     documents of a posting list, read a block at a time; with ``within``, of those documents
     only, and the blocks that cannot hold one of them are not decoded."""
-    deleted: set[int] = set()
+    deleted: frozenset[int] = frozenset()
     if isinstance(postings, FilterMatcher):  # the segment has deleted documents
-        deleted, postings = set(postings._ids), postings.child
+        deleted, postings = postings._ids, postings.child  # (Whoosh's frozen set, kept per reader)
     found: dict[int, float] = {}
     if isinstance(postings, whoosh3.W3LeafMatcher):
         wanted = sorted(within) if within is not None else None
@@ -198,7 +198,7 @@ def posting_weights(postings: Any, within: Collection[int] | None = None) -> dic
             if within is None or docnum in within:
                 found[docnum] = postings.weight()
             postings.next()
-    for docnum in deleted & found.keys():
+    for docnum in deleted.intersection(found):  # (not ``&``: that walks the whole frozen set)
         del found[docnum]
     return found
 
