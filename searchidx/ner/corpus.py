@@ -286,7 +286,6 @@ class Catalogue:
             groups.setdefault(root, []).append(k)
         return list(groups.values())
 
-
     def _clipped(self) -> dict[str, str]:
         """Organisations' names written clipped in articles that also write them in full
         ("Man Utd" beside "Manchester United", "Dixon Group" beside "Dixons Group"): per

@@ -40,10 +40,10 @@ ORG_HEADS = frozenset("""
     Agency Office Department Bank Airlines Airways Railways Federation Association Union Party
     League Alliance University Institute Museum Authority Board Exchange Service Services
 """.split())
-#: Abbreviations of time zones, which are no entities: "1200 GMT".
 #: Titles written after a portfolio's word ("Home Secretary", "Agriculture Minister"): the
 #: word before is part of a person's title, not an organisation's name.
 PORTFOLIO_TITLES = frozenset({"Secretary", "Minister", "Undersecretary", "Under-Secretary"})
+#: Abbreviations of time zones, which are no entities: "1200 GMT".
 TIME_ZONES = frozenset("GMT UTC EST EDT CST CDT MST MDT PST PDT BST CET CEST EET EEST WET JST HKT IST".split())
 #: Last words of the names of events: sports competitions, wars.
 EVENT_HEADS = frozenset("""
@@ -61,6 +61,9 @@ _NAME_LABELS = frozenset({"PERSON", "ORG", "GPE", "LOC", "FAC", "NORP"})
 #: Scores, ranges, decimals and ordinals ("2-0", "3-41", "1.5", "80th"), which end no name.
 _SCORE = re.compile(r"^\d+(?:[-.:/]\d+)+$|^\d+(?:st|nd|rd|th)$")
 _NUMBER = re.compile(r"^[\d,]+$")
+#: A side's score in a match result ("3" of "Olympiakos 3-1"), and a whole result written as one word.
+_GOALS = re.compile(r"\d{1,2}")
+_RESULT = re.compile(r"\d{1,2}-\d{1,2}")
 #: Labels of names that never start or end with a number (organisations may: "Channel 4").
 _NUMBERLESS = frozenset({"PERSON", "GPE", "LOC", "NORP"})
 NAME_PARTICLES = frozenset("""
@@ -168,10 +171,9 @@ def _edge_noise(doc: Doc, i: int, label: str) -> bool:
 def _before_score(doc: Doc, start: int, end: int) -> int:
     """The end of the words ``start:end`` without a match score after them ("Olympiakos
     3-1", as the model sometimes takes it for an event); a year span ("2004-05") stays."""
-    score = re.compile(r"\d{1,2}")
-    if end - 3 > start and _in_score(doc, end - 3) and all(score.fullmatch(doc[j].text) for j in (end - 3, end - 1)):
+    if end - 3 > start and _in_score(doc, end - 3) and all(_GOALS.fullmatch(doc[j].text) for j in (end - 3, end - 1)):
         return end - 3
-    if end - 1 > start and re.fullmatch(r"\d{1,2}-\d{1,2}", doc[end - 1].text):
+    if end - 1 > start and _RESULT.fullmatch(doc[end - 1].text):
         return end - 1
     return end
 
