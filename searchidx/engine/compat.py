@@ -1,4 +1,5 @@
-"""Every use of Whoosh's internals, in one place, checked against the Whoosh it was written for.
+"""Every use of Whoosh's internals, in one place, checked against the Whoosh it was written for
+(searchidx's codec, :mod:`.codec`, subclasses Whoosh 3's; what it relies on is checked here too).
 
 searchidx works around a few Whoosh 2.7 limits by reaching past its public API: reading
 segment files in place instead of copying them, reading posting lists a block at a time,
@@ -25,6 +26,7 @@ import whoosh
 from whoosh.analysis.morph import StemFilter
 from whoosh.codec import whoosh3
 from whoosh.columns import NumericColumn
+from whoosh.filedb import filetables
 from whoosh.filedb.filestore import FileStorage
 from whoosh.filedb.structfile import BufferFile, StructFile
 from whoosh.index import TOC, LockError
@@ -47,7 +49,10 @@ def check_whoosh() -> None:
     relies on (it was written for Whoosh 2.7); checked once per process."""
     version = tuple(whoosh.__version__[:2])
     needed = [(Searcher, "_offset_for_subsearcher"), (whoosh3.W3LeafMatcher, "_read_data"),
-              (whoosh3.W3LeafMatcher, "_next_block"), (whoosh.index.FileIndex, "_segments")]
+              (whoosh3.W3LeafMatcher, "_next_block"), (whoosh.index.FileIndex, "_segments"),
+              (whoosh3.W3LeafMatcher, "_goto"), (whoosh3.W3PostingsWriter, "_write_block"),
+              (whoosh3.W3PerDocWriter, "_create_column"), (filetables, "_dir_entry"),
+              (filetables, "_hash_functions")]
     missing = [f"{owner.__name__}.{name}" for owner, name in needed if not hasattr(owner, name)]
     if version != TESTED_WHOOSH or missing:
         raise SearchidxError(f"searchidx needs Whoosh {'.'.join(map(str, TESTED_WHOOSH))} (whoosh-reloaded); "
@@ -308,8 +313,7 @@ def open_writer(ix: Any, timeout: float, limitmb: int) -> Any:
         lock.release()
         raise
     writer.writelock = lock
-    if type(writer.codec) is CompactCodec:
-        writer.per_document_reader = functools.partial(_flushing_lengths, writer)
+    writer.per_document_reader = functools.partial(_flushing_lengths, writer)
     _cache_stems(writer.schema)
     return writer
 
