@@ -349,20 +349,22 @@ class CompactTermsReader(whoosh3.W3TermsReader):  # type: ignore[misc]
         return ((decode(key), CompactTermInfo.from_bytes(value))
                 for key, value in self._tindex.items_from(self._keycoder(fieldname, prefix)))
 
+    def _info(self, fieldname: str, tbytes: bytes) -> CompactTermInfo:
+        """The entry of a word; KeyError when the segment lacks it (Whoosh's reader takes
+        that for a frequency of 0, as with Whoosh 3's)."""
+        return CompactTermInfo.from_bytes(self._tindex[self._keycoder(fieldname, tbytes)])
+
     def term_info(self, fieldname: str, tbytes: bytes) -> CompactTermInfo:
         try:
-            return CompactTermInfo.from_bytes(self._tindex[self._keycoder(fieldname, tbytes)])
+            return self._info(fieldname, tbytes)
         except KeyError:
             raise TermNotFound(f"No term {fieldname}:{tbytes!r}") from None
 
-    # (a word the segment lacks raises KeyError, which Whoosh's reader takes for 0, as Whoosh 3's)
     def frequency(self, fieldname: str, tbytes: bytes) -> float:
-        info = CompactTermInfo.from_bytes(self._tindex[self._keycoder(fieldname, tbytes)])
-        return info.weight()  # type: ignore[no-any-return]
+        return self._info(fieldname, tbytes).weight()  # type: ignore[no-any-return]
 
     def doc_frequency(self, fieldname: str, tbytes: bytes) -> int:
-        info = CompactTermInfo.from_bytes(self._tindex[self._keycoder(fieldname, tbytes)])
-        return info.doc_frequency()  # type: ignore[no-any-return]
+        return self._info(fieldname, tbytes).doc_frequency()  # type: ignore[no-any-return]
 
 
 class StoredBlocks(columns.Column):  # type: ignore[misc]
@@ -437,7 +439,6 @@ class StoredBlocks(columns.Column):  # type: ignore[misc]
             self._offsets = list(_unpacked("Q", raw[blocks * 4:])) + [table]
             self._cache: dict[int, tuple[list[int], bytes]] = {}
 
-        @_decoding
         def _block(self, number: int) -> tuple[list[int], bytes]:
             block = self._cache.get(number)
             if block is None:
