@@ -11,6 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from whoosh.codec.whoosh3 import W3Codec, W3LeafMatcher
 from whoosh.fields import KEYWORD, NUMERIC, STORED, TEXT, Schema
+from whoosh.filedb.compound import CompoundStorage
 
 from searchidx.engine import compat
 from searchidx.engine.codec import CompactCodec, CompactLeafMatcher
@@ -138,10 +139,13 @@ def test_stored_fields_share_compressed_blocks(tmp_path: Path):
     assert stored(ours) == stored(whoosh3)
 
 
-def _parts(ix: Any, segment: Any) -> list[tuple[str, int]]:
-    from whoosh.filedb.compound import CompoundStorage
+def _compound(ix: Any, segment: Any) -> Any:
+    """The parts of a segment's compound file."""
+    return CompoundStorage(ix.storage.open_file(segment.make_filename(".seg")), use_mmap=False)
 
-    compound = CompoundStorage(ix.storage.open_file(segment.make_filename(".seg")), use_mmap=False)
+
+def _parts(ix: Any, segment: Any) -> list[tuple[str, int]]:
+    compound = _compound(ix, segment)
     return [(name, compound.file_length(name)) for name in compound.list()]
 
 
@@ -209,12 +213,10 @@ def test_the_term_directory_read_at_once_is_whoosh_s(tmp_path: Path):
     ix = build(tmp_path / "ours", CompactCodec(), [[{"text": f"word{n} common", "tags": f"t{n % 7}"}
                                                     for n in range(500)]])
     segment = ix._segments()[0]
-    parts = dict(_parts(ix, segment))
     name = segment.make_filename(".trm")
-    from whoosh.filedb.compound import CompoundStorage
-
-    compound = CompoundStorage(ix.storage.open_file(segment.make_filename(".seg")), use_mmap=False)
-    ours, whoosh_s = (kind(compound.open_file(name), parts[name]) for kind in (_TermIndex, OrderedHashReader))
+    compound = _compound(ix, segment)
+    ours, whoosh_s = (kind(compound.open_file(name), compound.file_length(name))
+                      for kind in (_TermIndex, OrderedHashReader))
     assert vars(ours).keys() == vars(whoosh_s).keys()
     assert all(getattr(ours, key) == getattr(whoosh_s, key) for key in vars(ours) if key not in ("dbfile", "_get_pos"))
     assert list(ours.items()) == list(whoosh_s.items())
@@ -224,8 +226,6 @@ def test_the_term_directory_read_at_once_is_whoosh_s(tmp_path: Path):
 @given(part=st.sampled_from([".pst", "_stored.col"]), where=st.floats(0, 1), garbage=st.binary(min_size=1, max_size=64))
 def test_damaged_blocks_raise_what_searchidx_takes_for_damage(tmp_path_factory: Any, part: str, where: float,
                                                               garbage: bytes):
-    from whoosh.filedb.compound import CompoundStorage
-
     from searchidx.engine.storage import READ_ERRORS
 
     path = tmp_path_factory.mktemp("damaged") / "ix"
@@ -233,7 +233,7 @@ def test_damaged_blocks_raise_what_searchidx_takes_for_damage(tmp_path_factory: 
                                        for n in range(400)]])
     segment = ix._segments()[0]
     seg_path = path / segment.make_filename(".seg")
-    compound = CompoundStorage(ix.storage.open_file(segment.make_filename(".seg")), use_mmap=False)
+    compound = _compound(ix, segment)
     name = next(n for n in compound.list() if n.endswith(part))
     start = compound._dir[name]["offset"] + int(where * max(compound.file_length(name) - len(garbage), 0))
     compound.close()
