@@ -19,6 +19,7 @@ from pathlib import Path
 from whoosh.filedb.compound import CompoundStorage
 
 from searchidx.engine.storage import open_folder
+from searchidx.errors import SearchidxError
 
 PARTS = {"pst": "postings", "trm": "term dictionaries", "_stored.col": "stored fields"}
 
@@ -58,7 +59,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--index", type=Path, required=True)
     parser.add_argument("--json", action="store_true", help="print the figures as one JSON object")
     args = parser.parse_args(argv)
-    figures = measure(args.index)
+    try:
+        figures = measure(args.index)
+    except SearchidxError as error:  # no index there, or a damaged one: one line, as the CLI says it
+        print(f"size.py: error: {error}", file=sys.stderr)
+        return 3
     if args.json:
         print(json.dumps(figures))
         return 0

@@ -168,15 +168,21 @@ def test_an_index_written_before_the_codec_is_rewritten_by_its_next_commit(tmp_p
         assert idx.search("tangier").total == 1
 
 
-def test_the_size_bench_counts_the_index_by_part(tmp_path: Path):
+def _size_bench() -> Any:
+    """bench/size.py, loaded as a module."""
     import importlib.util
-
-    from searchidx import SearchIndex
 
     spec = importlib.util.spec_from_file_location("bench_size", Path(__file__).parents[1] / "bench" / "size.py")
     assert spec and spec.loader
     bench = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(bench)
+    return bench
+
+
+def test_the_size_bench_counts_the_index_by_part(tmp_path: Path):
+    from searchidx import SearchIndex
+
+    bench = _size_bench()
     paragraphs = ["The mayor of Porto, Rui Moreira, opened a bridge.", "It cost forty million euros — €40m."]
     with SearchIndex.create(tmp_path / "index") as idx:
         idx.add_article("\n\n".join(paragraphs), id="porto")
@@ -248,3 +254,8 @@ def test_damaged_blocks_raise_what_searchidx_takes_for_damage(tmp_path_factory: 
             list(reader.all_stored_fields())
     except READ_ERRORS:
         pass
+
+
+def test_the_size_bench_says_in_one_line_that_there_is_no_index(tmp_path: Path, capsys: Any):
+    assert _size_bench().main(["--index", str(tmp_path / "none")]) == 3
+    assert capsys.readouterr().err.count("\n") == 1
