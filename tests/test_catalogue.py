@@ -35,10 +35,10 @@ def decide(*paragraphs: tuple[str, list[Entity]]) -> dict[str, corpus.Decision]:
 
 
 def test_a_name_written_after_the_is_no_persons_name():
-    texts = ["Arsenal lead the Premiership.", "The Premiership title race.", "Premiership clubs agreed."]
-    decisions = decide(*[(t, mentions_of(t, ("Premiership", "person"))) for t in texts[:2]],
-                       (texts[2], mentions_of(texts[2], ("Premiership", "org"))))
-    assert decisions["premiership"].field == "org"
+    texts = ["Bayern lead the Bundesliga.", "The Bundesliga title race.", "Bundesliga clubs agreed."]
+    decisions = decide(*[(t, mentions_of(t, ("Bundesliga", "person"))) for t in texts[:2]],
+                       (texts[2], mentions_of(texts[2], ("Bundesliga", "org"))))
+    assert decisions["bundesliga"].field == "org"
 
 
 def test_a_persons_surname_stays_a_person_after_the():
@@ -101,6 +101,22 @@ def test_a_towns_name_written_as_a_teams_is_the_clubs_and_a_countrys_stays_a_pla
     # ... and once in a while is not enough: one team's word in five mentions of twelve
     quiet = town + [f"Liverpool, day {i}." for i in range(7)]
     assert decide(*[(t, mentions_of(t, ("Liverpool", "place"))) for t in quiet[1:]])["liverpool"].field == "place"
+
+
+def test_a_name_written_as_a_works_title_is_misc():
+    """The model files films as people or organisations; a name the corpus writes after
+    "film", "comedy", "drama" ... often enough is a work's title. A person now and then
+    after such a word ("a Scorsese film" is no cue: the word comes after) stays a person."""
+    film = ["The comedy Sideways won.", "Quirky comedy Sideways leads.", "British film 'Sideways' opened.",
+            "Sideways was praised.", "Sideways star Paul Giamatti.", "Giamatti in Sideways.",
+            "Sideways is up.", "Sideways again."]
+    person = ["The film Scorsese made.", "Martin Scorsese said."] + [f"Scorsese said {i}." for i in range(8)]
+    decisions = decide(*[(t, mentions_of(t, ("Sideways", "org" if i % 2 else "person"))) for i, t in enumerate(film)],
+                       *[(t, mentions_of(t, ("Scorsese", "person"))) for t in person])
+    assert decisions["sideways"].field == "misc"
+    assert decisions["scorsese"].field == "person"
+    # ... and two such mentions are not enough
+    assert decide(*[(t, mentions_of(t, ("Sideways", "org"))) for t in film[1:]])["sideways"].field == "org"
 
 
 def test_an_organisation_mostly_written_as_half_of_a_name_joined_by_and_is_that_name():
@@ -233,9 +249,9 @@ def put(index: SearchIndex, article_id: str, text: str, *names: tuple[str, str])
 @pytest.fixture
 def index(tmp_path: Path) -> SearchIndex:
     idx = SearchIndex.create(tmp_path / "index")
-    put(idx, "a1", "Arsenal lead the Premiership by two points.", ("Premiership", "person"))
-    put(idx, "a2", "The Premiership title is close.", ("Premiership", "person"))
-    put(idx, "a3", "Premiership clubs met the FA.", ("Premiership", "org"))
+    put(idx, "a1", "Bayern lead the Bundesliga by two points.", ("Bundesliga", "person"))
+    put(idx, "a2", "The Bundesliga title is close.", ("Bundesliga", "person"))
+    put(idx, "a3", "Bundesliga clubs met the FA.", ("Bundesliga", "org"))
     put(idx, "b1", "The Organization of Petroleum Exporting Countries (OPEC) met in Vienna.",
         ("Organization of Petroleum Exporting Countries", "org"), ("OPEC", "org"), ("Vienna", "place"))
     put(idx, "b2", "OPEC output rose.", ("OPEC", "org"))
@@ -249,16 +265,16 @@ def paragraphs(index: SearchIndex, query: str) -> set[str]:
 
 
 def test_settling_gives_every_list_and_query_the_corpus_decision(index: SearchIndex):
-    assert paragraphs(index, "person:premiership") == {"a1", "a2"}  # as each article had it
+    assert paragraphs(index, "person:bundesliga") == {"a1", "a2"}  # as each article had it
     assert index.settle() == 4  # a1 and a2 become org; b1's full name and b3's "Opec" become "OPEC"
-    assert paragraphs(index, "person:premiership") == set()
-    assert paragraphs(index, "org:premiership") == {"a1", "a2", "a3"}
+    assert paragraphs(index, "person:bundesliga") == set()
+    assert paragraphs(index, "org:bundesliga") == {"a1", "a2", "a3"}
     assert [e.name for e in index.entities("person")] == []
     orgs = {e.name: e.paragraphs for e in index.entities("org")}
-    assert orgs == {"OPEC": 4, "Premiership": 3}
-    results = index.search("premiership", facets=5)
-    assert results.facets["org"] == [("Premiership", 3)] and results.facets["person"] == []
-    assert index.entity("org", "premiership").paragraphs == 3
+    assert orgs == {"OPEC": 4, "Bundesliga": 3}
+    results = index.search("bundesliga", facets=5)
+    assert results.facets["org"] == [("Bundesliga", 3)] and results.facets["person"] == []
+    assert index.entity("org", "bundesliga").paragraphs == 3
 
 
 def test_a_full_name_finds_the_paragraphs_of_its_abbreviation(index: SearchIndex):
@@ -283,13 +299,13 @@ def test_halves_of_a_name_joined_by_and_are_one_entity_found_by_either(tmp_path:
 
 def test_settling_keeps_what_each_article_found_so_that_new_evidence_can_change_it(index: SearchIndex):
     index.settle()
-    [hit] = index.search("arsenal", limit=1)
+    [hit] = index.search("bayern", limit=1)
     stored = index.article("a1")[0]
-    assert stored.entities == {"org": ["Premiership"]}
+    assert stored.entities == {"org": ["Bundesliga"]}
     for i in range(8):  # more articles that write it as a person's name, without "the"
-        put(index, f"c{i}", f"Premiership scored {i} goals.", ("Premiership", "person"))
+        put(index, f"c{i}", f"Bundesliga scored {i} goals.", ("Bundesliga", "person"))
     index.settle()
-    assert paragraphs(index, "person:premiership") >= {"a1", "a2", "c0"}
+    assert paragraphs(index, "person:bundesliga") >= {"a1", "a2", "c0"}
     assert hit.article == "a1"
 
 
@@ -306,34 +322,34 @@ def test_settling_again_with_nothing_new_writes_nothing(index: SearchIndex, tmp_
 def test_after_deleting_articles_the_next_settle_decides_again(index: SearchIndex):
     index.settle()
     index.delete(["a1"])
-    assert paragraphs(index, "org:premiership") == {"a2", "a3"}  # as decided before
+    assert paragraphs(index, "org:bundesliga") == {"a2", "a3"}  # as decided before
     assert index.settle() == 1  # two mentions left: too few to decide, each has its article's field again
-    assert paragraphs(index, "person:premiership") == {"a2"}
-    assert paragraphs(index, "org:premiership") == {"a3"}
+    assert paragraphs(index, "person:bundesliga") == {"a2"}
+    assert paragraphs(index, "org:bundesliga") == {"a3"}
 
 
 def test_an_article_written_later_takes_the_recorded_decisions(index: SearchIndex):
     index.settle()
-    put(index, "d1", "Premiership leaders won again.", ("Premiership", "person"))
-    assert paragraphs(index, "person:premiership") == set()
-    assert paragraphs(index, "org:premiership") == {"a1", "a2", "a3", "d1"}
+    put(index, "d1", "Bundesliga leaders won again.", ("Bundesliga", "person"))
+    assert paragraphs(index, "person:bundesliga") == set()
+    assert paragraphs(index, "org:bundesliga") == {"a1", "a2", "a3", "d1"}
     assert index.settle() == 0  # (it was written as decided)
 
 
 def test_a_users_gazetteer_line_decides_over_the_evidence(own_gazetteer):
-    texts = ["The Premiership title.", "Arsenal lead the Premiership.", "The Premiership clubs met."]
-    paragraphs = [(t, mentions_of(t, ("Premiership", "person"))) for t in texts]
-    assert decide(*paragraphs)["premiership"].field == "org"
-    own_gazetteer("misc\tPremiership\n")
-    assert decide(*paragraphs)["premiership"].field == "misc"
+    texts = ["The Bundesliga title.", "Bayern lead the Bundesliga.", "The Bundesliga clubs met."]
+    paragraphs = [(t, mentions_of(t, ("Bundesliga", "person"))) for t in texts]
+    assert decide(*paragraphs)["bundesliga"].field == "org"
+    own_gazetteer("misc\tBundesliga\n")
+    assert decide(*paragraphs)["bundesliga"].field == "misc"
 
 
 def test_a_new_gazetteer_line_settles_the_index_again(index: SearchIndex, own_gazetteer):
     index.settle()
     assert index.settle() == 0
-    own_gazetteer("misc\tPremiership\n")
+    own_gazetteer("misc\tBundesliga\n")
     assert index.settle() == 3
-    assert paragraphs(index, "misc:premiership") == {"a1", "a2", "a3"}
+    assert paragraphs(index, "misc:bundesliga") == {"a1", "a2", "a3"}
 
 
 def test_indexing_runs_settle_once_their_changes_reach_a_share_of_the_index(index: SearchIndex,
@@ -342,25 +358,25 @@ def test_indexing_runs_settle_once_their_changes_reach_a_share_of_the_index(inde
 
     index.settle()
     monkeypatch.setattr(catalogue, "SETTLE_SHARE", 0.3)
-    put(index, "e1", "Premiership leaders won again.", ("Premiership", "person"))
+    put(index, "e1", "Bundesliga leaders won again.", ("Bundesliga", "person"))
     assert index._settle(5.0, changed=1) == 0  # 1 of 8 paragraphs: pending; written as recorded
     record = json.loads((index.path / CATALOGUE_FILE).read_text())
     assert record["pending"] == 1
     for i in range(3):
-        put(index, f"e{i + 2}", f"Premiership scored {i} goals.", ("Premiership", "person"))
+        put(index, f"e{i + 2}", f"Bundesliga scored {i} goals.", ("Bundesliga", "person"))
     assert index._settle(5.0, changed=3) == 0  # 4 pending of 11 paragraphs: settled, nothing to write again
     assert json.loads((index.path / CATALOGUE_FILE).read_text())["pending"] == 0
 
 
 def test_a_rebuild_swapped_in_brings_its_catalogue(index: SearchIndex, tmp_path: Path):
     other = SearchIndex.create(tmp_path / "other")
-    put(other, "x1", "The Premiership title.", ("Premiership", "person"))
+    put(other, "x1", "The Bundesliga title.", ("Bundesliga", "person"))
     other.settle()
     with index._engine.locked():
         index._engine.replace_with(other._engine)
     record = json.loads((index.path / CATALOGUE_FILE).read_text())
     assert record["generation"] == index._engine._ix.latest_generation()
-    assert index._settle(5.0, changed=0) == 0 and paragraphs(index, "person:premiership") == {"x1"}
+    assert index._settle(5.0, changed=0) == 0 and paragraphs(index, "person:bundesliga") == {"x1"}
 
 
 def test_a_damaged_catalogue_record_is_read_as_no_decisions(index: SearchIndex):

@@ -18,7 +18,9 @@ turns that into one :class:`Decision` per name:
   corpus writes as a team's in at least ``TEAM_SHARE`` of its mentions ("Liverpool
   striker", "beat Newcastle", "Blackburn boss", "P Vickery (Gloucester)") is the club's,
   an organisation; a country's (the gazetteer's ``country`` lines) stays a place, its
-  teams being national teams;
+  teams being national teams. A name written after a word for a work ("the comedy
+  Sideways", "British film Vera Drake") in at least ``WORK_SHARE`` of its mentions is a
+  work's title: misc;
 - **name**: an abbreviation defined after one name (at least ``ABBREVIATION_SHARE`` of its
   definitions) is one entity with that name; an abbreviation defined after several stays
   apart. A one-word organisation mostly written before "and" or "&" and another
@@ -69,6 +71,12 @@ _TEAM_AFTER = re.compile(r"\s+(?:striker|midfielder|defender|goalkeeper|keeper|w
 _TEAM_BEFORE = re.compile(r"\b(?:beat|beats|beating|v|vs|against|face|faces|facing|play|plays|played|playing"
                           r"|signed for|joined|drew with|draw with|lost to|defeat by|defeated by|win over"
                           r"|victory over|win at|victory at|defeat at|defeat to)\s+$")
+#: The share of a name's mentions written after a word for a work ("the comedy Sideways",
+#: "abortion drama Vera Drake") from which it is a work's title (and three such mentions).
+WORK_SHARE = 0.15
+#: Words for works written before their titles ("the film Sideways", "his album Confessions").
+_WORK_BEFORE = re.compile(r"\b(?:film|movie|comedy|drama|thriller|musical|documentary|biopic|blockbuster|sitcom"
+                          r"|cartoon|opera|album|single|song|novel)s?\s+['\"]?$", re.IGNORECASE)
 #: A name in brackets after a player's name, as team sheets write ("P Vickery (Gloucester)").
 _LISTED_BEFORE = re.compile(r"[A-Z][\w.'-]* \(\s*$")
 _LISTED_AFTER = re.compile(r"\s*\)")
@@ -82,7 +90,7 @@ MIN_CLIPPED_ARTICLES = 2
 NAME_FIELDS = ("person", "org", "place", "group", "misc")
 
 #: Bumped when the rules of :meth:`Catalogue.decide` change, so that indexes settle again.
-RULES_VERSION = 3
+RULES_VERSION = 4
 
 _WORD_BEFORE = re.compile(r"([\w']+)[^\w.!?;:]*$")
 #: What follows a dateline's place: "TOKYO, March 3 - ", "SAN MATEO, Calif., March 3 - ".
@@ -121,6 +129,8 @@ class Evidence:
     opposed: int = 0
     #: mentions in brackets after a person's name ("P Vickery (Gloucester)")
     listed: int = 0
+    #: mentions after a word for a work ("the film Sideways")
+    worked: int = 0
     #: the names its mentions make with an organisation's next to them, joined by "and" or
     #: "&" ("Cable" and "Wireless Plc": "Cable and Wireless"), with counts
     paired: Counter[str] = field(default_factory=Counter)
@@ -185,6 +195,8 @@ class Catalogue:
             if listed and listed.start() + len(listed.group().split(" (")[0]) in people \
                     and _LISTED_AFTER.match(text, mention.end):
                 evidence.listed += 1
+            if _WORK_BEFORE.search(text, max(0, mention.start - 20), mention.start):
+                evidence.worked += 1
             if field == "org":
                 defined = _DEFINED.match(text, mention.end)
                 if defined and is_abbreviation(defined.group(1), name):
@@ -227,6 +239,8 @@ class Catalogue:
             company = heads >= MIN_MENTIONS and heads > max(surnames.get(k, 0) for k in keys)
             known = [known_fields[k] for k in keys if k in known_fields]
             chosen = known[0] if known else _field(votes, determined, sum(e.titled for e in evidence), company)
+            if not known and _work(evidence):
+                chosen = "misc"
             if chosen in ("", "place", "person") and not fixed.intersection(keys) \
                     and _team(evidence, chosen or votes.most_common(1)[0][0]):
                 chosen = "org"
@@ -341,6 +355,13 @@ def _team(evidence: Sequence[Evidence], field: str) -> bool:
     written += sum(e.opposed for e in evidence) if field == "place" else 0
     written += sum(e.listed for e in evidence) if field == "person" else 0
     return written >= MIN_MENTIONS and written >= TEAM_SHARE * sum(e.mentions for e in evidence)
+
+
+def _work(evidence: Sequence[Evidence]) -> bool:
+    """Whether a name is written as a work's title often enough to be one ("the comedy
+    Sideways"): the model files films, songs and albums as people or organisations."""
+    written = sum(e.worked for e in evidence)
+    return written >= MIN_MENTIONS and written >= WORK_SHARE * sum(e.mentions for e in evidence)
 
 
 def _usual_spelling(written: Counter[str]) -> str:
