@@ -251,6 +251,14 @@ def test_parties_clubs_and_companies_are_organisations():
     assert found.get("Gordon Brown") == "person"
 
 
+def test_competitions_prizes_and_devices_are_misc():
+    text = "Sony showed the PSP at CES, while England lost in the Six Nations and Apple sold more iPod players."
+    found = {e.text: e.field for e in extract_entities(text)}
+    for name in ("PSP", "CES", "Six Nations", "iPod"):
+        assert found.get(name) == "misc", (name, found)
+    assert found.get("Sony") == found.get("Apple") == "org"
+
+
 @pytest.mark.parametrize(("text", "expected"), [
     ("Sunday", True), ("Last year", True), ("Christmas Day", True), ("1996", True), ("the 1990s", True),
     ("10:30", True), ("2004-05", True), ("three months to December", True), ("earlier this month", True),
