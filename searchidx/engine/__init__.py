@@ -27,6 +27,10 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from . import lean  # noqa: F401  # (first: Whoosh without two modules a search never uses)
+
+# isort: split
+
 from whoosh.index import LockError
 
 from ..errors import IndexLockedError, os_error
