@@ -189,6 +189,9 @@ def main() -> int:
           f"{found['chars']:,} characters of output; searchidx from {found['searchidx']}):")
     print("  spaCy or the NER module (searchidx.ner.model) imported: "
           + ("YES: " + ", ".join(heavy[:8]) if heavy else "no"))
+    spared = [m for m in ("urllib.request", "asyncio") if m in modules]
+    print("  urllib.request or asyncio (which Whoosh imports and a search never uses) imported: "
+          + ("YES: " + ", ".join(spared) if spared else "no"))
     print(f"  {len(modules)} modules loaded; of those only needed to index or for the console: "
           f"{', '.join(optional) or 'none'}")
     print(f"  in that process: import searchidx.cli {found['import_ms']:.0f} ms, "
