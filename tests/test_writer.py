@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import pickle
 import signal
 import subprocess
 import sys
@@ -10,8 +11,11 @@ import textwrap
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from searchidx import Article, IndexLockedError, InputError, SearchIndex
 from searchidx.cli import main
@@ -318,7 +322,8 @@ def test_a_writer_that_changes_nothing_does_not_commit(index_path: Path):
 
 def test_a_flushing_writer_reads_field_lengths_as_whoosh_does(tmp_path: Path):
     """The writer's flush reads each field's length column once (engine/compat.py) instead of
-    a byte from the file per posting: the same lengths, for every field and paragraph."""
+    a byte from the file per posting: the same lengths, for every field and paragraph, asked
+    one at a time or a field at once."""
     from whoosh.codec import whoosh3
 
     from searchidx.engine import compat
@@ -334,6 +339,10 @@ def test_a_flushing_writer_reads_field_lengths_as_whoosh_does(tmp_path: Path):
                 for docnum in range(segment.doc_count_all()):
                     assert ours.doc_field_length(docnum, fieldname, 7) == \
                         whooshs.doc_field_length(docnum, fieldname, 7), (fieldname, docnum)
+                table = ours.lengths_of(fieldname)  # (what the flush reads, a field at once)
+                if table is not None:
+                    assert table == [whooshs.doc_field_length(docnum, fieldname, 0) or 0
+                                     for docnum in range(segment.doc_count_all())], fieldname
 
 
 def test_a_writer_stems_through_the_faster_cache_with_the_same_stems(tmp_path: Path):
@@ -358,3 +367,50 @@ def test_a_writer_stems_through_the_faster_cache_with_the_same_stems(tmp_path: P
         assert [compat._cached_stem(w) for w in words] == [stem(w) for w in words]
         idx.add_article("Cooperation\n\nThe navies were cooperating on defence.", id="a")
         assert ids(idx, "cooperate") == ids(idx, "cooperation") == {"a"}
+
+
+_WORDS = st.sampled_from(["the", "a", "of", "Cats", "cat's", "Café", "naïve", "U.S.", "3.5", "x", "I", "*wild*",
+                          "defence", "cooperating", "Gorgun", "ÉCOLE", "straße", "e\u0301", "日本", "co-op", "..."])
+_TEXTS = st.lists(st.one_of(_WORDS, st.text(max_size=8)), max_size=30).map(" ".join)
+
+
+@settings(max_examples=300, deadline=None)
+@given(text=_TEXTS)
+def test_the_fused_analysis_indexes_what_whooshs_chain_does(text: str):
+    """A writer analyses text fields in one pass (engine/compat.py: fused_index): the same
+    words, frequencies, weights and encoded positions as Whoosh's analyzer chain, for every
+    field it takes over (stop words, stems, accents, positions after stop words)."""
+    from searchidx.engine import compat
+    from searchidx.engine.schema import build_schema
+
+    schema = build_schema()
+    fused = {name: compat.fused_index(schema[name]) for name in schema.names()}
+    assert {name for name, index in fused.items() if index} == {
+        "title", "text", "content", "person", "org", "place", "date", "group", "misc"}
+    for name, index in fused.items():
+        if index is not None:
+            assert sorted(index(text)) == sorted(schema[name].index(text)), name
+
+
+def test_an_index_written_with_the_fused_analysis_is_whooshs_own(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """Two indexes of the same articles, one written through Whoosh's analyzer chain: the
+    same terms and postings in every field, and the same schema stored in each."""
+    from searchidx.engine import compat
+
+    def postings(path: Path) -> tuple[Any, list[Any]]:
+        with SearchIndex.create(path) as idx:
+            idx.add_article(PORTO, id="porto", title="A bridge in Porto")
+            idx.add_article(LISBON + "\n\nThe mayor of Lisbon, Carlos Moedas, said the ferries were late.", id="lisbon")
+            ix = idx._engine._ix
+            with ix.reader() as reader:
+                found = [(field, term, list(reader.postings(field, term).items_as("positions"))
+                          if ix.schema[field].format.supports("positions") else
+                          list(reader.postings(field, term).items_as("frequency")))
+                         for field, term in reader.all_terms()]
+            return ix.schema, found
+
+    schema, fused = postings(tmp_path / "fused")
+    monkeypatch.setattr(compat, "_fuse_analyzers", lambda writer: None)
+    whooshs_schema, whooshs = postings(tmp_path / "whoosh")
+    assert fused == whooshs and len(fused) > 40
+    assert pickle.dumps(schema) == pickle.dumps(whooshs_schema)  # (the table of contents holds no fused index)

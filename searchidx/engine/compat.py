@@ -18,12 +18,16 @@ import mmap
 import os
 import shutil
 import weakref
+from collections import Counter
 from collections.abc import Callable, Collection, Iterator, Sequence
 from itertools import accumulate
 from typing import Any
 
 import whoosh
+from whoosh import formats
+from whoosh.analysis.filters import CharsetFilter, LowercaseFilter, StopFilter
 from whoosh.analysis.morph import StemFilter
+from whoosh.analysis.tokenizers import RegexTokenizer
 from whoosh.codec import whoosh3
 from whoosh.columns import NumericColumn
 from whoosh.filedb import filetables
@@ -33,6 +37,7 @@ from whoosh.index import TOC, LockError
 from whoosh.lang.porter2 import stem as porter2_stem
 from whoosh.matching.wrappers import FilterMatcher
 from whoosh.searching import Searcher
+from whoosh.system import pack_uint
 from whoosh.util.filelock import try_for
 from whoosh.util.numeric import byte_to_length
 
@@ -52,7 +57,7 @@ def check_whoosh() -> None:
               (whoosh3.W3LeafMatcher, "_next_block"), (whoosh.index.FileIndex, "_segments"),
               (whoosh3.W3LeafMatcher, "_goto"), (whoosh3.W3PostingsWriter, "_write_block"),
               (whoosh3.W3PerDocWriter, "_create_column"), (filetables, "_dir_entry"),
-              (filetables, "_hash_functions")]
+              (filetables, "_hash_functions"), (formats.Positions, "encode")]
     missing = [f"{owner.__name__}.{name}" for owner, name in needed if not hasattr(owner, name)]
     if version != TESTED_WHOOSH or missing:
         raise SearchidxError(f"searchidx needs Whoosh {'.'.join(map(str, TESTED_WHOOSH))} (whoosh-reloaded); "
@@ -315,6 +320,7 @@ def open_writer(ix: Any, timeout: float, limitmb: int) -> Any:
     writer.writelock = lock
     writer.per_document_reader = functools.partial(_flushing_lengths, writer)
     _cache_stems(writer.schema)
+    _fuse_analyzers(writer)
     return writer
 
 
@@ -334,6 +340,83 @@ def _cache_stems(schema: Any) -> None:
                 item._stem = _cached_stem
 
 
+#: The analyzer chains :func:`fused_index` runs in one pass: searchidx's text and name analyzers.
+_TEXT_CHAIN = [RegexTokenizer, LowercaseFilter, StopFilter, StemFilter, CharsetFilter]
+_NAME_CHAIN = [RegexTokenizer, LowercaseFilter, CharsetFilter]
+
+
+def _fuse_analyzers(writer: Any) -> None:
+    """Give the text fields of this writer's schema object (in memory, as
+    :func:`_cache_stems`) an ``index`` that analyses a paragraph in one pass
+    (:func:`fused_index`), taken off again before the commit pickles the schema into the
+    index's table of contents, which keeps Whoosh's own."""
+    if not hasattr(writer, "_commit_toc"):  # (no way to keep the fused index out of the schema's pickle)
+        return
+    fields = [writer.schema[name] for name in writer.schema.names()]
+    fused = [(field, fused_index(field)) for field in fields]
+    for field, index in fused:
+        if index is not None:
+            field.index = index
+    commit_toc = writer._commit_toc
+
+    def plain_toc(*args: Any, **kwargs: Any) -> Any:
+        for field, _ in fused:
+            vars(field).pop("index", None)
+        return commit_toc(*args, **kwargs)
+
+    writer._commit_toc = plain_toc
+
+
+def fused_index(field: Any) -> Callable[..., list[tuple[bytes, int, float, bytes]]] | None:
+    """What ``field.index(text)`` returns (each word's bytes, frequency, weight and encoded
+    positions or frequency), computed in one pass of list operations instead of Whoosh's
+    chain of generators and token objects, which took about a third of writing a paragraph;
+    None for a field whose analyzer or format is not one this knows. The same words,
+    positions (the first word kept keeps its place, the next ones follow it, as Whoosh's
+    stop filter renumbers them) and bytes: tests compare the two on generated text."""
+    fmt: Any = getattr(field, "format", None)
+    items = getattr(getattr(field, "analyzer", None), "items", None)
+    if type(fmt) not in (formats.Positions, formats.Frequency) or not items:
+        return None
+    chain = [type(item) for item in items]
+    if chain == _TEXT_CHAIN:
+        tokenizer, _, stop, stem, charset = items
+        if stop.max is not None or not stop.renumber or stem.ignore:
+            return None
+        stops, shortest, stemmed = stop.stops, stop.min, stem._stem
+    elif chain == _NAME_CHAIN:
+        tokenizer, _, charset = items
+        stops = None
+    else:
+        return None
+    if tokenizer.gaps:
+        return None
+    finditer, charmap, boost, original = tokenizer.expression.finditer, charset.charmap, fmt.field_boost, field.index
+    positioned = type(fmt) is formats.Positions
+
+    def index(value: Any, **kwargs: Any) -> Any:
+        if not isinstance(value, str) or kwargs:
+            return original(value, **kwargs)
+        words = [match.group().lower() for match in finditer(value)]
+        first = 0
+        if stops is not None:
+            kept = [len(word) >= shortest and word not in stops for word in words]
+            first = kept.index(True) if True in kept else 0
+            words = [stemmed(word).translate(charmap) for word, keep in zip(words, kept) if keep]
+        else:
+            words = [word.translate(charmap) for word in words]
+        if not positioned:
+            return [(word.encode("utf-8"), freq, freq * boost, pack_uint(freq))
+                    for word, freq in Counter(words).items()]
+        positions: dict[str, list[int]] = {}
+        for position, word in enumerate(words, first):
+            positions.setdefault(word, []).append(position)
+        return [(word.encode("utf-8"), len(found), len(found) * boost, fmt.encode(found))
+                for word, found in positions.items()]
+
+    return index
+
+
 class _FlushingLengths(CompactPerDocReader):
     """The field lengths of the segment a writer is flushing. Whoosh asks for a length with
     every posting it writes, and for a field that keeps no lengths (article ids, whole
@@ -350,6 +433,12 @@ class _FlushingLengths(CompactPerDocReader):
         if found is None:
             found = self._columns[fieldname] = bool(super().has_column(fieldname))
         return found
+
+    def lengths_of(self, fieldname: str) -> list[int] | None:
+        """Each document's length of ``fieldname`` (0: none), from its column read once; None
+        for a field with no such column (the flush then asks :meth:`doc_field_length`)."""
+        codes = _column_codes(self, fieldname)
+        return None if codes is None else [LENGTHS[code] if code else 0 for code in codes]
 
     def doc_field_length(self, docnum: int, fieldname: str, default: int = 0) -> int | None:
         """As Whoosh's, from the field's length column read once (Whoosh reads a byte from
