@@ -175,7 +175,7 @@ class Catalogue:
             field, name = mention.own
             if field not in NAME_FIELDS or not is_name(name):
                 continue
-            evidence = self.evidence.setdefault(key(name), Evidence())
+            evidence = self._evidence(key(name))
             evidence.spellings[name] += 1
             if _in_capitals(text, mention):
                 evidence.capitals[field] += 1
@@ -202,6 +202,14 @@ class Catalogue:
                 if defined and is_abbreviation(defined.group(1), name):
                     self.definitions.setdefault(key(defined.group(1)), Counter())[key(name)] += 1
 
+    def _evidence(self, name_key: str) -> Evidence:
+        """The evidence of a name, new when there is none yet (made only then: an Evidence
+        holds six counters, and a corpus has ten mentions for each of its names)."""
+        found = self.evidence.get(name_key)
+        if found is None:
+            found = self.evidence[name_key] = Evidence()
+        return found
+
     def _pair(self, text: str, mentions: Sequence[Entity]) -> None:
         """Count the names made by a one-word organisation, "and" or "&", and the first word
         of the organisation after it ("Cable and Wireless Plc", "Tate & Lyle"), for both."""
@@ -215,7 +223,7 @@ class Catalogue:
             if between and second and words:
                 joined = f"{text[first.start:first.end]} {between.group(1)} {words[0]}"
                 for mention in (first, second):
-                    self.evidence.setdefault(key(mention.own[1]), Evidence()).paired[joined] += 1
+                    self._evidence(key(mention.own[1])).paired[joined] += 1
 
     def decide(self) -> dict[str, Decision]:
         """Per name key, its decision."""
