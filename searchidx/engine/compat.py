@@ -438,7 +438,7 @@ class _FlushingLengths(CompactPerDocReader):
         """Each document's length of ``fieldname`` (0: none), from its column read once; None
         for a field with no such column (the flush then asks :meth:`doc_field_length`)."""
         codes = _column_codes(self, fieldname)
-        return None if codes is None else [LENGTHS[code] if code else 0 for code in codes]
+        return None if codes is None else [LENGTHS[code] for code in codes]  # (LENGTHS[0] is 0)
 
     def doc_field_length(self, docnum: int, fieldname: str, default: int = 0) -> int | None:
         """As Whoosh's, from the field's length column read once (Whoosh reads a byte from
