@@ -54,6 +54,10 @@ _TOKEN = re.compile(
 )
 
 
+#: Opening brackets made spaces (see :func:`repair`).
+_NO_OPENING_BRACKETS = str.maketrans("[{", "  ")
+
+
 class Token(NamedTuple):
     """A piece of a query: ``kind`` is field, word, phrase, operator, paren, range, space or error."""
 
@@ -74,7 +78,8 @@ def field_name(written: str) -> str | None:
 def tokenize(query: str) -> list[Token]:
     """Every piece of ``query`` in order, covering it completely (spaces included).
 
-    An unknown field, an unclosed phrase and an unmatched bracket come out as ``error``.
+    An unknown field, an unclosed phrase, an unmatched parenthesis and an unclosed range
+    (which runs to the end of the query) come out as ``error``.
     """
     tokens: list[Token] = []
     depth_stack: list[int] = []
@@ -82,6 +87,8 @@ def tokenize(query: str) -> list[Token]:
         kind = match.lastgroup or "word"
         text = match.group()
         if kind == "phrase" and (len(text) == 1 or not text.rstrip("~0123456789").endswith('"')):
+            kind = "error"
+        elif kind == "range" and not text.endswith(("]", "}")):  # (no bracket after it closes it)
             kind = "error"
         elif kind == "field" and field_name(text[:-1].lstrip("+-")) is None:
             kind = "error"
@@ -120,8 +127,18 @@ def repair(query: str) -> tuple[str, list[str]]:
     """A query that can run, made from ``query`` by the smallest changes, and a warning
     for each change: an unclosed phrase is closed, an unmatched bracket, an operator with
     nothing to join and an unknown field name are dropped (the field's value stays, as
-    plain words). Bad syntax never fails a search: the parts that parse are searched.
+    plain words), and so are the brackets of an unclosed range (its words stay). Bad syntax
+    never fails a search: the parts that parse are searched.
     """
+    unclosed = next((t for t in tokenize(query) if t.kind == "error" and t.text[:1] in "[{"), None)
+    if unclosed is not None:
+        # Whoosh's range syntax looks for a closing bracket from each opening one, and for
+        # each "to" after it: a 10,000-character query of unclosed ranges took 15 s a search
+        rest = unclosed.text.translate(_NO_OPENING_BRACKETS)  # (the same length: columns stay)
+        fixed, said = repair(query[:unclosed.start] + rest)
+        more = sum(unclosed.text.count(c) for c in "[{") - 1
+        others = f" and the {more} opening bracket{'s' if more > 1 else ''} after it" if more else ""
+        return fixed, [f"ignored the unclosed {unclosed.text[0]!r} at column {unclosed.start + 1}{others}", *said]
     warnings: list[str] = []
     kept: list[Token] = []
     for token in tokenize(query):

@@ -169,7 +169,9 @@ PROMPT_SECONDS = 5.0
 
 
 @pytest.mark.parametrize("query", ["*", "a*", "*a", "?*", "*?*", "abcdefghij~2", "text:*", "person:*",
-                                   "*e* OR *a* OR *o*", "d~2 a~2 n~2", "published:[1900 TO 2100]"])
+                                   "*e* OR *a* OR *o*", "d~2 a~2 n~2", "published:[1900 TO 2100]",
+                                   # Whoosh's range syntax on unclosed ranges: 15 s before they were repaired
+                                   ("[defence to bengal " * 600)[:10_000]])
 def test_expensive_queries_return_promptly(idx: SearchIndex, query: str):
     started = time.perf_counter()
     results = idx.search(query, limit=10, facets=2)

@@ -45,6 +45,7 @@ def test_mistakes_are_error_tokens():
     assert kinds('colour:red "open (x') == [("error", "colour:"), ("word", "red"), ("error", '"open (x')]
     assert kinds("a ) b") == [("word", "a"), ("error", ")"), ("word", "b")]
     assert kinds("(a b") == [("error", "("), ("word", "a"), ("word", "b")]
+    assert kinds("x published:[1987 TO") == [("word", "x"), ("field", "published:"), ("error", "[1987 TO")]
 
 
 @pytest.mark.parametrize(("query", "repaired", "warnings"), [
@@ -56,6 +57,8 @@ def test_mistakes_are_error_tokens():
     ("(navy", "navy", 1),
     ("1987~", "1987", 1),
     ('" lone', '" lone"', 1),
+    ("published:[1987 TO", "published: 1987 TO", 1),
+    ("x [a TO b] y [c {d", "x [a TO b] y  c  d", 1),
 ])
 def test_repairs_make_the_smallest_change_and_say_it(query: str, repaired: str, warnings: int):
     text, found = syntax.repair(query)
