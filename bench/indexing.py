@@ -6,11 +6,14 @@ Whoosh writer, over the same paragraphs, in one run.
     python bench/indexing.py --limit 500          # the first 500 articles only
     python bench/indexing.py --cluster 2          # also on a local Dask cluster of 2 worker processes
 
-Prints paragraphs per second for each (median of --repeat runs) and the ratios: the
-pipeline in one process, with NER in worker processes (--workers), and on a local Dask
-cluster (--cluster N: a scheduler and N worker processes on this machine), with the CPU
-the writing process and the workers used in the parallel run (when the cores are all busy,
-less CPU, not more overlap, is what makes it faster). Then where the time of one process
+Prints paragraphs per second for each (median of --repeat runs) and the ratios to the
+bare model as spaCy runs it in a user's process (where numpy's BLAS starts a pool of
+threads), and also in a process of one thread, as searchidx's NER workers run it (see
+``searchidx.analysis.single_threaded_blas``): the pipeline in one process, with NER in
+worker processes (--workers), and on a local Dask cluster (--cluster N: a scheduler and N
+worker processes on this machine), with the CPU the writing process and the workers used
+in the parallel run (when the cores are all busy, less CPU, not more overlap, is what
+makes it faster). Then where the time of one process
 goes: reading, the model, the rules and names, writing and committing.
 The machines this runs on are noisy: compare the ratios, which come from the same run.
 """
@@ -113,6 +116,18 @@ def stages(path: Path, articles: list[Article]) -> list[tuple[str, float]]:
             ("rules and canonical names", rules), ("writing and commit", writing)]
 
 
+def model_in_one_thread(args: argparse.Namespace) -> float:
+    """The bare model's median seconds in a new process whose BLAS starts no threads."""
+    import subprocess
+
+    command = [sys.executable, __file__, str(args.path), "--model-only", "--repeat", str(args.repeat)]
+    if args.limit is not None:
+        command += ["--limit", str(args.limit)]
+    env = dict(os.environ, OPENBLAS_NUM_THREADS="1", MKL_NUM_THREADS="1", OMP_NUM_THREADS="1")
+    done = subprocess.run(command, env=env, capture_output=True, text=True, check=True)
+    return float(done.stdout.split()[-1])
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("path", nargs="?", type=Path, default=shared_default())
@@ -124,6 +139,8 @@ def main() -> int:
                         help="only the CPU time of each stage (meaningful on a busy machine, unlike the clock)")
     parser.add_argument("--cluster", type=int, default=0, metavar="N",
                         help="also index on a local Dask cluster of N worker processes")
+    parser.add_argument("--model-only", action="store_true",
+                        help="only the bare model's median seconds (the bench runs this in a one-thread process)")
     args = parser.parse_args()
     if not args.path.exists():
         print(f"no corpus at {args.path}; give a path or set SEARCHIDX_SHARED", file=sys.stderr)
@@ -131,10 +148,16 @@ def main() -> int:
     articles = list(islice(read_articles(find_sources([args.path])), args.limit))
     paragraphs = sum(len(a.paragraphs) for a in articles)
     words = sum(len(p.split()) for a in articles for p in a.paragraphs)
+    if args.model_only:
+        get_extractor()  # load the model before timing
+        print(time_it(lambda: ner_only(articles), args.repeat))
+        return 0
+    one_thread = model_in_one_thread(args) if not args.stages else 0.0
     get_extractor()  # load the model before timing
     print(f"corpus: {args.path} ({len(articles):,} articles, {paragraphs:,} paragraphs, {words:,} words); "
           f"median of {args.repeat} runs")
     rows = [] if args.stages else [("NER model alone", time_it(lambda: ner_only(articles), args.repeat)),
+            ("NER model alone, in a process of one thread", one_thread),
             ("plain Whoosh writer (no entities)", time_it(lambda: plain_whoosh(articles), args.repeat)),
             ("searchidx pipeline, 1 process", time_it(lambda: pipeline(articles, 1), args.repeat)),
             (f"searchidx pipeline, {args.workers} NER workers",

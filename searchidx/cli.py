@@ -15,6 +15,7 @@ import sys
 import time
 from collections.abc import Callable, Sequence
 
+from .analysis import single_threaded_blas
 from .arguments import (
     UsageError,
     build_parser,
@@ -89,6 +90,7 @@ def _dash_hint(argv: Sequence[str]) -> str:
 def main(argv: Sequence[str] | None = None, env: Env | None = None) -> int:
     """Run the command line; returns the exit status."""
     env = env or Env()
+    single_threaded_blas()  # (before anything loads numpy: see the function)
     words = sys.argv[1:] if argv is None else list(argv)
     # (the shell's completion needs every command; a run, only the one it runs)
     only = words[0] if words and not words[0].startswith("-") and "_ARGCOMPLETE" not in os.environ else None

@@ -12,6 +12,7 @@ from conftest import SEEDS
 
 from searchidx import Article, SearchIndex, analysis
 from searchidx.analysis import Remembered
+from searchidx.settings import default_model
 
 
 def seed_paragraphs() -> list[str]:
@@ -78,3 +79,21 @@ def test_duplicate_paragraphs_go_to_the_model_once(monkeypatch: pytest.MonkeyPat
         by_text.setdefault(hit.text, set()).add(tuple(sorted((k, tuple(v)) for k, v in hit.entities.items())))
     assert len(hits) == 3 * (len(paragraphs) + 1) and all(len(found) == 1 for found in by_text.values())
     assert any(found != {()} for found in by_text.values())  # the model did find entities
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="counts threads in Linux's /proc")
+def test_a_worker_runs_the_model_on_one_thread(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A second thread in a process (numpy's BLAS pool, a thread watching the parent)
+    makes the model about 13% slower; a worker has none, and still ends with its parent
+    (tests/test_crash.py kills an indexer and finds no worker left)."""
+    import multiprocessing
+    import os
+    from concurrent.futures import ProcessPoolExecutor
+
+    for name in analysis.BLAS_THREADS:
+        monkeypatch.delenv(name, raising=False)  # the parent's own choice would carry over
+    model = default_model()
+    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"),
+                             initializer=analysis._start_worker, initargs=(model,)) as pool:
+        assert pool.submit(analysis._extract, model, ["Haluk Gorgun visited Dhaka."]).result()
+        assert len(pool.submit(os.listdir, "/proc/self/task").result()) == 1
