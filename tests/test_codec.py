@@ -126,6 +126,62 @@ def test_segments_of_both_codecs_are_searched_and_merged_together(tmp_path: Path
         assert [searcher.stored_fields(n)["extra"] for n in searcher.document_numbers(text="beta")] == ["old", "new"]
 
 
+def merged(path: Path, batches: list[list[dict[str, Any]]], deleted: list[int], last: list[dict[str, Any]],
+           ours: bool) -> Any:
+    """An index of ``batches`` (a commit each), then the documents numbered in ``deleted``
+    deleted, then one commit of ``last`` that merges every segment: by searchidx's merge
+    (blocks copied as they are, or read where a document was deleted) or by Whoosh's."""
+    from searchidx.engine.writing import merge_all
+
+    ix = build(path, CompactCodec(), batches)
+    writer = ix.writer(codec=CompactCodec())
+    for docnum in deleted:
+        writer.delete_document(docnum)
+    writer.commit(merge=False)
+    writer = compat.open_writer(ix, 5, 64) if ours else ix.writer(codec=CompactCodec())
+    for document in last:
+        writer.add_document(**{k: v for k, v in document.items() if v != ""})
+    writer.commit(mergetype=merge_all) if ours else writer.commit(optimize=True)
+    assert len(ix._segments()) == 1
+    return ix
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(batches=st.lists(st.lists(DOCUMENT, min_size=1, max_size=30), min_size=1, max_size=4),
+       last=st.lists(DOCUMENT, max_size=10), data=st.data())
+def test_a_merge_writes_what_whooshs_merge_does(tmp_path_factory: Any, batches: list[list[dict[str, Any]]],
+                                                last: list[dict[str, Any]], data: Any):
+    count = sum(len(batch) for batch in batches)
+    deleted = data.draw(st.lists(st.integers(0, count - 1), unique=True, max_size=count - 1))
+    base = tmp_path_factory.mktemp("merge")
+    ours = merged(base / "ours", batches, deleted, last, True)
+    whooshs = merged(base / "w", batches, deleted, last, False)
+    assert postings(ours) == postings(whooshs)
+    assert values(ours) == values(whooshs)
+    assert statistics(ours) == statistics(whooshs)
+    assert stored(ours) == stored(whooshs)
+
+
+def test_a_merge_copies_long_posting_lists_that_skip_as_whooshs_do(tmp_path: Path):
+    """Terms of hundreds of postings in each segment (blocks of 128, the last one short),
+    some segments with deletions: the copied blocks follow each other, and skipping
+    finds the same documents as in Whoosh's merge."""
+    batches = [[{"text": "common " + "rare " * (n % 97 == 0) + "twice twice " * (n % 3 == 0), "number": n}
+                for n in range(start, start + 300)] for start in (0, 300, 600)]
+    last = [{"text": "common twice newest"}] * 5
+    deleted = [5, 301, 302, 899]  # (none in the middle of the first segment's run of "rare")
+    ours = merged(tmp_path / "ours", batches, deleted, last, True)
+    whooshs = merged(tmp_path / "w", batches, deleted, last, False)
+    assert postings(ours) == postings(whooshs) and values(ours) == values(whooshs)
+    assert statistics(ours) == statistics(whooshs) and stored(ours) == stored(whooshs)
+    with ours.searcher() as a, whooshs.searcher() as b:
+        for word in ("common", "twice", "rare"):
+            for target in (0, 3, 127, 128, 290, 300, 301, 450, 601, 894, 897, 900):
+                ma, mb = a.reader().postings("text", word), b.reader().postings("text", word)
+                ma.skip_to(target), mb.skip_to(target)
+                assert ma.is_active() == mb.is_active() and (not ma.is_active() or ma.id() == mb.id())
+
+
 def test_stored_fields_share_compressed_blocks(tmp_path: Path):
     paragraphs = [{"text": f"paragraph {n}", "extra": "A headline repeated in every paragraph of its article " * 3}
                   for n in range(2_000)]

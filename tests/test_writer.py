@@ -333,7 +333,7 @@ def test_a_flushing_writer_reads_field_lengths_as_whoosh_does(tmp_path: Path):
         idx.add_article("Another\n\nOne paragraph by Haluk Gorgun in Dhaka.", id="b")
         ix = idx._engine._ix
         for segment in ix._segments():
-            ours = compat._FlushingLengths(ix.storage, segment)
+            ours = compat._SegmentLengths(ix.storage, segment)
             whooshs = whoosh3.W3PerDocReader(ix.storage, segment)
             for fieldname in ix.schema.names():
                 for docnum in range(segment.doc_count_all()):

@@ -43,7 +43,7 @@ from .matching import Budget, live_terms
 from .parsing import Parsed, QueryParser
 from .ranking import SORTS, Found, SearchRequest
 from .schema import Meta
-from .writing import ParagraphWriter, discard, fingerprints, merge_tiers
+from .writing import ParagraphWriter, discard, fingerprints, merge_all, merge_tiers
 
 if TYPE_CHECKING:
     from ..entities import EntityCount, EntityPage
@@ -203,7 +203,7 @@ class Engine:
         except LockError:
             return  # another writer took the index meanwhile: a later commit merges
         try:
-            writer.commit(optimize=True)
+            writer.commit(mergetype=merge_all)
         except BaseException:
             discard(writer, self._ix)
             raise

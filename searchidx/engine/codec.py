@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import bisect
 import functools
+import heapq
 import pickle
 import struct
 import sys
@@ -47,6 +48,8 @@ from whoosh.util.numeric import byte_to_length, length_to_byte
 #: posting count, first and last document number, highest weight, shortest and longest
 #: field length (Whoosh's length bytes), kinds of ids/weights/values, compressed or not.
 _HEADER = struct.Struct("<iHIIfBBBB")
+#: The part of a block's header that copying it to another segment changes.
+_BLOCK_START = struct.Struct("<iHII")
 #: Typecodes of an unsigned array by kind, and the kind that holds a largest value.
 _UNSIGNED = "BHI"
 #: Weights: all 1, one value for all, or an array of bytes, shorts or floats.
@@ -58,6 +61,8 @@ _MIN_COMPRESS = 24
 _LITTLE = sys.byteorder == "little"
 #: A posting's field and term, by which a flush groups postings.
 _FIELD_TERM = itemgetter(0, 1)
+#: The key of a flush's ``(key, part)``.
+_KEY = itemgetter(0)
 F = TypeVar("F", bound=Any)
 
 
@@ -181,6 +186,36 @@ class CompactPostingsWriter(whoosh3.W3PostingsWriter):  # type: ignore[misc]  # 
         self._postfile.write(payload)
         self._blockcount += 1
         self._new_block()
+
+    def add_blocks(self, data: Any, info: CompactTermInfo, shift: int, last: bool) -> None:
+        """Another segment's blocks of a term (``data``, whose statistics are ``info``)
+        copied as they are, their document numbers moved by ``shift``: a block keeps only
+        deltas after its first number, so moving them all by one amount changes the
+        headers alone. ``last``: no postings of the term follow."""
+        if self._ids:
+            self._write_block()
+        position, end, write = 0, len(data), self._postfile.write
+        while position < end:
+            length, count, first, final = _BLOCK_START.unpack_from(data, position)
+            size = 4 + abs(length)
+            if size < _HEADER.size or position + size > end:
+                raise struct.error("a block that does not fit its term's postings")
+            head = _BLOCK_START.pack(-abs(length) if last and position + size == end else abs(length),
+                                     count, first + shift, final + shift)
+            write(head)
+            write(data[position + _BLOCK_START.size:position + size])
+            self._blockcount += 1
+            position += size
+        terminfo = self._terminfo
+        terminfo._df += info._df
+        terminfo._weight += info._weight
+        terminfo._maxweight = max(terminfo._maxweight, info._maxweight)
+        terminfo._maxlength = max(terminfo._maxlength, info._maxlength)
+        if info._minlength:  # (0 is a field of no lengths, as Whoosh's None)
+            terminfo._minlength = min(terminfo._minlength or info._minlength, info._minlength)
+        if terminfo._minid is None:
+            terminfo._minid = info._minid + shift
+        terminfo._maxid = info._maxid + shift
 
 
 class CompactLeafMatcher(whoosh3.W3LeafMatcher):  # type: ignore[misc]
@@ -316,18 +351,112 @@ class CompactTermInfo(whoosh3.W3TermInfo):  # type: ignore[misc]
         return info
 
 
+#: A part of a term's postings for a flush: ``(POSTINGS, ids, weights, values)``, or
+#: ``(BLOCKS, data, info, shift)``, another segment's blocks to copy (see ``add_blocks``).
+POSTINGS, BLOCKS = 0, 1
+
+
+def _grouped(items: Any) -> Any:
+    """Sorted postings as ``((field, term bytes), part)``, a term's postings in one part
+    (Whoosh's spelling words, numbered -1, left out)."""
+    for key, group in groupby(items, key=_FIELD_TERM):
+        postings = [posting for posting in group if posting[2] != -1]
+        if postings:
+            yield key, (POSTINGS, [posting[2] for posting in postings], [posting[3] for posting in postings],
+                        [posting[4] or b"" for posting in postings])
+
+
+class SegmentTerms:
+    """The terms of a segment being merged, in order, each with its postings as the new
+    segment numbers them: its blocks to copy as they are when no document in the term's
+    range was deleted (every number moves by one amount), else its postings read, the
+    deleted ones left out. Takes over ``reader`` (closed by :meth:`close`)."""
+
+    def __init__(self, reader: Any, basedoc: int, docmap: dict[int, int] | None) -> None:
+        self._reader, self._basedoc, self._docmap = reader, basedoc, docmap
+        self._deleted = [] if docmap is None else sorted(set(range(reader.doc_count_all())).difference(docmap))
+
+    def terms(self, schema: Any) -> Any:
+        """``((field, term bytes), part)`` for each term of a field of ``schema``, in order."""
+        terms: CompactTermsReader = self._reader._terms
+        postfile, docmap, deleted = terms._postfile, self._docmap, self._deleted
+        for fieldname in sorted(set(terms._fieldmap).intersection(schema.names())):
+            fmt = schema[fieldname].format
+            for (name, tbytes), info in terms.items_from(fieldname, b""):
+                if name != fieldname:
+                    break
+                if docmap is None:
+                    yield (name, tbytes), (BLOCKS, _view(postfile, info._offset, info._length), info, self._basedoc)
+                    continue
+                low = bisect.bisect_left(deleted, info._minid)
+                if low == len(deleted) or deleted[low] > info._maxid:
+                    shift = docmap[info._minid] - info._minid
+                    yield (name, tbytes), (BLOCKS, _view(postfile, info._offset, info._length), info, shift)
+                    continue
+                ids, weights, values = _term_postings(postfile, info, fmt)
+                kept = [i for i, docnum in enumerate(ids) if docnum in docmap]
+                if kept:
+                    yield (name, tbytes), (POSTINGS, [docmap[ids[i]] for i in kept], [weights[i] for i in kept],
+                                           [values[i] or b"" for i in kept])
+
+    def close(self) -> None:
+        self._reader.close()
+
+
+def _term_postings(postfile: Any, info: CompactTermInfo, fmt: Any) -> tuple[list[int], list[float], list[Any]]:
+    """A term's postings read whole: document numbers, weights and values."""
+    matcher = CompactLeafMatcher(postfile, info._offset, info._length, fmt)
+    ids: list[int] = []
+    weights: list[float] = []
+    values: list[Any] = []
+    while True:
+        ids.extend(matcher.block_ids())
+        matcher._read_weights()
+        weights.extend(matcher._weights)
+        matcher._read_values()
+        values.extend(matcher._values)
+        if matcher._lastblock:
+            return ids, weights, values
+        matcher._goto(matcher._nextoffset)
+
+
 class CompactFieldWriter(whoosh3.W3FieldWriter):  # type: ignore[misc]
-    """Whoosh 3's term dictionary writer, with :class:`CompactTermInfo` entries."""
+    """Whoosh 3's term dictionary writer, with :class:`CompactTermInfo` entries; the
+    segments a commit merges give their postings to its flush (see :meth:`merge_later`)."""
+
+    _merging: list[SegmentTerms]
+
+    def merge_later(self, source: SegmentTerms) -> None:
+        """Flush ``source``'s postings, a term at a time, with this segment's own (Whoosh's
+        merge puts every posting of the merged segments into its sorting pool as a tuple,
+        and the flush sorts them all again: two thirds of a merge). The flush closes it."""
+        vars(self).setdefault("_merging", []).append(source)
+
+    def close_merged(self) -> None:
+        """Close the segments given to :meth:`merge_later` (the flush does; so does a
+        writer that is cancelled)."""
+        for source in vars(self).pop("_merging", ()):
+            source.close()
 
     def add_postings(self, schema: Any, lengths: Any, items: Any) -> None:
         """Whoosh's flush of a segment's sorted postings (``(field, term bytes, document,
-        weight, value)``), a term at a time: Whoosh's own loop made five Python calls for
-        each posting, a sixth of writing a paragraph. ``lengths`` gives each document's
-        field lengths; with a ``lengths_of`` (searchidx's flushing writer) a field's at once."""
+        weight, value)``), a term at a time (Whoosh's own loop made five Python calls for
+        each posting, a sixth of writing a paragraph), merged with those of the segments
+        given to :meth:`merge_later`, which are numbered after this segment's own documents,
+        in the order given. ``lengths`` gives each document's field lengths; with a
+        ``lengths_of`` (searchidx's flushing writer) a field's at once."""
+        try:
+            self._add_postings(schema, lengths, items)
+        finally:
+            self.close_merged()
+
+    def _add_postings(self, schema: Any, lengths: Any, items: Any) -> None:
         table_of = getattr(lengths, "lengths_of", None)
         field_length = lengths.doc_field_length if lengths else (lambda docnum, fieldname: 0)
+        streams = [_grouped(items)] + [source.terms(schema) for source in vars(self).get("_merging", ())]
+        merged = heapq.merge(*streams, key=_KEY) if len(streams) > 1 else streams[0]  # (stable: in stream order)
         field, last, table = None, None, None
-        for key, group in groupby(items, key=_FIELD_TERM):
+        for key, group in groupby(merged, key=_KEY):
             if last is not None and key < last:
                 raise OutOfOrderError(f"{last!r} .. {key!r}")
             last = key
@@ -337,17 +466,18 @@ class CompactFieldWriter(whoosh3.W3FieldWriter):  # type: ignore[misc]
                 field = key[0]
                 self.start_field(field, schema[field])
                 table = table_of(field) if table_of else None
-            postings = [posting for posting in group if posting[2] != -1]  # (-1: Whoosh's spelling words)
-            if not postings:
-                continue
-            ids = [posting[2] for posting in postings]
-            if table is not None and ids[-1] < len(table):
-                known = [table[docnum] for docnum in ids]
-            else:
-                known = [field_length(docnum, field) for docnum in ids]
+            parts = [part for _, part in group]
             self.start_term(key[1])
-            self._postwriter.add_many(ids, [posting[3] for posting in postings],
-                                      [posting[4] or b"" for posting in postings], known)
+            for number, (kind, first, second, third) in enumerate(parts, 1):
+                if kind == BLOCKS:
+                    self._postwriter.add_blocks(first, second, third, number == len(parts))
+                    continue
+                ids = first
+                if table is not None and ids[-1] < len(table):
+                    known = [table[docnum] for docnum in ids]
+                else:
+                    known = [field_length(docnum, field) for docnum in ids]
+                self._postwriter.add_many(ids, second, third, known)
             self.finish_term()
         if field is not None:
             self.finish_field()

@@ -42,7 +42,7 @@ from whoosh.util.filelock import try_for
 from whoosh.util.numeric import byte_to_length
 
 from ..errors import SearchidxError
-from .codec import CompactCodec, CompactLeafMatcher, CompactPerDocReader
+from .codec import CompactCodec, CompactFieldWriter, CompactLeafMatcher, CompactPerDocReader, SegmentTerms
 
 #: The Whoosh this module was written and tested for (whoosh-reloaded 2.7.5).
 TESTED_WHOOSH = (2, 7)
@@ -417,12 +417,13 @@ def fused_index(field: Any) -> Callable[..., list[tuple[bytes, int, float, bytes
     return index
 
 
-class _FlushingLengths(CompactPerDocReader):
-    """The field lengths of the segment a writer is flushing. Whoosh asks for a length with
-    every posting it writes, and for a field that keeps no lengths (article ids, whole
-    names) it looks for the column's file each time: one file-system call per posting, a
-    tenth of a commit. A segment being flushed gains no files, so the answer is kept, and
-    a field's lengths are read once."""
+class _SegmentLengths(CompactPerDocReader):
+    """The field lengths of a finished segment: the one a writer is flushing, or one being
+    merged. Whoosh asks for a length with every posting it writes (and a merge, for every
+    field of every document it copies), and for a field that keeps no lengths (article
+    ids, whole names) it looks for the column's file each time: one file-system call per
+    posting, a tenth of a commit. A finished segment gains no files, so the answer is
+    kept, and a field's lengths are read once."""
 
     def __init__(self, storage: Any, segment: Any) -> None:
         super().__init__(storage, segment)
@@ -451,10 +452,10 @@ class _FlushingLengths(CompactPerDocReader):
 
 
 def _flushing_lengths(writer: Any) -> Any:
-    """``writer.per_document_reader`` for this writer alone (see :class:`_FlushingLengths`)."""
+    """``writer.per_document_reader`` for this writer alone (see :class:`_SegmentLengths`)."""
     if not writer.perdocwriter.is_closed:
         raise RuntimeError("the per-document writer is still open")
-    return _FlushingLengths(writer.storage, writer.get_segment())
+    return _SegmentLengths(writer.storage, writer.get_segment())
 
 
 def acquire_lock(ix: Any, timeout: float) -> Any:
@@ -499,6 +500,33 @@ def remove_leftovers(ix: Any) -> None:
     shutil.rmtree(os.path.join(storage.folder, f"{name}.tmp"), ignore_errors=True)
 
 
+def merge_segment(writer: Any, reader: Any) -> None:
+    """Merge a segment (``reader``, which this closes) into the one ``writer`` commits, as
+    Whoosh's ``writer.add_reader`` does, but with its postings given to the flush a term
+    at a time, copied as they are where they can be (:class:`.codec.SegmentTerms`):
+    Whoosh puts each posting into its sorting pool as a tuple, one Python call or more
+    each, and sorts them all again. Segments of another codec go Whoosh's way."""
+    if type(reader.codec()) is not CompactCodec or not isinstance(writer.fieldwriter, CompactFieldWriter) \
+            or not hasattr(writer, "write_per_doc"):
+        try:
+            writer.add_reader(reader)
+        finally:
+            reader.close()
+        return
+    try:
+        plain, reader._perdoc = reader._perdoc, _SegmentLengths(reader._storage, reader._segment)
+        plain.close()
+        writer._check_state()
+        basedoc = writer.docnum
+        names = set(writer.schema.names()) | {name for name in reader.indexed_field_names() if name in writer.schema}
+        docmap = writer.write_per_doc(names, reader)
+        writer._added = True
+    except BaseException:
+        reader.close()
+        raise
+    writer.fieldwriter.merge_later(SegmentTerms(reader, basedoc, docmap))
+
+
 def cancel_writer(writer: Any, ix: Any) -> None:
     """Cancel a Whoosh writer, removing every file it had begun, and release its lock; for a
     writer that failed half-way through a commit too (a full disk fails the flush of its
@@ -506,6 +534,8 @@ def cancel_writer(writer: Any, ix: Any) -> None:
     are removed before the lock is released, so that the next writer's are never touched."""
     if writer.is_closed:
         return
+    if isinstance(writer.fieldwriter, CompactFieldWriter):
+        writer.fieldwriter.close_merged()
     try:
         writer._close_segment()  # (closing writes a segment's last files)
     except Exception:  # its buffers could not be flushed: the files are removed all the same

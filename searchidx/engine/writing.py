@@ -128,10 +128,17 @@ def merge_tiers(writer: Any, segments: list[Any]) -> list[Any]:
     chosen = set(to_merge([segment.doc_count_all() for segment in segments], writer.doc_count()))
     chosen.update(i for i, segment in enumerate(segments) if type(segment.codec()) is not CompactCodec)
     for i in sorted(chosen):
-        reader = SegmentReader(writer.storage, writer.schema, segments[i])
-        writer.add_reader(reader)
-        reader.close()
+        compat.merge_segment(writer, SegmentReader(writer.storage, writer.schema, segments[i]))
     return [segment for i, segment in enumerate(segments) if i not in chosen]
+
+
+def merge_all(writer: Any, segments: list[Any]) -> list[Any]:
+    """A Whoosh merge policy that merges every segment into the one being written."""
+    from whoosh.reading import SegmentReader
+
+    for segment in segments:
+        compat.merge_segment(writer, SegmentReader(writer.storage, writer.schema, segment))
+    return []
 
 
 def discard(writer: Any, ix: Any) -> None:
