@@ -424,18 +424,21 @@ class CompactFieldWriter(whoosh3.W3FieldWriter):  # type: ignore[misc]
     """Whoosh 3's term dictionary writer, with :class:`CompactTermInfo` entries; the
     segments a commit merges give their postings to its flush (see :meth:`merge_later`)."""
 
-    _merging: list[SegmentTerms]
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._merging: list[SegmentTerms] = []
 
     def merge_later(self, source: SegmentTerms) -> None:
         """Flush ``source``'s postings, a term at a time, with this segment's own (Whoosh's
         merge puts every posting of the merged segments into its sorting pool as a tuple,
         and the flush sorts them all again: two thirds of a merge). The flush closes it."""
-        vars(self).setdefault("_merging", []).append(source)
+        self._merging.append(source)
 
     def close_merged(self) -> None:
         """Close the segments given to :meth:`merge_later` (the flush does; so does a
         writer that is cancelled)."""
-        for source in vars(self).pop("_merging", ()):
+        merging, self._merging = self._merging, []
+        for source in merging:
             source.close()
 
     def add_postings(self, schema: Any, lengths: Any, items: Any) -> None:
@@ -453,7 +456,7 @@ class CompactFieldWriter(whoosh3.W3FieldWriter):  # type: ignore[misc]
     def _add_postings(self, schema: Any, lengths: Any, items: Any) -> None:
         table_of = getattr(lengths, "lengths_of", None)
         field_length = lengths.doc_field_length if lengths else (lambda docnum, fieldname: 0)
-        streams = [_grouped(items)] + [source.terms(schema) for source in vars(self).get("_merging", ())]
+        streams = [_grouped(items)] + [source.terms(schema) for source in self._merging]
         merged = heapq.merge(*streams, key=_KEY) if len(streams) > 1 else streams[0]  # (stable: in stream order)
         field, last, table = None, None, None
         for key, group in groupby(merged, key=_KEY):
