@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
+from hypothesis import example, given
+from hypothesis import strategies as st
 
 from searchidx.models import Entity
-from searchidx.ner.article import canonical_names, find_missed_people, resolve
+from searchidx.ner.article import canonical_names, find_missed_people, occurrences, resolve
 from searchidx.ner.forms import clean, display_name, is_name, key
 
 
@@ -137,3 +141,19 @@ def test_a_query_for_one_standard_form_finds_the_others():
     assert "OPEC" in table.names("Organization of Petroleum Exporting Countries")
     assert "N.J." in table.names("New Jersey")
     assert table.names("who") == []  # the word, unless a field is named: three letters count only in capitals
+
+
+_LETTERS = st.sampled_from(["Al", "Bo", "al", "-", "'", "\u2019", " ", "_", "é", "1", ".", "Al Bo", "Bo-Al"])
+
+
+@given(text=st.lists(_LETTERS, max_size=30).map("".join), names=st.sets(st.lists(_LETTERS, min_size=1, max_size=3)
+                                                                       .map("".join), min_size=1, max_size=5),
+       not_before=st.sampled_from(["'-", "'\u2019-"]))
+@example(text="Al Bo met Al-Bo and Al", names={"Al", "Al Bo", "Bo"}, not_before="'-")
+def test_names_are_found_where_a_regular_expression_of_them_finds_them(text: str, names: set[str],
+                                                                       not_before: str) -> None:
+    """The rules find an article's names without compiling an expression for each
+    article: the same places as the expression, longest name first, would find."""
+    pattern = re.compile(r"(?<![\w" + re.escape(not_before) + r"])(?:"
+                         + "|".join(map(re.escape, sorted(names, key=len, reverse=True))) + r")(?![\w-])")
+    assert occurrences(text, names, not_before) == [match.span() for match in pattern.finditer(text)]

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter, defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import replace
 
 from spacy.lang.en.stop_words import STOP_WORDS
@@ -102,21 +102,50 @@ def find_missed_names(paragraphs: Sequence[str], paragraph_entities: Sequence[Se
             names[text] = field
     if not names:
         return [list(mentions) for mentions in paragraph_entities]
-    pattern = re.compile(r"(?<![\w'-])(?:" + "|".join(map(re.escape, sorted(names, key=len, reverse=True)))
-                         + r")(?![\w-])")
     found = []
     for text, mentions in zip(paragraphs, paragraph_entities):
-        added = [Entity(match.group(), names[match.group()], match.start(), match.end())
-                 for match in pattern.finditer(text)
-                 if not any(m.start < match.end() and match.start() < m.end for m in mentions)
-                 and not _NEXT_TO_CAPITAL.search(text, max(0, match.start() - 40), match.start())
-                 and not _CAPITAL_NEXT.match(text, match.end())]
+        added = [Entity(text[start:end], names[text[start:end]], start, end)
+                 for start, end in occurrences(text, names, "'-")
+                 if not any(m.start < end and start < m.end for m in mentions)
+                 and not _NEXT_TO_CAPITAL.search(text, max(0, start - 40), start)
+                 and not _CAPITAL_NEXT.match(text, end)]
         found.append(sorted([*mentions, *added], key=lambda m: m.start) if added else list(mentions))
     return found
 
 
+def occurrences(text: str, names: Iterable[str], not_before: str) -> list[tuple[int, int]]:
+    """Where ``names`` are written in ``text`` as whole words: a name's place counts when
+    the character before it is no word character nor one of ``not_before``, and the one
+    after it no word character nor a hyphen. Found as a regular expression of the names,
+    longest first, would find them (leftmost first, at each place the longest, none
+    overlapping), without compiling one for each article's names: that took a fifth of
+    the rules' time."""
+    found = []
+    for name in names:
+        start = text.find(name)
+        while start >= 0:
+            end = start + len(name)
+            before = text[start - 1] if start else " "
+            after = text[end] if end < len(text) else " "
+            if not (before.isalnum() or before == "_" or before in not_before) \
+                    and not (after.isalnum() or after == "_" or after == "-"):
+                found.append((start, -end))
+            start = text.find(name, start + 1)
+    found.sort()
+    out: list[tuple[int, int]] = []
+    reach = 0
+    for start, end in found:
+        if start >= reach:
+            out.append((start, -end))
+            reach = -end
+    return out
+
+
+_SEPARATORS = re.compile(r"[\s-]+")
+
+
 def _last_word(name: str) -> str:
-    return re.split(r"[\s-]+", name)[-1]
+    return _SEPARATORS.split(name)[-1]
 
 
 def _role_before(paragraph: str, start: int) -> str:
@@ -131,7 +160,7 @@ def _role_before(paragraph: str, start: int) -> str:
 
 
 def _parts(name: str) -> list[str]:
-    return [part for part in re.split(r"[\s-]+", key(name)) if part]
+    return [part for part in _SEPARATORS.split(key(name)) if part]
 
 
 def _contains(longer: str, shorter: str) -> bool:
@@ -161,18 +190,14 @@ def find_missed_people(paragraphs: Sequence[str], mentions: Sequence[Sequence[En
     people = {name for name in people if len(name) > 2 and name not in _COMMON and name[0].isupper()}
     if not people:
         return [list(found) for found in mentions]
-    pattern = re.compile(
-        r"(?<![\w'\u2019-])(?:" + "|".join(re.escape(n) for n in sorted(people, key=len, reverse=True)) + r")(?![\w-])"
-    )
     out = []
     for paragraph, found in zip(paragraphs, mentions):
         taken = [(m.start, m.end) for m in found]
         added = []
-        for match in pattern.finditer(paragraph):
-            start, end = match.span()
+        for start, end in occurrences(paragraph, people, "'\u2019-"):
             if any(s < end and start < e for s, e in taken) or _next_to_capital(paragraph, start, end):
                 continue
-            added.append(Entity(match.group(), "person", start, end))
+            added.append(Entity(paragraph[start:end], "person", start, end))
         out.append(sorted([*found, *added], key=lambda m: m.start) if added else list(found))
     return out
 
