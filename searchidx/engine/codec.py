@@ -33,6 +33,7 @@ import struct
 import sys
 import zlib
 from array import array
+from collections.abc import Sequence
 from itertools import accumulate, groupby
 from operator import itemgetter
 from typing import Any, TypeVar
@@ -116,9 +117,10 @@ class CompactPostingsWriter(whoosh3.W3PostingsWriter):  # type: ignore[misc]  # 
     _minlength: int | None
     _maxlength: int
 
-    def add_many(self, ids: list[int], weights: list[float], values: list[bytes], lengths: list[int]) -> None:
+    def add_many(self, ids: list[int], weights: list[float], values: list[bytes], lengths: Sequence[int]) -> None:
         """A term's postings in order, as many calls of Whoosh's ``add_posting`` would add
-        them (a falsy value or length counts as none), a block's worth at a time."""
+        them (a falsy value or length counts as none; no lengths at all, none for any), a
+        block's worth at a time."""
         start, count, limit = 0, len(ids), self._blocklimit
         while start < count:
             if len(self._ids) >= limit:
@@ -469,6 +471,7 @@ class CompactFieldWriter(whoosh3.W3FieldWriter):  # type: ignore[misc]
                 field = key[0]
                 self.start_field(field, schema[field])
                 table = table_of(field) if table_of else None
+                scored = schema[field].scorable  # (a field that keeps no lengths has none to look up)
             parts = [part for _, part in group]
             self.start_term(key[1])
             for number, (kind, first, second, third) in enumerate(parts, 1):
@@ -476,7 +479,9 @@ class CompactFieldWriter(whoosh3.W3FieldWriter):  # type: ignore[misc]
                     self._postwriter.add_blocks(first, second, third, number == len(parts))
                     continue
                 ids = first
-                if table is not None and ids[-1] < len(table):
+                if not scored:
+                    known: Sequence[int] = ()
+                elif table is not None and ids[-1] < len(table):
                     known = [table[docnum] for docnum in ids]
                 else:
                     known = [field_length(docnum, field) for docnum in ids]
