@@ -375,21 +375,25 @@ _TEXTS = st.lists(st.one_of(_WORDS, st.text(max_size=8)), max_size=30).map(" ".j
 
 
 @settings(max_examples=300, deadline=None)
-@given(text=_TEXTS)
-def test_the_fused_analysis_indexes_what_whooshs_chain_does(text: str):
+@given(texts=st.lists(_TEXTS, min_size=1, max_size=3))
+def test_the_fused_analysis_indexes_what_whooshs_chain_does(texts: list[str]):
     """A writer analyses text fields in one pass (engine/compat.py: fused_index): the same
     words, frequencies, weights and encoded positions as Whoosh's analyzer chain, for every
-    field it takes over (stop words, stems, accents, positions after stop words)."""
+    field it takes over (stop words, stems, accents, positions after stop words), for a
+    text met again (fields share the texts they analysed) and for texts of several lines
+    (the catch-all field is analysed a line at a time)."""
     from searchidx.engine import compat
     from searchidx.engine.schema import build_schema
 
     schema = build_schema()
-    fused = {name: compat.fused_index(schema[name]) for name in schema.names()}
+    memos: dict[Any, Any] = {}
+    fused = {name: compat.fused_index(schema[name], memos) for name in schema.names()}
     assert {name for name, index in fused.items() if index} == {
         "title", "text", "content", "person", "org", "place", "date", "group", "misc"}
-    for name, index in fused.items():
-        if index is not None:
-            assert sorted(index(text)) == sorted(schema[name].index(text)), name
+    for text in [*texts, *texts, "\n".join(texts), "\n".join(reversed(texts))]:
+        for name, index in fused.items():
+            if index is not None:
+                assert sorted(index(text)) == sorted(schema[name].index(text)), name
 
 
 def test_an_index_written_with_the_fused_analysis_is_whooshs_own(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):

@@ -345,6 +345,11 @@ _TEXT_CHAIN = [RegexTokenizer, LowercaseFilter, StopFilter, StemFilter, CharsetF
 _NAME_CHAIN = [RegexTokenizer, LowercaseFilter, CharsetFilter]
 
 
+#: Texts each set of alike fields remembers (see :func:`fused_index`): a paragraph's title and
+#: text, and the lines of its catch-all field.
+_MEMO_TEXTS = 8
+
+
 def _fuse_analyzers(writer: Any) -> None:
     """Give the text fields of this writer's schema object (in memory, as
     :func:`_cache_stems`) an ``index`` that analyses a paragraph in one pass
@@ -353,7 +358,8 @@ def _fuse_analyzers(writer: Any) -> None:
     if not hasattr(writer, "_commit_toc"):  # (no way to keep the fused index out of the schema's pickle)
         return
     fields = [writer.schema[name] for name in writer.schema.names()]
-    fused = [(field, fused_index(field)) for field in fields]
+    memos: dict[Any, dict[str, tuple[list[str], int]]] = {}
+    fused = [(field, fused_index(field, memos)) for field in fields]
     for field, index in fused:
         if index is not None:
             field.index = index
@@ -367,13 +373,19 @@ def _fuse_analyzers(writer: Any) -> None:
     writer._commit_toc = plain_toc
 
 
-def fused_index(field: Any) -> Callable[..., list[tuple[bytes, int, float, bytes]]] | None:
+def fused_index(field: Any, memos: dict[Any, dict[str, tuple[list[str], int]]] | None = None
+                ) -> Callable[..., list[tuple[bytes, int, float, bytes]]] | None:
     """What ``field.index(text)`` returns (each word's bytes, frequency, weight and encoded
     positions or frequency), computed in one pass of list operations instead of Whoosh's
     chain of generators and token objects, which took about a third of writing a paragraph;
     None for a field whose analyzer or format is not one this knows. The same words,
     positions (the first word kept keeps its place, the next ones follow it, as Whoosh's
-    stop filter renumbers them) and bytes: tests compare the two on generated text."""
+    stop filter renumbers them) and bytes: tests compare the two on generated text.
+
+    Fields whose analyzers are alike share the last texts they analysed (through
+    ``memos``): a paragraph's text is analysed once for its field and for the catch-all
+    field, which counts words without positions and so is analysed a line at a time (no
+    word spans a line), and an article's title once for all its paragraphs."""
     fmt: Any = getattr(field, "format", None)
     items = getattr(getattr(field, "analyzer", None), "items", None)
     if type(fmt) not in (formats.Positions, formats.Frequency) or not items:
@@ -393,11 +405,17 @@ def fused_index(field: Any) -> Callable[..., list[tuple[bytes, int, float, bytes
         return None
     finditer, charmap, boost, original = tokenizer.expression.finditer, charset.charmap, fmt.field_boost, field.index
     positioned = type(fmt) is formats.Positions
+    alike = (tokenizer.expression.pattern, tokenizer.expression.flags, stops, stops and shortest,
+             stops and stemmed, id(charmap))
+    memo = {} if memos is None else memos.setdefault(alike, {})
+    by_line = not any("\n" in match.group() for match in finditer("a\nb. \n-\n_\n1\n.\n"))  # (no word spans lines)
 
-    def index(value: Any, **kwargs: Any) -> Any:
-        if not isinstance(value, str) or kwargs:
-            return original(value, **kwargs)
-        words = [match.group().lower() for match in finditer(value)]
+    def analysed(text: str) -> tuple[list[str], int]:
+        """The words of ``text`` as the chain leaves them, and the first one's position."""
+        known = memo.get(text)
+        if known is not None:
+            return known
+        words = [match.group().lower() for match in finditer(text)]
         first = 0
         if stops is not None:
             kept = [len(word) >= shortest and word not in stops for word in words]
@@ -405,9 +423,20 @@ def fused_index(field: Any) -> Callable[..., list[tuple[bytes, int, float, bytes
             words = [stemmed(word).translate(charmap) for word, keep in zip(words, kept) if keep]
         else:
             words = [word.translate(charmap) for word in words]
+        if len(memo) >= _MEMO_TEXTS:
+            memo.clear()
+        memo[text] = (words, first)
+        return words, first
+
+    def index(value: Any, **kwargs: Any) -> Any:
+        if not isinstance(value, str) or kwargs:
+            return original(value, **kwargs)
         if not positioned:
-            return [(word.encode("utf-8"), freq, freq * boost, pack_uint(freq))
-                    for word, freq in Counter(words).items()]
+            counts: Counter[str] = Counter()
+            for line in value.split("\n") if by_line else (value,):
+                counts.update(analysed(line)[0])
+            return [(word.encode("utf-8"), freq, freq * boost, pack_uint(freq)) for word, freq in counts.items()]
+        words, first = analysed(value)
         positions: dict[str, list[int]] = {}
         for position, word in enumerate(words, first):
             positions.setdefault(word, []).append(position)
