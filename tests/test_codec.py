@@ -164,8 +164,9 @@ def test_a_merge_writes_what_whooshs_merge_does(tmp_path_factory: Any, batches: 
 
 def test_a_merge_copies_long_posting_lists_that_skip_as_whooshs_do(tmp_path: Path):
     """Terms of hundreds of postings in each segment (blocks of 128, the last one short),
-    some segments with deletions: the copied blocks follow each other, and skipping
-    finds the same documents as in Whoosh's merge."""
+    some segments with deletions: skipping finds the same documents as in Whoosh's merge,
+    and a term of several segments is written again in full blocks (each segment's short
+    last block copied would stay behind, and the index grow by a third)."""
     batches = [[{"text": "common " + "rare " * (n % 97 == 0) + "twice twice " * (n % 3 == 0), "number": n}
                 for n in range(start, start + 300)] for start in (0, 300, 600)]
     last = [{"text": "common twice newest"}] * 5
@@ -180,6 +181,17 @@ def test_a_merge_copies_long_posting_lists_that_skip_as_whooshs_do(tmp_path: Pat
                 ma, mb = a.reader().postings("text", word), b.reader().postings("text", word)
                 ma.skip_to(target), mb.skip_to(target)
                 assert ma.is_active() == mb.is_active() and (not ma.is_active() or ma.id() == mb.id())
+            assert blocks(a.reader().postings("text", word)) == blocks(b.reader().postings("text", word))
+        assert blocks(a.reader().postings("text", "common")) == 8  # (901 postings: 7 full blocks and one)
+
+
+def blocks(matcher: Any) -> int:
+    """How many blocks a term's postings take."""
+    count = 1
+    while not matcher._lastblock:
+        matcher._next_block()
+        count += 1
+    return count
 
 
 def test_stored_fields_share_compressed_blocks(tmp_path: Path):

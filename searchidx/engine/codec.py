@@ -189,22 +189,22 @@ class CompactPostingsWriter(whoosh3.W3PostingsWriter):  # type: ignore[misc]  # 
         self._blockcount += 1
         self._new_block()
 
-    def add_blocks(self, data: Any, info: CompactTermInfo, shift: int, last: bool) -> None:
-        """Another segment's blocks of a term (``data``, whose statistics are ``info``)
-        copied as they are, their document numbers moved by ``shift``: a block keeps only
-        deltas after its first number, so moving them all by one amount changes the
-        headers alone. ``last``: no postings of the term follow."""
-        if self._ids:
-            self._write_block()
+    def add_blocks(self, data: Any, info: CompactTermInfo, shift: int) -> None:
+        """Another segment's blocks of all a term's postings (``data``, whose statistics
+        are ``info``), copied as they are with their document numbers moved by ``shift``:
+        a block keeps only deltas after its first number, so moving them all by one amount
+        changes the headers alone. (A term's postings from several segments are written
+        again instead: copied, each segment's short last block would stay, and the index
+        grow by a third.)"""
+        if self._ids or self._blockcount:
+            raise RuntimeError("blocks copied into a term that has postings already")
         position, end, write = 0, len(data), self._postfile.write
         while position < end:
             length, count, first, final = _BLOCK_START.unpack_from(data, position)
             size = 4 + abs(length)
-            if size < _HEADER.size or position + size > end:
+            if size < _HEADER.size or position + size > end or (length < 0) != (position + size == end):
                 raise struct.error("a block that does not fit its term's postings")
-            head = _BLOCK_START.pack(-abs(length) if last and position + size == end else abs(length),
-                                     count, first + shift, final + shift)
-            write(head)
+            write(_BLOCK_START.pack(length, count, first + shift, final + shift))
             write(data[position + _BLOCK_START.size:position + size])
             self._blockcount += 1
             position += size
@@ -354,7 +354,8 @@ class CompactTermInfo(whoosh3.W3TermInfo):  # type: ignore[misc]
 
 
 #: A part of a term's postings for a flush: ``(POSTINGS, ids, weights, values)``, or
-#: ``(BLOCKS, data, info, shift)``, another segment's blocks to copy (see ``add_blocks``).
+#: ``(BLOCKS, postfile, info, shift)``, another segment's postings of the term, numbered
+#: ``shift`` more there (copied whole when they are all the term has: see ``add_blocks``).
 POSTINGS, BLOCKS = 0, 1
 
 
@@ -388,12 +389,12 @@ class SegmentTerms:
                 if name != fieldname:
                     break
                 if docmap is None:
-                    yield (name, tbytes), (BLOCKS, _view(postfile, info._offset, info._length), info, self._basedoc)
+                    yield (name, tbytes), (BLOCKS, postfile, info, self._basedoc)
                     continue
                 low = bisect.bisect_left(deleted, info._minid)
                 if low == len(deleted) or deleted[low] > info._maxid:
                     shift = docmap[info._minid] - info._minid
-                    yield (name, tbytes), (BLOCKS, _view(postfile, info._offset, info._length), info, shift)
+                    yield (name, tbytes), (BLOCKS, postfile, info, shift)
                     continue
                 ids, weights, values = _term_postings(postfile, info, fmt)
                 kept = [i for i, docnum in enumerate(ids) if docnum in docmap]
@@ -474,10 +475,15 @@ class CompactFieldWriter(whoosh3.W3FieldWriter):  # type: ignore[misc]
                 scored = schema[field].scorable  # (a field that keeps no lengths has none to look up)
             parts = [part for _, part in group]
             self.start_term(key[1])
-            for number, (kind, first, second, third) in enumerate(parts, 1):
-                if kind == BLOCKS:
-                    self._postwriter.add_blocks(first, second, third, number == len(parts))
-                    continue
+            if len(parts) == 1 and parts[0][0] == BLOCKS:
+                _, postfile, info, shift = parts[0]
+                self._postwriter.add_blocks(_view(postfile, info._offset, info._length), info, shift)
+                self.finish_term()
+                continue
+            for kind, first, second, third in parts:
+                if kind == BLOCKS:  # (read, to be written again with the rest in full blocks)
+                    ids, weights, values = _term_postings(first, second, self._fieldobj.format)
+                    first, second, third = [docnum + third for docnum in ids], weights, [v or b"" for v in values]
                 ids = first
                 if not scored:
                     known: Sequence[int] = ()
