@@ -231,7 +231,9 @@ def single_threaded_blas() -> None:
 
 def _die_with_parent() -> bool:
     """Have Linux kill this process when its parent ends (``PR_SET_PDEATHSIG``): no thread
-    needed to watch for it. False where that cannot be asked."""
+    needed to watch for it. False where that cannot be asked. (Linux sends it when the
+    thread that started the worker ends: the pool starts its workers from the thread that
+    indexes, which shuts the pool down before it returns.)"""
     import sys
 
     if not sys.platform.startswith("linux"):

@@ -209,15 +209,10 @@ class CompactPostingsWriter(whoosh3.W3PostingsWriter):  # type: ignore[misc]  # 
             self._blockcount += 1
             position += size
         terminfo = self._terminfo
-        terminfo._df += info._df
-        terminfo._weight += info._weight
-        terminfo._maxweight = max(terminfo._maxweight, info._maxweight)
-        terminfo._maxlength = max(terminfo._maxlength, info._maxlength)
-        if info._minlength:  # (0 is a field of no lengths, as Whoosh's None)
-            terminfo._minlength = min(terminfo._minlength or info._minlength, info._minlength)
-        if terminfo._minid is None:
-            terminfo._minid = info._minid + shift
-        terminfo._maxid = info._maxid + shift
+        terminfo._df, terminfo._weight, terminfo._maxweight = info._df, info._weight, info._maxweight
+        terminfo._minlength = info._minlength or None  # (0: a field of no lengths, Whoosh's None)
+        terminfo._maxlength = info._maxlength
+        terminfo._minid, terminfo._maxid = info._minid + shift, info._maxid + shift
 
 
 class CompactLeafMatcher(whoosh3.W3LeafMatcher):  # type: ignore[misc]
