@@ -168,9 +168,10 @@ def main() -> int:
         runs[2:2] = [("plain Whoosh writer (no entities)", lambda: time_it(lambda: plain_whoosh(articles), 1)),
                      ("searchidx pipeline, 1 process", lambda: time_it(lambda: pipeline(articles, 1), 1))]
     timings: dict[str, list[float]] = {name: [] for name, _ in runs}
-    for _ in range(0 if args.stages else args.repeat):  # (a machine that slows down weighs on every row alike)
+    for round_ in range(1, 1 + (0 if args.stages else args.repeat)):  # (a slower machine weighs on every row alike)
         for name, run in runs:
             timings[name].append(run())
+        print(f"  round {round_}: " + " / ".join(f"{taken[-1]:.1f}" for taken in timings.values()) + " s", flush=True)
     rows = [(name, statistics.median(taken)) for name, taken in timings.items() if taken]
     ner_seconds = rows[0][1] if rows else 0.0
     if rows:
