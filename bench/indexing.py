@@ -13,9 +13,11 @@ threads), and also in a process of one thread, as searchidx's NER workers run it
 worker processes (--workers), and on a local Dask cluster (--cluster N: a scheduler and N
 worker processes on this machine), with the CPU the writing process and the workers used
 in the parallel run (when the cores are all busy, less CPU, not more overlap, is what
-makes it faster). Then where the time of one process
-goes: reading, the model, the rules and names, writing and committing.
-The machines this runs on are noisy: compare the ratios, which come from the same run.
+makes it faster). Then where the time of one process goes: reading, the model, the rules
+and names, writing and committing.
+The machines this runs on are noisy: each round runs every row once, in turn (each round
+is printed), so that a machine that slows down weighs on every row alike; compare the
+ratios of the medians.
 """
 
 from __future__ import annotations
@@ -168,11 +170,22 @@ def main() -> int:
         runs[2:2] = [("plain Whoosh writer (no entities)", lambda: time_it(lambda: plain_whoosh(articles), 1)),
                      ("searchidx pipeline, 1 process", lambda: time_it(lambda: pipeline(articles, 1), 1))]
     timings: dict[str, list[float]] = {name: [] for name, _ in runs}
-    for round_ in range(1, 1 + (0 if args.stages else args.repeat)):  # (a slower machine weighs on every row alike)
+    for round_ in range(1, 1 + (0 if args.stages else args.repeat)):
         for name, run in runs:
             timings[name].append(run())
         print(f"  round {round_}: " + " / ".join(f"{taken[-1]:.1f}" for taken in timings.values()) + " s", flush=True)
     rows = [(name, statistics.median(taken)) for name, taken in timings.items() if taken]
+    if args.cluster and not args.stages:
+        import logging
+
+        from distributed import LocalCluster
+
+        logging.getLogger("distributed").setLevel(logging.ERROR)  # its shutdown notices are not results
+        with LocalCluster(n_workers=args.cluster, threads_per_worker=1, processes=True,
+                          dashboard_address=None) as cluster:
+            pipeline(articles[:20], 1, cluster.scheduler_address)  # the workers load the model first
+            rows.append((f"searchidx on a local Dask cluster, {args.cluster} workers",
+                         time_it(lambda: pipeline(articles, 1, cluster.scheduler_address), args.repeat)))
     ner_seconds = rows[0][1] if rows else 0.0
     if rows:
         print(f"{'':50} {'seconds':>8} {'paragraphs/s':>13} {'vs NER alone':>13}")
