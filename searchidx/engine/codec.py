@@ -372,7 +372,7 @@ class SegmentTerms:
 
     def __init__(self, reader: Any, basedoc: int, docmap: dict[int, int] | None) -> None:
         self._reader, self._basedoc, self._docmap = reader, basedoc, docmap
-        self._deleted = [] if docmap is None else sorted(set(range(reader.doc_count_all())).difference(docmap))
+        self._deleted = [] if docmap is None else sorted(reader.deleted_docs_set)  # (a cached property)
 
     def terms(self, schema: Any) -> Any:
         """``((field, term bytes), part)`` for each term of a field of ``schema``, in order."""
@@ -416,6 +416,14 @@ def _term_postings(postfile: Any, info: CompactTermInfo, fmt: Any) -> tuple[list
         if matcher._lastblock:
             return ids, weights, values
         matcher._goto(matcher._nextoffset)
+
+
+def _read_part(part: tuple[int, Any, Any, Any], fmt: Any) -> tuple[list[int], list[float], list[bytes]]:
+    """A ``BLOCKS`` part's postings read and numbered as in the new segment, to be written
+    again with the term's other parts in full blocks."""
+    _, postfile, info, shift = part
+    ids, weights, values = _term_postings(postfile, info, fmt)
+    return [docnum + shift for docnum in ids], weights, [value or b"" for value in values]
 
 
 class CompactFieldWriter(whoosh3.W3FieldWriter):  # type: ignore[misc]
@@ -475,18 +483,15 @@ class CompactFieldWriter(whoosh3.W3FieldWriter):  # type: ignore[misc]
                 self._postwriter.add_blocks(_view(postfile, info._offset, info._length), info, shift)
                 self.finish_term()
                 continue
-            for kind, first, second, third in parts:
-                if kind == BLOCKS:  # (read, to be written again with the rest in full blocks)
-                    ids, weights, values = _term_postings(first, second, self._fieldobj.format)
-                    first, second, third = [docnum + third for docnum in ids], weights, [v or b"" for v in values]
-                ids = first
+            for part in parts:
+                ids, weights, values = part[1:] if part[0] == POSTINGS else _read_part(part, self._fieldobj.format)
                 if not scored:
                     known: Sequence[int] = ()
                 elif table is not None and ids[-1] < len(table):
                     known = [table[docnum] for docnum in ids]
                 else:
                     known = [field_length(docnum, field) for docnum in ids]
-                self._postwriter.add_many(ids, second, third, known)
+                self._postwriter.add_many(ids, weights, values, known)
             self.finish_term()
         if field is not None:
             self.finish_field()

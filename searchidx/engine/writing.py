@@ -123,17 +123,16 @@ def merge_tiers(writer: Any, segments: list[Any]) -> list[Any]:
     :func:`to_merge` picks into the segment being written, and those written by another
     codec than searchidx's (an index built before it: twice its size), so that the first
     commit after an upgrade rewrites them; returns the segments kept."""
-    from whoosh.reading import SegmentReader
 
     chosen = set(to_merge([segment.doc_count_all() for segment in segments], writer.doc_count()))
     chosen.update(i for i, segment in enumerate(segments) if type(segment.codec()) is not CompactCodec)
-    for i in sorted(chosen):
-        compat.merge_segment(writer, SegmentReader(writer.storage, writer.schema, segments[i]))
+    merge_all(writer, [segments[i] for i in sorted(chosen)])
     return [segment for i, segment in enumerate(segments) if i not in chosen]
 
 
 def merge_all(writer: Any, segments: list[Any]) -> list[Any]:
-    """A Whoosh merge policy that merges every segment into the one being written."""
+    """A Whoosh merge policy that merges every segment into the one being written (see
+    :func:`.compat.merge_segment`)."""
     from whoosh.reading import SegmentReader
 
     for segment in segments:
