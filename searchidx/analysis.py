@@ -1,10 +1,11 @@
 """Finding the entities of articles, chunk by chunk: in this process, in worker processes,
 or on the workers of a Dask cluster.
 
-NER is most of the cost of indexing. With ``workers`` > 1 the chunks go to that many
-processes (each loads the model once) while this process writes the index, so NER runs
-on every core and overlaps with writing; with a ``cluster`` address they go to the
-workers of a Dask distributed scheduler instead. At most two chunks per worker are in
+NER is most of the cost of indexing. With ``workers`` > 1 it runs in that many processes:
+this one, which also writes the index and runs the model between writes, and
+``workers - 1`` worker processes (:mod:`searchidx.workers`), so that NER runs on every core
+without a process more than there are cores. With a ``cluster`` address the chunks go to
+the workers of a Dask distributed scheduler instead. At most two chunks per worker are in
 flight, so memory stays bounded whatever the corpus size.
 
 Each distinct paragraph goes to the model once per run: news repeats datelines,
@@ -13,20 +14,24 @@ boilerplate and whole articles, and the model's entities depend on the text alon
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
-import os
+import itertools
 from collections import OrderedDict, deque
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any, Protocol
 
 from .models import Article, Entity
+from .workers import Found, Worker, extract
 
 Mentions = list[list[Entity]]  # per paragraph, the entities found in it
-Found = list[tuple[str, str, int, int]]  # one paragraph's entities as plain tuples (cheap to send)
 
 #: Chunks sent to each worker ahead of its answers: enough to keep it busy while the writer
 #: commits or merges, few enough that memory stays bounded.
 IN_FLIGHT_PER_WORKER = 2
+#: Paragraphs this process sends to the model at once when it runs a chunk itself: between
+#: slices it takes the workers' answers and sends them more.
+LOCAL_SLICE = 64
 #: Distinct paragraphs whose entities a run remembers (about 100 bytes each, beyond the entities).
 REMEMBERED_PARAGRAPHS = 200_000
 
@@ -45,7 +50,7 @@ def analyse(chunks: Iterable[Sequence[Article]], model: str, workers: int = 1, c
     if cluster:
         found = _on_cluster(chunks, model, cluster)
     elif workers > 1:
-        found = _in_workers(chunks, model, workers)
+        found = _beside_workers(chunks, model, workers)
     else:
         found = _in_process(chunks, model)
     for chunk, flat in found:
@@ -114,7 +119,7 @@ def _in_process(chunks: Iterable[Sequence[Article]], model: str) -> Iterator[tup
     coming: set[bytes] = set()
     for chunk in chunks:
         keys, new = memory.plan(_texts(chunk), coming)
-        memory.learn(new, _extract(model, new), coming)
+        memory.learn(new, extract(model, new), coming)
         yield chunk, memory.recall(keys)
 
 
@@ -152,17 +157,107 @@ def _pipelined(chunks: Iterable[Sequence[Article]], submit: _Submit, in_flight: 
             future.cancel()
 
 
-def _in_workers(chunks: Iterable[Sequence[Article]], model: str, workers: int
-                ) -> Iterator[tuple[Sequence[Article], Mentions]]:
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
+@dataclasses.dataclass
+class _Job:
+    """A chunk on its way through the model: answered (``found``), with a worker, or not yet begun here."""
 
-    # spawn, not fork: the parent may run threads (the console's completion refresher)
-    context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(workers, mp_context=context, initializer=_start_worker, initargs=(model,)) as pool:
-        yield from _pipelined(chunks, lambda texts: pool.submit(_extract, model, texts),
-                              IN_FLIGHT_PER_WORKER * workers)
+    chunk: Sequence[Article]
+    keys: list[bytes]
+    new: list[str]  # its texts that go to the model
+    found: list[Found] | None = None
+    worker: Worker | None = None
 
+
+def _beside_workers(chunks: Iterable[Sequence[Article]], model: str, workers: int
+                    ) -> Iterator[tuple[Sequence[Article], Mentions]]:
+    """NER in this process and ``workers - 1`` worker processes (:mod:`searchidx.workers`).
+    Each worker is kept :data:`IN_FLIGHT_PER_WORKER` chunks ahead; this process writes
+    what is answered, in order, and runs the model on a chunk of its own (a slice at a time,
+    tending the workers between slices) when the next answer is not in yet. At the end of
+    the chunks it takes back those that a worker has not begun. A worker that ends
+    unexpectedly has its chunks run here."""
+    from .workers import Workers
+
+    memory = Remembered()
+    coming: set[bytes] = set()
+    jobs: deque[_Job] = deque()
+    by_number: dict[int, _Job] = {}
+    numbers = itertools.count()
+    source = iter(chunks)
+    exhausted = False
+    most = IN_FLIGHT_PER_WORKER * workers + 1  # jobs held at once: memory stays bounded
+    with Workers(model, workers - 1) as crew:
+
+        def plan() -> _Job | None:
+            """The next chunk as a job (None when the chunks are all planned or enough are held)."""
+            nonlocal exhausted
+            if exhausted or len(jobs) >= most:
+                return None
+            chunk = next(source, None)
+            if chunk is None:
+                exhausted = True
+                return None
+            keys, new = memory.plan(_texts(chunk), coming)
+            job = _Job(chunk, keys, new, found=None if new else [])
+            jobs.append(job)
+            return job
+
+        def tend() -> None:
+            """Take the workers' answers and give each its share of chunks."""
+            for worker in crew.all:
+                if not worker.alive:
+                    continue
+                for number, found in worker.answers():
+                    by_number.pop(number).found = found
+                if not worker.alive:  # it ended: what it had is run here
+                    for number in worker.waiting:
+                        by_number.pop(number).worker = None
+                    worker.waiting.clear()
+                    continue
+                while len(worker.waiting) < IN_FLIGHT_PER_WORKER:
+                    job = plan()
+                    if job is None:
+                        break
+                    if job.found is None:
+                        number = next(numbers)
+                        worker.send(number, job.new)
+                        job.worker, by_number[number] = worker, job
+
+        def mine() -> _Job | None:
+            """A job for this process: one of a worker that ended, a new chunk, or one taken back."""
+            orphan = next((job for job in jobs if job.found is None and job.worker is None), None)
+            if orphan is not None:
+                return orphan
+            new = plan()
+            if new is not None or not exhausted:
+                return new
+            for worker in crew.alive:
+                number = worker.take_back()
+                if number is not None:
+                    taken = by_number.pop(number)
+                    taken.worker = None
+                    return taken
+            return None
+
+        while True:
+            tend()
+            head = jobs[0] if jobs else None
+            if head is not None and head.found is not None:
+                jobs.popleft()
+                memory.learn(head.new, head.found, coming)
+                yield head.chunk, memory.recall(head.keys)
+                continue
+            job = mine()
+            if job is not None:
+                found: list[Found] = []
+                for start in range(0, len(job.new), LOCAL_SLICE):
+                    found += extract(model, job.new[start:start + LOCAL_SLICE])
+                    tend()
+                job.found = found
+            elif jobs:
+                crew.wait()
+            else:
+                break
 
 def _on_cluster(chunks: Iterable[Sequence[Article]], model: str, address: str
                 ) -> Iterator[tuple[Sequence[Article], Mentions]]:
@@ -192,83 +287,7 @@ def _on_cluster(chunks: Iterable[Sequence[Article]], model: str, address: str
             raise InputError(f"the Dask scheduler at {address} has no workers")
 
         def submit(texts: list[str]) -> _Future:
-            future: _Future = client.submit(_extract, model, texts, pure=False)
+            future: _Future = client.submit(extract, model, texts, pure=False)
             return future
 
         yield from _pipelined(chunks, submit, IN_FLIGHT_PER_WORKER * threads)
-
-
-def _start_worker(model: str) -> None:
-    """Load the model once in a worker, which runs on one thread: Ctrl-C is the parent's to
-    handle, and the worker ends when the parent does, even when it was killed (SIGKILL, out
-    of memory)."""
-    import signal
-    import threading
-
-    single_threaded_blas()
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    if not _die_with_parent():
-        threading.Thread(target=_exit_with_parent, name="searchidx-parent-watch", daemon=True).start()
-    from .ner.model import get_extractor
-
-    get_extractor(model)
-
-
-#: The variables by which numpy's BLAS libraries (OpenBLAS, MKL, OpenMP builds) take their
-#: number of threads.
-BLAS_THREADS = ("OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "OMP_NUM_THREADS")
-
-
-def single_threaded_blas() -> None:
-    """Ask numpy's BLAS for one thread (unless the user chose a number): called before numpy
-    loads. The NER model multiplies its matrices with blis, on one thread, and never uses
-    the BLAS pool; but a process with a second thread runs the model about 13% slower (the
-    C library takes locks in every allocation once a process has two threads), measured on
-    300 BBC articles in new processes, 5 rounds: 10.4 s with the pool, 9.0 s without."""
-    for name in BLAS_THREADS:
-        os.environ.setdefault(name, "1")
-
-
-def _die_with_parent() -> bool:
-    """Have Linux kill this process when its parent ends (``PR_SET_PDEATHSIG``): no thread
-    needed to watch for it. False where that cannot be asked. (Linux sends it when the
-    thread that started the worker ends: the pool starts its workers from the thread that
-    indexes, which shuts the pool down before it returns.)"""
-    import sys
-
-    if not sys.platform.startswith("linux"):
-        return False
-    import ctypes
-    import multiprocessing
-    import signal
-
-    try:
-        prctl = ctypes.CDLL(None, use_errno=True).prctl
-    except (OSError, AttributeError):
-        return False
-    if prctl(1, signal.SIGKILL, 0, 0, 0) != 0:  # 1: PR_SET_PDEATHSIG
-        return False
-    parent = multiprocessing.parent_process()
-    if parent is not None and os.getppid() != parent.pid:  # it ended before we asked
-        os._exit(1)
-    return True
-
-
-def _exit_with_parent() -> None:
-    """Wait for the parent process to end, then end this worker (where Linux cannot be
-    asked to). A process pool's workers otherwise wait for work forever when their parent
-    is killed."""
-    import multiprocessing
-    from multiprocessing.connection import wait
-
-    parent = multiprocessing.parent_process()
-    if parent is not None:
-        wait([parent.sentinel])
-        os._exit(1)
-
-
-def _extract(model: str, texts: list[str]) -> list[Found]:
-    """Entities of ``texts`` as plain tuples (cheap to send between processes)."""
-    from .ner.model import get_extractor
-
-    return [[(e.text, e.field, e.start, e.end) for e in found] for found in get_extractor(model).extract_many(texts)]

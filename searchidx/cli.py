@@ -15,7 +15,6 @@ import sys
 import time
 from collections.abc import Callable, Sequence
 
-from .analysis import single_threaded_blas
 from .arguments import (
     UsageError,
     build_parser,
@@ -53,6 +52,7 @@ from .settings import (
     write_token,
 )
 from .terminal import Env, ProgressBar, printable
+from .workers import single_threaded_blas
 
 
 class ExitStatus(enum.IntEnum):

@@ -3,16 +3,25 @@ and the answers are those the model gives each paragraph on its own."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import logging
+import multiprocessing
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import SEEDS
+from conftest import FIXTURES, SEEDS
 
-from searchidx import Article, SearchIndex, analysis
+from searchidx import Article, SearchIndex, analysis, workers
 from searchidx.analysis import Remembered
+from searchidx.articles import find_sources, read_articles
+from searchidx.errors import ModelError
 from searchidx.settings import default_model
+from searchidx.workers import Worker
 
 
 def seed_paragraphs() -> list[str]:
@@ -51,29 +60,24 @@ def test_duplicate_paragraphs_go_to_the_model_once(monkeypatch: pytest.MonkeyPat
     # the same article under three ids and a dateline paragraph in every article: news repeats itself
     articles = [Article(id=f"copy{n}", paragraphs=("LONDON (Reuters) -", *paragraphs)) for n in range(3)]
     sent: list[str] = []
-    pipelined = analysis._pipelined
+    real_extract, real_send = analysis.extract, Worker.send
 
-    def counted_pipeline(chunks: Iterable[Sequence[Article]], submit: Any, in_flight: int) -> Any:
-        def counted(texts: list[str]) -> Any:
-            sent.extend(texts)
-            return submit(texts)
-        return pipelined(chunks, counted, in_flight)
+    def counted_extract(model: str, texts: Sequence[str]) -> list[analysis.Found]:  # run in this process
+        sent.extend(texts)
+        return real_extract(model, texts)
 
-    if workers == 1:
-        real = analysis._extract
+    def counted_send(self: Worker, number: int, texts: Sequence[str]) -> None:  # sent to a worker
+        sent.extend(texts)
+        real_send(self, number, texts)
 
-        def counted_extract(model: str, texts: list[str]) -> list[analysis.Found]:
-            sent.extend(texts)
-            return real(model, texts)
-
-        monkeypatch.setattr(analysis, "_extract", counted_extract)
-    else:  # the worker processes run the real function: count what the parent sends them
-        monkeypatch.setattr(analysis, "_pipelined", counted_pipeline)
+    monkeypatch.setattr(analysis, "extract", counted_extract)
+    monkeypatch.setattr(Worker, "send", counted_send)
     with SearchIndex.create(tmp_path / "ix") as idx:
         report = idx.add_articles(articles, workers=workers)
         hits = idx.search("*", limit=None, highlight=False).hits
     assert report.articles_added == 3
-    assert sorted(sent) == sorted(set(sent)) and len(sent) == len(paragraphs) + 1
+    # (a chunk a worker had not begun, taken back, counts twice: it went to the model once)
+    assert sorted(set(sent)) == sorted({"LONDON (Reuters) -", *paragraphs})
     by_text: dict[str, set[tuple[Any, ...]]] = {}
     for hit in hits:
         by_text.setdefault(hit.text, set()).add(tuple(sorted((k, tuple(v)) for k, v in hit.entities.items())))
@@ -81,19 +85,101 @@ def test_duplicate_paragraphs_go_to_the_model_once(monkeypatch: pytest.MonkeyPat
     assert any(found != {()} for found in by_text.values())  # the model did find entities
 
 
-@pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="counts threads in Linux's /proc")
-def test_a_worker_runs_the_model_on_one_thread(monkeypatch: pytest.MonkeyPatch) -> None:
-    """A second thread in a process (numpy's BLAS pool, a thread watching the parent)
-    makes the model about 13% slower; a worker has none, and still ends with its parent
-    (tests/test_crash.py kills an indexer and finds no worker left)."""
-    import multiprocessing
-    import os
-    from concurrent.futures import ProcessPoolExecutor
+def one_article_chunks() -> list[list[Article]]:
+    articles = list(read_articles(find_sources([SEEDS, FIXTURES / "corpus", FIXTURES / "articles.jsonl"])))
+    return [[article] for article in articles]
 
-    for name in analysis.BLAS_THREADS:
-        monkeypatch.delenv(name, raising=False)  # the parent's own choice would carry over
+
+def as_plain(analysed: Iterable[tuple[Sequence[Article], list[analysis.Mentions]]]) -> list[Any]:
+    return [([a.id for a in chunk], per_article) for chunk, per_article in analysed]
+
+
+def test_this_process_and_a_worker_share_the_chunks_and_agree_with_one_process(monkeypatch: pytest.MonkeyPatch
+                                                                               ) -> None:
+    chunks = one_article_chunks()
     model = default_model()
-    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"),
-                             initializer=analysis._start_worker, initargs=(model,)) as pool:
-        assert pool.submit(analysis._extract, model, ["Haluk Gorgun visited Dhaka."]).result()
-        assert len(pool.submit(os.listdir, "/proc/self/task").result()) == 1
+    alone = as_plain(analysis.analyse(chunks, model, 1))
+    crews: list[workers.Workers] = []
+    here: list[int] = []
+    real_extract = analysis.extract
+
+    class Recorded(workers.Workers):
+        def __init__(self, model: str, count: int) -> None:
+            super().__init__(model, count)
+            crews.append(self)
+
+    def after_a_worker(model: str, texts: Sequence[str]) -> list[analysis.Found]:
+        """This process's share waits until the worker has answered a chunk: both take part."""
+        deadline = time.monotonic() + 120
+        while not any(crews[0].folder.glob("*.out")) and not here and time.monotonic() < deadline:
+            time.sleep(0.02)
+        here.append(len(texts))
+        return real_extract(model, texts)
+
+    monkeypatch.setattr(workers, "Workers", Recorded)
+    monkeypatch.setattr(analysis, "extract", after_a_worker)
+    assert as_plain(analysis.analyse(chunks, model, 2)) == alone  # the same answers, in the order given
+    assert 0 < sum(here) < sum(len(a.paragraphs) for chunk in chunks for a in chunk)
+    assert not crews[0].folder.exists()  # the chunks' files are gone with the workers
+
+
+def test_a_worker_that_ends_has_its_chunks_run_here(caplog: pytest.LogCaptureFixture) -> None:
+    chunks = one_article_chunks()
+    model = default_model()
+    alone = as_plain(analysis.analyse(chunks, model, 1))
+
+    def killing() -> Iterator[list[Article]]:
+        for number, chunk in enumerate(chunks):
+            if number == 3:  # the worker holds chunks by now: it is killed (out of memory, say)
+                for child in multiprocessing.active_children():
+                    if child.name == "searchidx-ner":
+                        child.kill()
+            yield chunk
+
+    with caplog.at_level(logging.WARNING, logger="searchidx"):
+        assert as_plain(analysis.analyse(killing(), model, 2)) == alone  # nothing lost, nothing twice
+    assert "an NER worker process ended (exit code -9)" in caplog.text
+
+
+def test_a_chunk_a_worker_has_not_begun_can_be_taken_back() -> None:
+    with workers.Workers(default_model(), 1) as crew:
+        [worker] = crew.all
+        for number, text in enumerate(["Haluk Gorgun visited Dhaka.", "Erna Solberg", "Lisbon"]):
+            worker.send(number, [text])  # the worker is still loading the model: it has begun none
+        assert (worker.take_back(), worker.take_back()) == (2, 1)
+        worker.send(3, ["Bay of Bengal"])
+        answers: list[tuple[int, list[analysis.Found]]] = []
+        while len(answers) < 2:
+            crew.wait()
+            answers += worker.answers()
+        assert [number for number, _ in answers] == [0, 3] and answers[0][1][0]
+        assert worker.take_back() is None and not worker.waiting
+
+
+def test_a_model_that_cannot_load_is_one_error_whoever_loads_it(tmp_path: Path) -> None:
+    with pytest.raises(ModelError, match="cannot load the spaCy model 'no_such_model'"):
+        list(analysis.analyse(one_article_chunks(), "no_such_model", 2))
+    env = dict(os.environ, SEARCHIDX_MODEL="no_such_model")
+    done = subprocess.run([sys.executable, "-m", "searchidx", "index", str(SEEDS), "--index", str(tmp_path / "ix"),
+                           "--workers", "2", "--quiet"], env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 1
+    assert done.stderr.count("\n") == 1 and "cannot load the spaCy model" in done.stderr, done.stderr
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="counts threads in Linux's /proc")
+def test_a_worker_runs_the_model_on_one_thread_and_this_process_starts_none(monkeypatch: pytest.MonkeyPatch
+                                                                             ) -> None:
+    """A second thread in a process (numpy's BLAS pool, a thread watching the parent, a
+    process pool's threads) makes the model about 13% slower; a worker has none, this
+    process starts none to feed it, and the worker still ends with its parent
+    (tests/test_crash.py kills an indexer and finds no worker left)."""
+    for name in workers.BLAS_THREADS:
+        monkeypatch.delenv(name, raising=False)  # the parent's own choice would carry over
+    threads = len(os.listdir("/proc/self/task"))
+    with workers.Workers(default_model(), 1) as crew:
+        [worker] = crew.all
+        worker.send(0, ["Haluk Gorgun visited Dhaka."])
+        while not worker.answers():
+            crew.wait()
+        assert len(os.listdir(f"/proc/{worker.pid}/task")) == 1
+        assert len(os.listdir("/proc/self/task")) == threads

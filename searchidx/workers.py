@@ -1,0 +1,258 @@
+"""NER worker processes beside the indexing process, fed with no thread in that process.
+
+The indexing process runs the model itself between writes, beside ``workers - 1`` worker
+processes: on 2 cores, two busy processes rather than three (a third process on two cores
+slowed the model by about a fifth). A process with a second thread runs the model about 13%
+slower (see :func:`single_threaded_blas`), so the workers are not fed by a process pool,
+whose threads would slow the indexing process: each chunk's texts go through a file of a
+private folder (as JSON: nothing a process receives is unpickled) and only its number
+through a pipe, so that neither side ever waits on a full pipe. A chunk that a worker has
+not begun can be taken back (whoever removes its file first has it): the indexing process
+takes the last ones back at the end of a run, so that the two finish together.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import shutil
+import tempfile
+from collections.abc import Sequence
+from multiprocessing.connection import Connection, wait
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+log = logging.getLogger("searchidx")
+
+Found = list[tuple[str, str, int, int]]  # one paragraph's entities as plain tuples (cheap to send)
+
+#: The variables by which numpy's BLAS libraries (OpenBLAS, MKL, OpenMP builds) take their
+#: number of threads.
+BLAS_THREADS = ("OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "OMP_NUM_THREADS")
+
+
+def extract(model: str, texts: Sequence[str]) -> list[Found]:
+    """Entities of ``texts`` as plain tuples (cheap to send between processes)."""
+    from .ner.model import get_extractor
+
+    return [[(e.text, e.field, e.start, e.end) for e in found] for found in get_extractor(model).extract_many(texts)]
+
+
+def single_threaded_blas() -> None:
+    """Ask numpy's BLAS for one thread (unless the user chose a number): called before numpy
+    loads. The NER model multiplies its matrices with blis, on one thread, and never uses
+    the BLAS pool; but a process with a second thread runs the model about 13% slower (the
+    C library takes locks in every allocation once a process has two threads), measured on
+    300 BBC articles in new processes, 5 rounds: 10.4 s with the pool, 9.0 s without."""
+    for name in BLAS_THREADS:
+        os.environ.setdefault(name, "1")
+
+
+class Worker:
+    """One NER process, given chunks of texts by number and answering them in that order."""
+
+    def __init__(self, model: str, folder: Path) -> None:
+        import multiprocessing
+
+        context = multiprocessing.get_context("spawn")  # not fork: the parent may run threads (the console's)
+        self._folder = folder
+        self._connection, theirs = context.Pipe()
+        self._process = context.Process(target=serve, args=(model, theirs, str(folder)), name="searchidx-ner",
+                                        daemon=True)
+        self._process.start()
+        theirs.close()
+        self.waiting: list[int] = []  #: the numbers sent and not answered, in the order sent
+        self.alive = True
+
+    @property
+    def connection(self) -> Connection:
+        return self._connection
+
+    @property
+    def pid(self) -> int | None:
+        return self._process.pid
+
+    def send(self, number: int, texts: Sequence[str]) -> None:
+        (self._folder / f"{number}.in").write_text(json.dumps(list(texts)), encoding="ascii")
+        self._connection.send_bytes(b"%d" % number)
+        self.waiting.append(number)
+
+    def take_back(self) -> int | None:
+        """The number of the last chunk sent that the worker has not begun, which it now
+        will not run; None when it has begun them all."""
+        if not self.waiting:
+            return None
+        try:
+            os.unlink(self._folder / f"{self.waiting[-1]}.in")
+        except FileNotFoundError:  # the worker has it (and all before it)
+            return None
+        return self.waiting.pop()
+
+    def answers(self) -> list[tuple[int, list[Found]]]:
+        """The answers that have come, without waiting. A worker that ended is no longer
+        ``alive``: what it was sent stays in :attr:`waiting`."""
+        done: list[tuple[int, list[Found]]] = []
+        try:
+            while self.alive and self._connection.poll():
+                number = int(self._connection.recv_bytes())
+                path = self._folder / f"{number}.out"
+                answer = json.loads(path.read_text(encoding="ascii"))
+                path.unlink()
+                self.waiting.remove(number)
+                if "error" in answer:
+                    raise _error(answer["error"], answer["message"])
+                done.append((number, [[tuple(entity) for entity in found] for found in answer["found"]]))
+        except (EOFError, ConnectionError):
+            self.alive = False
+            self._process.join(1)
+            log.warning("an NER worker process ended (exit code %s); this process analyses its chunks",
+                        self._process.exitcode)
+        return done
+
+    def close(self, at_once: bool) -> None:
+        """End the worker: it ends by itself once its pipe closes, unless it is in the middle
+        of a chunk (``at_once``: it is killed)."""
+        self._connection.close()
+        if at_once:
+            self._process.kill()
+        self._process.join(5)
+        if self._process.is_alive():
+            self._process.kill()
+            self._process.join()
+
+
+class Workers:
+    """``count`` worker processes sharing a private folder (removed when they end)."""
+
+    def __init__(self, model: str, count: int) -> None:
+        self.folder = Path(tempfile.mkdtemp(prefix="searchidx-ner-"))  #: where the chunks' files pass
+        self.all: list[Worker] = []
+        try:
+            for _ in range(count):
+                self.all.append(Worker(model, self.folder))
+        except BaseException:
+            self.__exit__(None, None, None)
+            raise
+
+    @property
+    def alive(self) -> list[Worker]:
+        return [worker for worker in self.all if worker.alive]
+
+    def wait(self) -> None:
+        """Wait until a worker answers (or ends)."""
+        wait([worker.connection for worker in self.alive])
+
+    def __enter__(self) -> Workers:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
+                 traceback: TracebackType | None) -> None:
+        try:
+            for worker in self.all:
+                worker.close(at_once=kind is not None or bool(worker.waiting))
+        finally:
+            shutil.rmtree(self.folder, ignore_errors=True)
+
+
+def serve(model: str, connection: Connection, folder: str) -> None:
+    """A worker's life: load the model, then answer chunks until the pipe closes. A failure
+    (the model cannot load, a chunk fails) is the answer, raised again in the parent."""
+    failure: BaseException | None = None
+    try:
+        start(model)
+    except Exception as error:  # (told by the parent, which loads the same model)
+        failure = error
+    while True:
+        try:
+            number = int(connection.recv_bytes())
+        except (EOFError, OSError):
+            return
+        source, mine = Path(folder, f"{number}.in"), Path(folder, f"{number}.run")
+        try:
+            os.rename(source, mine)
+        except FileNotFoundError:  # taken back
+            continue
+        texts = json.loads(mine.read_text(encoding="ascii"))
+        mine.unlink()
+        if failure is None:
+            try:
+                answer: dict[str, Any] = {"found": extract(model, texts)}
+            except Exception as error:
+                answer = _told(error)
+        else:
+            answer = _told(failure)
+        part = Path(folder, f"{number}.part")
+        part.write_text(json.dumps(answer), encoding="ascii")
+        os.replace(part, Path(folder, f"{number}.out"))
+        connection.send_bytes(b"%d" % number)
+
+
+def _told(error: BaseException) -> dict[str, Any]:
+    return {"error": type(error).__name__, "message": str(error)}
+
+
+def _error(name: str, message: str) -> Exception:
+    """A worker's error as this process raises it: searchidx's own by name (a model that
+    cannot load is a :class:`~searchidx.errors.ModelError`, told in one line), else with
+    its name in the message."""
+    from . import errors
+
+    known = getattr(errors, name, None)
+    if isinstance(known, type) and issubclass(known, errors.SearchidxError):
+        return known(message)
+    return RuntimeError(f"NER worker: {name}: {message}")
+
+
+def start(model: str) -> None:
+    """Make this process a worker on one thread and load the model: Ctrl-C is the parent's
+    to handle, and the worker ends when the parent does, even when it was killed (SIGKILL,
+    out of memory)."""
+    import signal
+    import threading
+
+    single_threaded_blas()
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if not _die_with_parent():
+        threading.Thread(target=_exit_with_parent, name="searchidx-parent-watch", daemon=True).start()
+    from .ner.model import get_extractor
+
+    get_extractor(model)
+
+
+def _die_with_parent() -> bool:
+    """Have Linux kill this process when its parent ends (``PR_SET_PDEATHSIG``): no thread
+    needed to watch for it. False where that cannot be asked. (Linux sends it when the
+    thread that started the worker ends: the indexing thread, which ends its workers before
+    it returns.)"""
+    import sys
+
+    if not sys.platform.startswith("linux"):
+        return False
+    import ctypes
+    import multiprocessing
+    import signal
+
+    try:
+        prctl = ctypes.CDLL(None, use_errno=True).prctl
+    except (OSError, AttributeError):
+        return False
+    if prctl(1, signal.SIGKILL, 0, 0, 0) != 0:  # 1: PR_SET_PDEATHSIG
+        return False
+    parent = multiprocessing.parent_process()
+    if parent is not None and os.getppid() != parent.pid:  # it ended before we asked
+        os._exit(1)
+    return True
+
+
+def _exit_with_parent() -> None:
+    """Wait for the parent process to end, then end this worker (where Linux cannot be
+    asked to): a worker otherwise waits for work forever when its parent is killed."""
+    import multiprocessing
+    from multiprocessing.connection import wait
+
+    parent = multiprocessing.parent_process()
+    if parent is not None:
+        wait([parent.sentinel])
+        os._exit(1)
