@@ -8,13 +8,14 @@ Whoosh writer, over the same paragraphs, in one run.
 
 Prints paragraphs per second for each (median of --repeat runs) and the ratios to the
 bare model as spaCy runs it in a user's process (where numpy's BLAS starts a pool of
-threads), and also in a process of one thread, as searchidx's NER workers run it (see
-``searchidx.analysis.single_threaded_blas``): the pipeline in one process, with NER in
-worker processes (--workers), and on a local Dask cluster (--cluster N: a scheduler and N
-worker processes on this machine), with the CPU the writing process and the workers used
-in the parallel run (when the cores are all busy, less CPU, not more overlap, is what
-makes it faster). Then where the time of one process goes: reading, the model, the rules
-and names, writing and committing.
+threads), and also in a process of one thread, as searchidx runs it (see
+``searchidx.workers.single_threaded_blas``): the pipeline in one process and in --workers
+processes (each in a new process, as ``searchidx index`` runs it: Python's start, the
+imports and the model's loading count), and on a local Dask cluster (--cluster N: a
+scheduler and N worker processes on this machine), with the CPU the indexing process and
+its workers used in the parallel run (when the cores are all busy, less CPU, not more
+overlap, is what makes it faster). Then where the time of one process goes: reading, the
+model, the rules and names, writing and committing.
 The machines this runs on are noisy: each round runs every row once, in turn (each round
 is printed), so that a machine that slows down weighs on every row alike; compare the
 ratios of the medians.
@@ -42,7 +43,7 @@ def shared_default() -> Path:
     return Path(os.environ.get("SEARCHIDX_SHARED", "../shared")) / "corpus" / "bbc"
 
 
-def time_it(run: Callable[[], None], repeat: int) -> float:
+def time_it(run: Callable[[], object], repeat: int) -> float:
     """Median seconds of ``repeat`` runs."""
     seconds = []
     for _ in range(repeat):
@@ -73,19 +74,39 @@ def plain_whoosh(articles: list[Article]) -> None:
                     writer.add_document(id=f"{article.id}#{number}", text=paragraph)
 
 
-#: Per worker count, the last run's wall seconds, this (writing) process's CPU seconds and
-#: its worker processes' CPU seconds (counted once they have exited).
+#: Per worker count, the last run's wall seconds, the indexing process's CPU seconds and
+#: its worker processes' CPU seconds.
 CPU: dict[int, tuple[float, float, float]] = {}
 
 
-def pipeline(articles: list[Article], workers: int, cluster: str | None = None) -> None:
+def pipeline(articles: list[Article], workers: int, cluster: str | None = None) -> tuple[float, float, float]:
+    """Index ``articles`` into a new index: wall seconds, this process's CPU seconds and its
+    worker processes' (counted once they have exited)."""
     started, cpu = time.perf_counter(), time.process_time()
     children = resource.getrusage(resource.RUSAGE_CHILDREN)
     with tempfile.TemporaryDirectory() as folder, SearchIndex.create(folder) as idx:
         idx.add_articles(articles, workers=workers, cluster=cluster)
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    CPU[workers] = (time.perf_counter() - started, time.process_time() - cpu,
-                    after.ru_utime + after.ru_stime - children.ru_utime - children.ru_stime)
+    return (time.perf_counter() - started, time.process_time() - cpu,
+            after.ru_utime + after.ru_stime - children.ru_utime - children.ru_stime)
+
+
+def pipeline_in_new_process(args: argparse.Namespace, workers: int) -> float:
+    """The pipeline's seconds in a new process of one thread, as ``searchidx index`` runs
+    it: from Python's start to the end of the run (the imports, reading the articles, the
+    workers' start and the model's loading count; the other rows read first)."""
+    import subprocess
+
+    started = time.perf_counter()
+    command = [sys.executable, __file__, str(args.path), "--pipeline-only", str(workers)]
+    if args.limit is not None:
+        command += ["--limit", str(args.limit)]
+    env = dict(os.environ, OPENBLAS_NUM_THREADS="1", MKL_NUM_THREADS="1", OMP_NUM_THREADS="1")
+    done = subprocess.run(command, env=env, capture_output=True, text=True, check=True)
+    seconds = time.perf_counter() - started
+    _, own, children = (float(figure) for figure in done.stdout.split())
+    CPU[workers] = (seconds, own, children)
+    return seconds
 
 
 def stages(path: Path, articles: list[Article]) -> list[tuple[str, float]]:
@@ -93,8 +114,9 @@ def stages(path: Path, articles: list[Article]) -> list[tuple[str, float]]:
     model (distinct paragraphs only, as the pipeline does), the rules and names over the
     model's output, and writing and committing the analysed articles. CPU time, unlike the
     clock, barely moves when other processes share the machine."""
-    from searchidx.analysis import Remembered, _extract, article_entities
+    from searchidx.analysis import Remembered, article_entities
     from searchidx.models import Entity
+    from searchidx.workers import extract
 
     started = time.process_time()
     list(islice(read_articles(find_sources([path])), len(articles)))
@@ -103,7 +125,7 @@ def stages(path: Path, articles: list[Article]) -> list[tuple[str, float]]:
     texts = [p for a in articles for p in a.paragraphs]
     _, distinct = memory.plan(texts, set())
     started = time.process_time()
-    found = dict(zip(distinct, _extract(get_extractor().model, distinct)))
+    found = dict(zip(distinct, extract(get_extractor().model, distinct)))
     model = time.process_time() - started
     started = time.process_time()
     analysed = [article_entities(a.paragraphs, [[Entity(*e) for e in found[p]] for p in a.paragraphs])
@@ -146,10 +168,17 @@ def main() -> int:
                         help="only the bare model (both ways) and the parallel pipeline: the rows of the 1.5x target")
     parser.add_argument("--model-only", action="store_true",
                         help="only the bare model's median seconds (the bench runs this in a one-thread process)")
+    parser.add_argument("--pipeline-only", type=int, metavar="WORKERS",
+                        help="only one pipeline run with WORKERS processes: its wall, own and workers' CPU seconds "
+                             "(the bench runs this in a new process)")
     args = parser.parse_args()
     if not args.path.exists():
         print(f"no corpus at {args.path}; give a path or set SEARCHIDX_SHARED", file=sys.stderr)
         return 2
+    if args.pipeline_only:
+        articles = list(islice(read_articles(find_sources([args.path])), args.limit))
+        print(*pipeline(articles, args.pipeline_only))
+        return 0
     articles = list(islice(read_articles(find_sources([args.path])), args.limit))
     paragraphs = sum(len(a.paragraphs) for a in articles)
     words = sum(len(p.split()) for a in articles for p in a.paragraphs)
@@ -163,12 +192,11 @@ def main() -> int:
     runs: list[tuple[str, Callable[[], float]]] = [
         ("NER model alone", lambda: time_it(lambda: ner_only(articles), 1)),
         ("NER model alone, in a process of one thread", lambda: model_in_one_thread(args)),
-        (f"searchidx pipeline, {args.workers} NER workers",
-         lambda: time_it(lambda: pipeline(articles, args.workers), 1)),
+        (f"searchidx pipeline, NER in {args.workers} processes", lambda: pipeline_in_new_process(args, args.workers)),
     ]
     if not args.parallel_only:
         runs[2:2] = [("plain Whoosh writer (no entities)", lambda: time_it(lambda: plain_whoosh(articles), 1)),
-                     ("searchidx pipeline, 1 process", lambda: time_it(lambda: pipeline(articles, 1), 1))]
+                     ("searchidx pipeline, 1 process", lambda: pipeline_in_new_process(args, 1))]
     timings: dict[str, list[float]] = {name: [] for name, _ in runs}
     for round_ in range(1, 1 + (0 if args.stages else args.repeat)):
         for name, run in runs:
@@ -193,8 +221,9 @@ def main() -> int:
         print(f"{name:50} {seconds:8.1f} {paragraphs / seconds:13.0f} {ner_seconds / seconds:12.2f}x")
     if args.workers in CPU and args.workers > 1:
         wall, writing, ner = CPU[args.workers]
-        print(f"  ({args.workers} NER workers, last run: the writing process used {writing:.1f} s of CPU, the "
-              f"workers {ner:.1f} s; {(writing + ner) / wall:.2f} of {os.cpu_count()} cores busy on average)")
+        print(f"  (NER in {args.workers} processes, last run: the indexing process used {writing:.1f} s of CPU, "
+              f"its {args.workers - 1} worker(s) {ner:.1f} s; {(writing + ner) / wall:.2f} of {os.cpu_count()} "
+              f"cores busy on average)")
     if args.parallel_only:
         return 0
     print("\nwhere one process's time goes (CPU time of each stage, measured apart):")
