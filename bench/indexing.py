@@ -33,10 +33,18 @@ import time
 from collections.abc import Callable
 from itertools import islice
 from pathlib import Path
+from typing import Any
 
 from searchidx import Article, SearchIndex
 from searchidx.articles import find_sources, read_articles
-from searchidx.ner.model import get_extractor
+
+
+def get_extractor() -> Any:
+    """The default model, loaded once (spaCy is imported here: the pipeline's own process
+    imports it when it needs it, as ``searchidx index`` does)."""
+    from searchidx.ner.model import get_extractor as loaded
+
+    return loaded()
 
 
 def shared_default() -> Path:
