@@ -5,8 +5,8 @@ NER is most of the cost of indexing. With ``workers`` > 1 it runs in that many p
 this one, which also writes the index and runs the model between writes, and
 ``workers - 1`` worker processes (:mod:`searchidx.workers`), so that NER runs on every core
 without a process more than there are cores. With a ``cluster`` address the chunks go to
-the workers of a Dask distributed scheduler instead. At most two chunks per worker are in
-flight, so memory stays bounded whatever the corpus size.
+the workers of a Dask distributed scheduler instead. Each worker is sent a few seconds of
+work ahead of its answers, and no more, so memory stays bounded whatever the corpus size.
 
 Each distinct paragraph goes to the model once per run: news repeats datelines,
 boilerplate and whole articles, and the model's entities depend on the text alone.
@@ -26,9 +26,14 @@ from .workers import Found, Worker, extract
 
 Mentions = list[list[Entity]]  # per paragraph, the entities found in it
 
-#: Chunks sent to each worker ahead of its answers: enough to keep it busy while the writer
-#: commits or merges, few enough that memory stays bounded.
-IN_FLIGHT_PER_WORKER = 2
+#: Paragraphs sent to each worker ahead of its answers (about 5 s of the small model on BBC's
+#: paragraphs): enough to keep it busy while this process commits, few enough that memory
+#: stays bounded, and in several chunks, so that those a worker has not begun at the end of
+#: a run can be taken back.
+AHEAD_PER_WORKER = 768
+#: Chunks held at once (sent, answered and not yet written, or run here), per worker: a
+#: bound on memory when the paragraphs are short or answered from memory.
+HELD_CHUNKS = 32
 #: Paragraphs this process sends to the model at once when it runs a chunk itself: between
 #: slices it takes the workers' answers and sends them more.
 LOCAL_SLICE = 64
@@ -131,16 +136,19 @@ class _Submit(Protocol):
     def __call__(self, texts: list[str]) -> _Future: ...
 
 
-def _pipelined(chunks: Iterable[Sequence[Article]], submit: _Submit, in_flight: int
+def _pipelined(chunks: Iterable[Sequence[Article]], submit: _Submit, ahead: int, held: int
                ) -> Iterator[tuple[Sequence[Article], Mentions]]:
-    """Chunks sent through ``submit`` with at most ``in_flight`` awaiting their answer,
-    collected in the order given; each distinct paragraph is sent once."""
+    """Chunks sent through ``submit`` until ``ahead`` paragraphs (or ``held`` chunks) await
+    their answer, collected in the order given; each distinct paragraph is sent once."""
     memory = Remembered()
     coming: set[bytes] = set()
     pending: deque[tuple[Sequence[Article], list[bytes], list[str], _Future]] = deque()
+    waiting = 0  # paragraphs sent and not collected
 
     def collect() -> tuple[Sequence[Article], Mentions]:
+        nonlocal waiting
         chunk, keys, new, future = pending.popleft()
+        waiting -= len(new)
         memory.learn(new, future.result(), coming)
         return chunk, memory.recall(keys)
 
@@ -148,7 +156,8 @@ def _pipelined(chunks: Iterable[Sequence[Article]], submit: _Submit, in_flight: 
         for chunk in chunks:
             keys, new = memory.plan(_texts(chunk), coming)
             pending.append((chunk, keys, new, submit(new)))
-            if len(pending) >= in_flight:
+            waiting += len(new)
+            while pending and (waiting >= ahead or len(pending) >= held):
                 yield collect()
         while pending:
             yield collect()
@@ -171,7 +180,7 @@ class _Job:
 def _beside_workers(chunks: Iterable[Sequence[Article]], model: str, workers: int
                     ) -> Iterator[tuple[Sequence[Article], Mentions]]:
     """NER in this process and ``workers - 1`` worker processes (:mod:`searchidx.workers`).
-    Each worker is kept :data:`IN_FLIGHT_PER_WORKER` chunks ahead; this process writes
+    Each worker is kept :data:`AHEAD_PER_WORKER` paragraphs ahead; this process writes
     what is answered, in order, and runs the model on a chunk of its own (a slice at a time,
     tending the workers between slices) when the next answer is not in yet. At the end of
     the chunks it takes back those that a worker has not begun. A worker that ends
@@ -185,7 +194,8 @@ def _beside_workers(chunks: Iterable[Sequence[Article]], model: str, workers: in
     numbers = itertools.count()
     source = iter(chunks)
     exhausted = False
-    most = IN_FLIGHT_PER_WORKER * workers + 1  # jobs held at once: memory stays bounded
+    most = HELD_CHUNKS * workers
+    ahead: dict[Worker, int] = {}  # paragraphs sent to each worker and not answered
     with Workers(model, workers - 1) as crew:
 
         def plan() -> _Job | None:
@@ -208,20 +218,21 @@ def _beside_workers(chunks: Iterable[Sequence[Article]], model: str, workers: in
                 if not worker.alive:
                     continue
                 for number, found in worker.answers():
-                    by_number.pop(number).found = found
+                    answered = by_number.pop(number)
+                    answered.found = found
+                    ahead[worker] -= len(answered.new)
+                while worker.alive and ahead.setdefault(worker, 0) < AHEAD_PER_WORKER:
+                    job = plan()
+                    if job is None:
+                        break
+                    number = next(numbers)
+                    if job.found is None and worker.send(number, job.new):
+                        job.worker, by_number[number] = worker, job
+                        ahead[worker] += len(job.new)
                 if not worker.alive:  # it ended: what it had is run here
                     for number in worker.waiting:
                         by_number.pop(number).worker = None
                     worker.waiting.clear()
-                    continue
-                while len(worker.waiting) < IN_FLIGHT_PER_WORKER:
-                    job = plan()
-                    if job is None:
-                        break
-                    if job.found is None:
-                        number = next(numbers)
-                        worker.send(number, job.new)
-                        job.worker, by_number[number] = worker, job
 
         def mine() -> _Job | None:
             """A job for this process: one of a worker that ended, a new chunk, or one taken back."""
@@ -236,6 +247,7 @@ def _beside_workers(chunks: Iterable[Sequence[Article]], model: str, workers: in
                 if number is not None:
                     taken = by_number.pop(number)
                     taken.worker = None
+                    ahead[worker] -= len(taken.new)
                     return taken
             return None
 
@@ -290,4 +302,4 @@ def _on_cluster(chunks: Iterable[Sequence[Article]], model: str, address: str
             future: _Future = client.submit(extract, model, texts, pure=False)
             return future
 
-        yield from _pipelined(chunks, submit, IN_FLIGHT_PER_WORKER * threads)
+        yield from _pipelined(chunks, submit, AHEAD_PER_WORKER * threads, HELD_CHUNKS * threads)

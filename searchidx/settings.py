@@ -83,8 +83,9 @@ class IndexingOptions:
     commit_every: int = 500
     #: Seconds a writer waits for another process's writer to finish before giving up.
     lock_timeout: float = 10.0
-    #: Articles analysed together: their paragraphs go to the NER model in one stream.
-    chunk_articles: int = 64
+    #: Articles analysed together: their paragraphs go to the NER model in one stream, to
+    #: this process or a worker (small chunks share the work evenly at the end of a run).
+    chunk_articles: int = 16
     #: The address of a Dask scheduler whose workers run NER (None: this machine).
     cluster: str | None = None
 

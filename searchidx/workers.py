@@ -74,10 +74,16 @@ class Worker:
     def pid(self) -> int | None:
         return self._process.pid
 
-    def send(self, number: int, texts: Sequence[str]) -> None:
+    def send(self, number: int, texts: Sequence[str]) -> bool:
+        """Give the worker a chunk; False when it has ended (it is no longer ``alive``)."""
         (self._folder / f"{number}.in").write_text(json.dumps(list(texts)), encoding="ascii")
-        self._connection.send_bytes(b"%d" % number)
+        try:
+            self._connection.send_bytes(b"%d" % number)
+        except (BrokenPipeError, ConnectionError):
+            self._ended()
+            return False
         self.waiting.append(number)
+        return True
 
     def take_back(self) -> int | None:
         """The number of the last chunk sent that the worker has not begun, which it now
@@ -105,11 +111,14 @@ class Worker:
                     raise _error(answer["error"], answer["message"])
                 done.append((number, [[tuple(entity) for entity in found] for found in answer["found"]]))
         except (EOFError, ConnectionError):
-            self.alive = False
-            self._process.join(1)
-            log.warning("an NER worker process ended (exit code %s); this process analyses its chunks",
-                        self._process.exitcode)
+            self._ended()
         return done
+
+    def _ended(self) -> None:
+        self.alive = False
+        self._process.join(1)
+        log.warning("an NER worker process ended (exit code %s); this process analyses its chunks",
+                    self._process.exitcode)
 
     def close(self, at_once: bool) -> None:
         """End the worker: it ends by itself once its pipe closes, unless it is in the middle

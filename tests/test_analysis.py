@@ -66,9 +66,9 @@ def test_duplicate_paragraphs_go_to_the_model_once(monkeypatch: pytest.MonkeyPat
         sent.extend(texts)
         return real_extract(model, texts)
 
-    def counted_send(self: Worker, number: int, texts: Sequence[str]) -> None:  # sent to a worker
+    def counted_send(self: Worker, number: int, texts: Sequence[str]) -> bool:  # sent to a worker
         sent.extend(texts)
-        real_send(self, number, texts)
+        return real_send(self, number, texts)
 
     monkeypatch.setattr(analysis, "extract", counted_extract)
     monkeypatch.setattr(Worker, "send", counted_send)
@@ -134,6 +134,7 @@ def test_a_worker_that_ends_has_its_chunks_run_here(caplog: pytest.LogCaptureFix
                 for child in multiprocessing.active_children():
                     if child.name == "searchidx-ner":
                         child.kill()
+                        child.join()  # dead before the next chunk is sent to it
             yield chunk
 
     with caplog.at_level(logging.WARNING, logger="searchidx"):
