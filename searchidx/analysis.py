@@ -181,10 +181,10 @@ def _beside_workers(chunks: Iterable[Sequence[Article]], model: str, workers: in
                     ) -> Iterator[tuple[Sequence[Article], Mentions]]:
     """NER in this process and ``workers - 1`` worker processes (:mod:`searchidx.workers`).
     Each worker is kept :data:`AHEAD_PER_WORKER` paragraphs ahead; this process writes
-    what is answered, in order, and runs the model on a chunk of its own (a slice at a time,
-    tending the workers between slices) when the next answer is not in yet. At the end of
-    the chunks it takes back those that a worker has not begun. A worker that ends
-    unexpectedly has its chunks run here."""
+    what is answered, in order, and when the next answer is not in yet, runs the model on a
+    chunk itself (a slice at a time, tending the workers between slices): the first that a
+    worker has not begun, else a new one. A worker that ends unexpectedly has its chunks
+    run here."""
     from .workers import Workers
 
     memory = Remembered()
@@ -235,13 +235,12 @@ def _beside_workers(chunks: Iterable[Sequence[Article]], model: str, workers: in
                     worker.waiting.clear()
 
         def mine() -> _Job | None:
-            """A job for this process: one of a worker that ended, a new chunk, or one taken back."""
+            """A job for this process: one of a worker that ended, else the first that a
+            worker has not begun (taken back: answers come in about the order they are
+            written, and this process holds few of its own behind a worker's), else a new chunk."""
             orphan = next((job for job in jobs if job.found is None and job.worker is None), None)
             if orphan is not None:
                 return orphan
-            new = plan()
-            if new is not None or not exhausted:
-                return new
             for worker in crew.alive:
                 number = worker.take_back()
                 if number is not None:
@@ -249,7 +248,7 @@ def _beside_workers(chunks: Iterable[Sequence[Article]], model: str, workers: in
                     taken.worker = None
                     ahead[worker] -= len(taken.new)
                     return taken
-            return None
+            return plan()
 
         while True:
             tend()

@@ -91,8 +91,8 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     index.add_argument("--rebuild", action="store_true",
                        help="replace the whole index with these articles (in one commit)")
     index.add_argument("--workers", "-j", type=_positive_int, metavar="N",
-                       help="NER processes (default: $SEARCHIDX_WORKERS, else one per core for "
-                            "300 articles or more)")
+                       help="NER processes, this one included (default: $SEARCHIDX_WORKERS, else one per "
+                            "core for 100 articles or more)")
     index.add_argument("--cluster", metavar="ADDRESS",
                        help="run NER on the workers of the Dask scheduler at ADDRESS (tcp://HOST:8786) while "
                             "this process writes the index; needs pip install 'searchidx[cluster]'")

@@ -8,7 +8,8 @@ whose threads would slow the indexing process: each chunk's texts go through a f
 private folder (as JSON: nothing a process receives is unpickled) and only its number
 through a pipe, so that neither side ever waits on a full pipe. A chunk that a worker has
 not begun can be taken back (whoever removes its file first has it): the indexing process
-takes the last ones back at the end of a run, so that the two finish together.
+takes the first one back when it has nothing to write, so that chunks are answered in about
+the order they are written, and both finish together at the end of a run.
 """
 
 from __future__ import annotations
@@ -86,15 +87,16 @@ class Worker:
         return True
 
     def take_back(self) -> int | None:
-        """The number of the last chunk sent that the worker has not begun, which it now
+        """The number of the first chunk sent that the worker has not begun, which it now
         will not run; None when it has begun them all."""
-        if not self.waiting:
-            return None
-        try:
-            os.unlink(self._folder / f"{self.waiting[-1]}.in")
-        except FileNotFoundError:  # the worker has it (and all before it)
-            return None
-        return self.waiting.pop()
+        for number in self.waiting:
+            try:
+                os.unlink(self._folder / f"{number}.in")
+            except FileNotFoundError:  # the worker has begun it
+                continue
+            self.waiting.remove(number)
+            return number
+        return None
 
     def answers(self) -> list[tuple[int, list[Found]]]:
         """The answers that have come, without waiting. A worker that ended is no longer

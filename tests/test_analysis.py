@@ -147,13 +147,13 @@ def test_a_chunk_a_worker_has_not_begun_can_be_taken_back() -> None:
         [worker] = crew.all
         for number, text in enumerate(["Haluk Gorgun visited Dhaka.", "Erna Solberg", "Lisbon"]):
             worker.send(number, [text])  # the worker is still loading the model: it has begun none
-        assert (worker.take_back(), worker.take_back()) == (2, 1)
+        assert (worker.take_back(), worker.take_back()) == (0, 1)  # the first it has not begun
         worker.send(3, ["Bay of Bengal"])
         answers: list[tuple[int, list[analysis.Found]]] = []
         while len(answers) < 2:
             crew.wait()
             answers += worker.answers()
-        assert [number for number, _ in answers] == [0, 3] and answers[0][1][0]
+        assert [number for number, _ in answers] == [2, 3] and answers[1][1][0]
         assert worker.take_back() is None and not worker.waiting
 
 
