@@ -22,7 +22,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from typing import Any, Protocol
 
 from .models import Article, Entity
-from .workers import Found, Worker, extract
+from .workers import Found, Worker, Workers, extract
 
 Mentions = list[list[Entity]]  # per paragraph, the entities found in it
 
@@ -185,8 +185,6 @@ def _beside_workers(chunks: Iterable[Sequence[Article]], model: str, workers: in
     chunk itself (a slice at a time, tending the workers between slices): the first that a
     worker has not begun, else a new one. A worker that ends unexpectedly has its chunks
     run here."""
-    from .workers import Workers
-
     memory = Remembered()
     coming: set[bytes] = set()
     jobs: deque[_Job] = deque()
@@ -269,6 +267,7 @@ def _beside_workers(chunks: Iterable[Sequence[Article]], model: str, workers: in
                 crew.wait()
             else:
                 break
+
 
 def _on_cluster(chunks: Iterable[Sequence[Article]], model: str, address: str
                 ) -> Iterator[tuple[Sequence[Article], Mentions]]:

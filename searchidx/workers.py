@@ -20,10 +20,12 @@ import os
 import shutil
 import tempfile
 from collections.abc import Sequence
-from multiprocessing.connection import Connection, wait
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # (multiprocessing is imported by indexing runs only: the CLI imports this module)
+    from multiprocessing.connection import Connection
 
 log = logging.getLogger("searchidx")
 
@@ -153,6 +155,8 @@ class Workers:
 
     def wait(self) -> None:
         """Wait until a worker answers (or ends)."""
+        from multiprocessing.connection import wait
+
         wait([worker.connection for worker in self.alive])
 
     def __enter__(self) -> Workers:

@@ -116,7 +116,7 @@ def test_this_process_and_a_worker_share_the_chunks_and_agree_with_one_process(m
         here.append(len(texts))
         return real_extract(model, texts)
 
-    monkeypatch.setattr(workers, "Workers", Recorded)
+    monkeypatch.setattr(analysis, "Workers", Recorded)
     monkeypatch.setattr(analysis, "extract", after_a_worker)
     assert as_plain(analysis.analyse(chunks, model, 2)) == alone  # the same answers, in the order given
     assert 0 < sum(here) < sum(len(a.paragraphs) for chunk in chunks for a in chunk)

@@ -151,7 +151,7 @@ def test_the_parser_of_one_command_parses_as_the_whole_parser():
 def test_one_shot_search_never_imports_spacy(seed_index_path: Path):
     """Nor what only other queries or outputs need (start-up: bench/startup.py)."""
     lazy = ["spacy", "searchidx.engine.feedback", "whoosh.support.charset", "csv", "numpy", "rapidfuzz",
-            "urllib.request", "asyncio"]
+            "urllib.request", "asyncio", "multiprocessing"]
     code = (
         "import sys; from searchidx.cli import main; "
         f"status = main(['search', 'person:gorgun', '--index', {str(seed_index_path)!r}, '-f', 'jsonl']); "
