@@ -136,11 +136,18 @@ class Worker:
             self._process.join()
 
 
+#: The start of the private folders' names, followed by the indexing process's id.
+FOLDER_PREFIX = "searchidx-ner-"
+
+
 class Workers:
-    """``count`` worker processes sharing a private folder (removed when they end)."""
+    """``count`` worker processes sharing a private folder (removed when they end; the
+    folder of a run that was killed is removed by the next run)."""
 
     def __init__(self, model: str, count: int) -> None:
-        self.folder = Path(tempfile.mkdtemp(prefix="searchidx-ner-"))  #: where the chunks' files pass
+        remove_abandoned()
+        #: where the chunks' files pass
+        self.folder = Path(tempfile.mkdtemp(prefix=f"{FOLDER_PREFIX}{os.getpid()}-"))
         self.all: list[Worker] = []
         try:
             for _ in range(count):
@@ -169,6 +176,23 @@ class Workers:
                 worker.close(at_once=kind is not None or bool(worker.waiting))
         finally:
             shutil.rmtree(self.folder, ignore_errors=True)
+
+
+def remove_abandoned(where: Path | None = None) -> None:
+    """Remove the private folders (in ``where``, else the temporary folder) of indexing
+    processes that are gone: a run killed with SIGKILL cannot remove its own."""
+    if os.name != "posix":  # (os.kill(pid, 0) asks whether a process lives only there)
+        return
+    for folder in Path(where or tempfile.gettempdir()).glob(f"{FOLDER_PREFIX}*-*"):
+        pid = folder.name[len(FOLDER_PREFIX):].split("-", 1)[0]
+        if not pid.isdigit():
+            continue
+        try:
+            os.kill(int(pid), 0)
+        except ProcessLookupError:
+            shutil.rmtree(folder, ignore_errors=True)
+        except (PermissionError, OverflowError):  # another user's process, or no such id
+            continue
 
 
 def serve(model: str, connection: Connection, folder: str) -> None:

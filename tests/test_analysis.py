@@ -184,3 +184,16 @@ def test_a_worker_runs_the_model_on_one_thread_and_this_process_starts_none(monk
             crew.wait()
         assert len(os.listdir(f"/proc/{worker.pid}/task")) == 1
         assert len(os.listdir("/proc/self/task")) == threads
+
+
+@pytest.mark.skipif(os.name != "posix", reason="asks whether a process lives with os.kill(pid, 0)")
+def test_the_folder_of_a_killed_run_is_removed_by_the_next(tmp_path: Path) -> None:
+    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    abandoned = tmp_path / f"{workers.FOLDER_PREFIX}{gone.stdout.strip()}-x1"  # its process has ended
+    running = tmp_path / f"{workers.FOLDER_PREFIX}{os.getpid()}-x2"  # this process's: a run in progress
+    other = tmp_path / "searchidx-ner-notes"
+    for folder in (abandoned, running, other):
+        folder.mkdir()
+        (folder / "3.in").write_text("[]", encoding="ascii")
+    workers.remove_abandoned(tmp_path)
+    assert not abandoned.exists() and running.exists() and other.exists()
