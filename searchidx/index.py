@@ -146,7 +146,9 @@ class SearchIndex:
         ``rebuild``, the index afterwards holds exactly these articles. Unreadable files
         are reported through ``on_warning`` (default: the ``searchidx`` logger) and skipped.
         ``on_progress(done, total)`` is called as articles are processed. ``workers`` is the
-        number of NER processes (default: :func:`~searchidx.settings.default_workers`);
+        number of processes that run the NER model, this one included (default:
+        :func:`~searchidx.settings.default_workers`; with more than one, worker processes are
+        started, so a script calling this needs an ``if __name__ == "__main__":`` guard);
         ``cluster``, the address of a Dask scheduler (``tcp://host:8786``) whose workers run
         NER instead, while this process writes the index (``pip install 'searchidx[cluster]'``).
 
