@@ -26,14 +26,17 @@ from .workers import Found, Worker, Workers, extract
 
 Mentions = list[list[Entity]]  # per paragraph, the entities found in it
 
-#: Paragraphs sent to each worker ahead of its answers (about 5 s of the small model on BBC's
-#: paragraphs): enough to keep it busy while this process commits, few enough that memory
-#: stays bounded, and in several chunks, so that those a worker has not begun at the end of
-#: a run can be taken back.
-AHEAD_PER_WORKER = 768
+#: Characters of text sent to each worker ahead of its answers: about 10 s of the small
+#: model (which takes about 16 microseconds a character, on BBC's long paragraphs and on
+#: Reuters' short ones alike), so that it stays busy while this process commits, and through
+#: most merges (all of Reuters commits with merges of 2.7-3.3 s eight times and of 9.4 and
+#: 9.9 s twice; kept 768 paragraphs ahead, about 2 s of Reuters, the worker stood idle for
+#: 45 of 203 s, 19 of them after the model's last chunk). Memory stays small (about 0.6 MB
+#: of text), and a worker's chunks not begun can be taken back.
+AHEAD_PER_WORKER = 600_000
 #: Chunks held at once (sent, answered and not yet written, or run here), per worker: a
-#: bound on memory when the paragraphs are short or answered from memory.
-HELD_CHUNKS = 32
+#: bound on memory when the paragraphs are answered from memory.
+HELD_CHUNKS = 128
 #: Paragraphs this process sends to the model at once when it runs a chunk itself: between
 #: slices it takes the workers' answers and sends them more.
 LOCAL_SLICE = 64
@@ -132,23 +135,28 @@ def _texts(chunk: Sequence[Article]) -> list[str]:
     return [p for article in chunk for p in article.paragraphs]
 
 
+def _size(texts: Sequence[str]) -> int:
+    """The model's work in ``texts``, in characters (its time grows with them)."""
+    return sum(len(text) for text in texts)
+
+
 class _Submit(Protocol):
     def __call__(self, texts: list[str]) -> _Future: ...
 
 
 def _pipelined(chunks: Iterable[Sequence[Article]], submit: _Submit, ahead: int, held: int
                ) -> Iterator[tuple[Sequence[Article], Mentions]]:
-    """Chunks sent through ``submit`` until ``ahead`` paragraphs (or ``held`` chunks) await
+    """Chunks sent through ``submit`` until ``ahead`` characters (or ``held`` chunks) await
     their answer, collected in the order given; each distinct paragraph is sent once."""
     memory = Remembered()
     coming: set[bytes] = set()
     pending: deque[tuple[Sequence[Article], list[bytes], list[str], _Future]] = deque()
-    waiting = 0  # paragraphs sent and not collected
+    waiting = 0  # characters sent and not collected
 
     def collect() -> tuple[Sequence[Article], Mentions]:
         nonlocal waiting
         chunk, keys, new, future = pending.popleft()
-        waiting -= len(new)
+        waiting -= _size(new)
         memory.learn(new, future.result(), coming)
         return chunk, memory.recall(keys)
 
@@ -156,7 +164,7 @@ def _pipelined(chunks: Iterable[Sequence[Article]], submit: _Submit, ahead: int,
         for chunk in chunks:
             keys, new = memory.plan(_texts(chunk), coming)
             pending.append((chunk, keys, new, submit(new)))
-            waiting += len(new)
+            waiting += _size(new)
             while pending and (waiting >= ahead or len(pending) >= held):
                 yield collect()
         while pending:
@@ -180,7 +188,7 @@ class _Job:
 def _beside_workers(chunks: Iterable[Sequence[Article]], model: str, workers: int
                     ) -> Iterator[tuple[Sequence[Article], Mentions]]:
     """NER in this process and ``workers - 1`` worker processes (:mod:`searchidx.workers`).
-    Each worker is kept :data:`AHEAD_PER_WORKER` paragraphs ahead; this process writes
+    Each worker is kept :data:`AHEAD_PER_WORKER` characters ahead; this process writes
     what is answered, in order, and when the next answer is not in yet, runs the model on a
     chunk itself (a slice at a time, tending the workers between slices): the first that a
     worker has not begun, else a new one. A worker that ends unexpectedly has its chunks
@@ -193,7 +201,7 @@ def _beside_workers(chunks: Iterable[Sequence[Article]], model: str, workers: in
     source = iter(chunks)
     exhausted = False
     most = HELD_CHUNKS * workers
-    ahead: dict[Worker, int] = {}  # paragraphs sent to each worker and not answered
+    ahead: dict[Worker, int] = {}  # characters sent to each worker and not answered
     with Workers(model, workers - 1) as crew:
 
         def plan() -> _Job | None:
@@ -218,7 +226,7 @@ def _beside_workers(chunks: Iterable[Sequence[Article]], model: str, workers: in
                 for number, found in worker.answers():
                     answered = by_number.pop(number)
                     answered.found = found
-                    ahead[worker] -= len(answered.new)
+                    ahead[worker] -= _size(answered.new)
                 while worker.alive and ahead.setdefault(worker, 0) < AHEAD_PER_WORKER:
                     job = plan()
                     if job is None:
@@ -226,7 +234,7 @@ def _beside_workers(chunks: Iterable[Sequence[Article]], model: str, workers: in
                     number = next(numbers)
                     if job.found is None and worker.send(number, job.new):
                         job.worker, by_number[number] = worker, job
-                        ahead[worker] += len(job.new)
+                        ahead[worker] += _size(job.new)
                 if not worker.alive:  # it ended: what it had is run here
                     for number in worker.waiting:
                         by_number.pop(number).worker = None
@@ -244,7 +252,7 @@ def _beside_workers(chunks: Iterable[Sequence[Article]], model: str, workers: in
                 if number is not None:
                     taken = by_number.pop(number)
                     taken.worker = None
-                    ahead[worker] -= len(taken.new)
+                    ahead[worker] -= _size(taken.new)
                     return taken
             return plan()
 
