@@ -99,20 +99,28 @@ def pipeline(articles: list[Article], workers: int, cluster: str | None = None) 
             after.ru_utime + after.ru_stime - children.ru_utime - children.ru_stime)
 
 
+def in_one_thread(args: argparse.Namespace, *flags: str) -> str:
+    """What this bench prints when run with ``flags`` on the same articles in a new process
+    whose BLAS starts no threads (as ``searchidx index`` asks for)."""
+    import subprocess
+
+    from searchidx.workers import BLAS_THREADS
+
+    command = [sys.executable, __file__, str(args.path), *flags]
+    if args.limit is not None:
+        command += ["--limit", str(args.limit)]
+    env = {**os.environ, **{name: "1" for name in BLAS_THREADS}}
+    return subprocess.run(command, env=env, capture_output=True, text=True, check=True).stdout
+
+
 def pipeline_in_new_process(args: argparse.Namespace, workers: int) -> float:
     """The pipeline's seconds in a new process of one thread, as ``searchidx index`` runs
     it: from Python's start to the end of the run (the imports, reading the articles, the
     workers' start and the model's loading count; the other rows read first)."""
-    import subprocess
-
     started = time.perf_counter()
-    command = [sys.executable, __file__, str(args.path), "--pipeline-only", str(workers)]
-    if args.limit is not None:
-        command += ["--limit", str(args.limit)]
-    env = dict(os.environ, OPENBLAS_NUM_THREADS="1", MKL_NUM_THREADS="1", OMP_NUM_THREADS="1")
-    done = subprocess.run(command, env=env, capture_output=True, text=True, check=True)
+    printed = in_one_thread(args, "--pipeline-only", str(workers))
     seconds = time.perf_counter() - started
-    _, own, children = (float(figure) for figure in done.stdout.split())
+    _, own, children = (float(figure) for figure in printed.split())
     CPU[workers] = (seconds, own, children)
     return seconds
 
@@ -151,14 +159,7 @@ def stages(path: Path, articles: list[Article]) -> list[tuple[str, float]]:
 def model_in_one_thread(args: argparse.Namespace) -> float:
     """The bare model's seconds (one run, the model loaded first) in a new process whose
     BLAS starts no threads."""
-    import subprocess
-
-    command = [sys.executable, __file__, str(args.path), "--model-only", "--repeat", "1"]
-    if args.limit is not None:
-        command += ["--limit", str(args.limit)]
-    env = dict(os.environ, OPENBLAS_NUM_THREADS="1", MKL_NUM_THREADS="1", OMP_NUM_THREADS="1")
-    done = subprocess.run(command, env=env, capture_output=True, text=True, check=True)
-    return float(done.stdout.split()[-1])
+    return float(in_one_thread(args, "--model-only", "--repeat", "1").split()[-1])
 
 
 def main() -> int:

@@ -199,19 +199,14 @@ def _beside_workers(chunks: Iterable[Sequence[Article]], model: str, workers: in
     by_number: dict[int, _Job] = {}
     numbers = itertools.count()
     source = iter(chunks)
-    exhausted = False
     most = HELD_CHUNKS * workers
     ahead: dict[Worker, int] = {}  # characters sent to each worker and not answered
     with Workers(model, workers - 1) as crew:
 
         def plan() -> _Job | None:
             """The next chunk as a job (None when the chunks are all planned or enough are held)."""
-            nonlocal exhausted
-            if exhausted or len(jobs) >= most:
-                return None
-            chunk = next(source, None)
+            chunk = next(source, None) if len(jobs) < most else None
             if chunk is None:
-                exhausted = True
                 return None
             keys, new = memory.plan(_texts(chunk), coming)
             job = _Job(chunk, keys, new, found=None if new else [])
@@ -231,8 +226,10 @@ def _beside_workers(chunks: Iterable[Sequence[Article]], model: str, workers: in
                     job = plan()
                     if job is None:
                         break
+                    if job.found is not None:  # (answered from memory: nothing to send)
+                        continue
                     number = next(numbers)
-                    if job.found is None and worker.send(number, job.new):
+                    if worker.send(number, job.new):
                         job.worker, by_number[number] = worker, job
                         ahead[worker] += _size(job.new)
                 if not worker.alive:  # it ended: what it had is run here
