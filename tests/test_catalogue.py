@@ -236,6 +236,20 @@ def test_the_usual_spelling_leaves_out_capitals_amid_capitals():
     assert catalogue.decide()["tokyo"].name == "Tokyo"
 
 
+def test_decisions_do_not_depend_on_the_order_paragraphs_are_read():
+    """An index gives its paragraphs in an order its commits and merges change: ties are
+    broken by field and name, never by what was read first. "Kingsley" after "the" twice
+    is no person's name, and its other fields tie, one vote each: the first field wins."""
+    texts = ["The Kingsley said so.", "The Kingsley went home.", "Kingsley rose.", "Kingsley fell."]
+    fields = ["person", "person", "misc", "org"]
+    paragraphs = [(t, mentions_of(t, ("Kingsley", f))) for t, f in zip(texts, fields)]
+    orders = [paragraphs, paragraphs[::-1], paragraphs[2:] + paragraphs[:2]]
+    assert {decide(*order)["kingsley"] for order in orders} == {corpus.Decision("org", "Kingsley")}
+    joined = [("Tate and Lyle rose.", mentions_of("Tate and Lyle rose.", ("Tate", "org"), ("Lyle", "org"))),
+              ("Tate & Lyle fell.", mentions_of("Tate & Lyle fell.", ("Tate", "org"), ("Lyle", "org")))] * 3
+    assert len({decide(*order)["tate"] for order in (joined, joined[::-1])}) == 1
+
+
 # -- an index settled to the decisions ------------------------------------------------------
 
 

@@ -90,7 +90,7 @@ MIN_CLIPPED_ARTICLES = 2
 NAME_FIELDS = ("person", "org", "place", "group", "misc")
 
 #: Bumped when the rules of :meth:`Catalogue.decide` change, so that indexes settle again.
-RULES_VERSION = 4
+RULES_VERSION = 5
 
 _WORD_BEFORE = re.compile(r"([\w']+)[^\w.!?;:]*$")
 #: What follows a dateline's place: "TOKYO, March 3 - ", "SAN MATEO, Calif., March 3 - ".
@@ -238,7 +238,7 @@ class Catalogue:
             name = _usual_spelling(written) or evidence[0].spelling
             paired: Counter[str] = sum((e.paired for e in evidence), Counter())
             if paired:  # (mostly written as half of a name joined by "and": that name)
-                [(joined, count)] = paired.most_common(1)
+                joined, count = _most(paired)
                 if count >= MIN_MENTIONS and count >= MAJORITY * sum(e.mentions for e in evidence):
                     name = joined
             votes: Counter[str] = sum((e.votes for e in evidence), Counter())
@@ -250,7 +250,7 @@ class Catalogue:
             if not known and _work(evidence):
                 chosen = "misc"
             if chosen in ("", "place", "person") and not fixed.intersection(keys) \
-                    and _team(evidence, chosen or votes.most_common(1)[0][0]):
+                    and _team(evidence, chosen or _most(votes)[0]):
                 chosen = "org"
             aliases = tuple(sorted({e.spelling for e in evidence} - {name}))
             decision = Decision(chosen, name, aliases)
@@ -287,7 +287,7 @@ class Catalogue:
         with the same name less its "Inc", "Corp" ... ("Exxon Corp" and "Exxon")."""
         joined: dict[str, str] = {}
         for abbreviation, names in self.definitions.items():
-            [(full, count)] = names.most_common(1)
+            full, count = _most(names)
             if count >= ABBREVIATION_SHARE * sum(names.values()) and abbreviation in self.evidence \
                     and full != abbreviation:
                 joined[abbreviation] = full
@@ -306,7 +306,7 @@ class Catalogue:
                 root = joined[root]
                 seen.add(root)
             groups.setdefault(root, []).append(k)
-        return list(groups.values())
+        return [sorted(keys) for keys in groups.values()]
 
     def _clipped(self) -> dict[str, str]:
         """Organisations' names written clipped in articles that also write them in full
@@ -349,8 +349,8 @@ def _field(votes: Counter[str], determined: int, titled: int, company: bool = Fa
         return "org"
     if votes["person"] and determined >= NOT_PERSON_SHARE * total and titled < TITLED_SHARE * total:
         others = Counter({f: n for f, n in votes.items() if f != "person"})
-        return others.most_common(1)[0][0] if others else "org"
-    [(best, count)] = votes.most_common(1)
+        return _most(others)[0] if others else "org"
+    best, count = _most(votes)
     return best if count >= MAJORITY * total else ""
 
 
@@ -370,6 +370,16 @@ def _work(evidence: Sequence[Evidence]) -> bool:
     Sideways"): the model files films, songs and albums as people or organisations."""
     written = sum(e.worked for e in evidence)
     return written >= MIN_MENTIONS and written >= WORK_SHARE * sum(e.mentions for e in evidence)
+
+
+def _most(counts: Counter[str]) -> tuple[str, int]:
+    """The most common of ``counts`` and its count; of equals, the first field in
+    :data:`NAME_FIELDS` order, or the first name in alphabetical order. Never the first
+    seen: the order an index gives its paragraphs changes with its commits and merges, and
+    the decisions must not (ties of fields decided "Scots" and "Hindi" both ways on BBC)."""
+    rank = {field: i for i, field in enumerate(NAME_FIELDS)}
+    best = min(counts, key=lambda item: (-counts[item], rank.get(item, len(rank)), item))
+    return best, counts[best]
 
 
 def _usual_spelling(written: Counter[str]) -> str:
