@@ -97,8 +97,9 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
                        help="run NER on the workers of the Dask scheduler at ADDRESS (tcp://HOST:8786) while "
                             "this process writes the index; needs pip install 'searchidx[cluster]'")
     index.add_argument("--commit-every", type=_positive_int, default=COMMIT_EVERY, metavar="N",
-                       help=f"commit after about N new or changed articles, so that an interrupted run "
-                            f"keeps its work and the next run skips it (default: {COMMIT_EVERY})")
+                       help=f"commit after about N new or changed articles (or sooner when the writer's memory "
+                            f"fills), so that an interrupted run keeps its work and the next run skips it "
+                            f"(default: {COMMIT_EVERY})")
     index.add_argument("--quiet", "-q", action="store_true", help="print no progress or summary")
 
     delete = command("delete", "remove articles from an index",

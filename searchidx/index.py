@@ -152,8 +152,8 @@ class SearchIndex:
         ``cluster``, the address of a Dask scheduler (``tcp://host:8786``) whose workers run
         NER instead, while this process writes the index (``pip install 'searchidx[cluster]'``).
 
-        New and changed articles are committed every ``commit_every`` articles: a run that
-        is interrupted keeps its commits, and running it again skips them. A ``rebuild`` is
+        New and changed articles are committed every ``commit_every`` articles (sooner when
+        the writer's memory fills): a run that is interrupted keeps its commits, and running it again skips them. A ``rebuild`` is
         built beside the index (in its ``rebuild`` folder) and swapped in with one commit, so
         that the old index serves until then; one cut short resumes where it stopped. The
         index lock is awaited up to ``lock_timeout`` seconds

@@ -66,6 +66,11 @@ class IndexWriter:
         """True once this writer added or deleted anything (else it will not commit)."""
         return self._paragraphs.changed
 
+    @property
+    def full(self) -> bool:
+        """True once what this writer holds for its commit fills most of its memory."""
+        return self._paragraphs.full
+
     def add(self, article: Article) -> bool:
         """Add or replace ``article``; False when the index already holds it unchanged."""
         from .analysis import analyse
@@ -119,8 +124,9 @@ class IndexWriter:
 
 class IndexingRun:
     """One run over many articles: new and changed ones are analysed (NER in worker
-    processes for large runs) and written, committed every ``options.commit_every`` articles;
-    unchanged ones and ids seen before in the run are skipped.
+    processes for large runs) and written, committed every ``options.commit_every`` articles
+    (sooner when the writer's memory fills); unchanged ones and ids seen before in the run
+    are skipped.
 
     Commits come in batches, so that a run killed half-way keeps what it committed and the
     next run skips it (a rebuild runs into an index of its own, then swaps it in).
@@ -161,7 +167,7 @@ class IndexingRun:
                         writer.put(article, digest, found, replacing)
                         self._progress()
                     batch += len(chunk)
-                    if batch >= self.options.commit_every:
+                    if batch >= self.options.commit_every or writer.full:
                         break
                 else:
                     finished = True

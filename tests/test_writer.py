@@ -117,6 +117,27 @@ def test_long_runs_commit_in_batches(index_path: Path):
         assert idx.stats().articles == 7
 
 
+def test_a_batch_is_committed_when_the_writers_memory_fills(index_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """Past its memory, Whoosh would write the postings to temporary files one by one and
+    read them back: the run commits instead (after the chunk being written)."""
+    import whoosh.writing
+
+    import searchidx.engine
+
+    spills = []
+    monkeypatch.setattr(whoosh.writing.PostingPool, "save", lambda pool: spills.append(pool))
+    # a chunk of 16 of these articles holds about 52 KB of postings (by Whoosh's count): the
+    # second fills three-quarters of 0.115 MB, not all of it
+    monkeypatch.setattr(searchidx.engine, "WRITER_MB", 0.115)
+    articles = [Article(id=f"a{n:02}", paragraphs=(f"Report {n} on shipping in Rotterdam.",)) for n in range(40)]
+    with SearchIndex.open(index_path) as idx:
+        report = idx.add_articles(articles, commit_every=1000, workers=1)
+        assert (report.articles_added, report.commits, spills) == (40, 2, [])
+        assert idx.stats().articles == 40
+        monkeypatch.setattr(searchidx.engine, "WRITER_MB", 256)
+        assert idx.add_articles(articles, workers=1).commits == 0
+
+
 def test_an_interrupted_run_keeps_its_commits_and_the_next_run_skips_them(index_path: Path):
     def articles():
         for n in range(12):

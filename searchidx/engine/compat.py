@@ -529,6 +529,16 @@ def remove_leftovers(ix: Any) -> None:
     shutil.rmtree(os.path.join(storage.folder, f"{name}.tmp"), ignore_errors=True)
 
 
+def buffer_share(writer: Any) -> float:
+    """How full a Whoosh writer's buffer of postings is (its ``limitmb``): past 1, Whoosh
+    writes the sorted postings to temporary files, pickling them one by one, and reads them
+    back at the commit (with batches of 5,000 Reuters articles, a fifth of the writing
+    process's time); 0 for a writer without one."""
+    pool = getattr(writer, "pool", None)
+    limit = getattr(pool, "limit", 0)
+    return pool.currentsize / limit if limit else 0.0
+
+
 def merge_segment(writer: Any, reader: Any) -> None:
     """Merge a segment (``reader``, which this closes) into the one ``writer`` commits, as
     Whoosh's ``writer.add_reader`` does, but with its postings given to the flush a term

@@ -22,6 +22,11 @@ MERGE_BASE = 4000
 MERGE_FANOUT = 4
 
 
+#: A batch of a long run is committed once the writer's buffer of postings is this full,
+#: before Whoosh starts writing it to temporary files (see :func:`.compat.buffer_share`).
+FULL_BUFFER = 0.75
+
+
 class ParagraphWriter:
     """Adds and removes the paragraphs of whole articles inside one Whoosh write."""
 
@@ -29,6 +34,12 @@ class ParagraphWriter:
         self._writer = writer
         #: True once anything was added or deleted
         self.changed = False
+
+    @property
+    def full(self) -> bool:
+        """True once the postings held for the commit fill :data:`FULL_BUFFER` of the
+        writer's memory: a long run should commit now rather than write more."""
+        return compat.buffer_share(self._writer) >= FULL_BUFFER
 
     def delete_article(self, article_id: str) -> None:
         """Remove every paragraph of an article."""
