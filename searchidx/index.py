@@ -37,7 +37,7 @@ from .syntax import field_name
 if TYPE_CHECKING:
     from .entities import EntityCount, EntityPage
     from .explanations import Explanation
-    from .indexing import IndexWriter
+    from .indexing import IndexingRun, IndexWriter
     from .reports import ExportReport, IndexCheck, IndexingReport, IndexStats
 
 log = logging.getLogger("searchidx")
@@ -153,9 +153,10 @@ class SearchIndex:
         NER instead, while this process writes the index (``pip install 'searchidx[cluster]'``).
 
         New and changed articles are committed every ``commit_every`` articles (sooner when
-        the writer's memory fills): a run that is interrupted keeps its commits, and running it again skips them. A ``rebuild`` is
-        built beside the index (in its ``rebuild`` folder) and swapped in with one commit, so
-        that the old index serves until then; one cut short resumes where it stopped. The
+        the writer's memory fills): a run that is interrupted keeps its commits, and running
+        it again skips them. A ``rebuild`` is built beside the index (in its ``rebuild``
+        folder) and swapped in with one commit, so that the old index serves until then;
+        one cut short resumes where it stopped. The
         index lock is awaited up to ``lock_timeout`` seconds
         (:class:`~searchidx.errors.IndexLockedError`). A full disk, read-only media and other
         refusals of the system raise :class:`~searchidx.errors.IndexAccessError` saying what
@@ -257,9 +258,12 @@ class SearchIndex:
         :mod:`searchidx.ner.corpus`)."""
         return self._settle(lock_timeout, None)
 
-    def _settle(self, lock_timeout: float, changed: int | None) -> int:
+    def _settle(self, lock_timeout: float, changed: int | None, run: IndexingRun | None = None) -> int:
+        """:meth:`settle` (with ``changed``, only when it is due), from ``run``'s evidence
+        when it gathered the evidence of the whole index."""
+        evidence, articles = (run.evidence, run.written) if run else (None, set())
         try:
-            settled = self._engine.settle_entities(lock_timeout, changed)
+            settled = self._engine.settle_entities(lock_timeout, changed, evidence, articles)
         except IndexAccessError as error:
             raise _refused(self, error) from error
         return settled.rewritten if settled else 0
@@ -399,9 +403,10 @@ def _run(target: SearchIndex, articles: Iterable[Article], report: IndexingRepor
 
     if rebuild:
         return _rebuild(target, articles, report, total, on_progress, warn, options)
-    run = IndexingRun(target.model, target._engine.fingerprints(), report, options, warn, on_progress, total)
+    known = target._engine.fingerprints()
+    run = IndexingRun(target.model, known, report, options, warn, on_progress, total, gather=not known)
     run.run(articles, lambda report, known: target._write(report, options.lock_timeout, known))
-    report.paragraphs_settled = target._settle(options.lock_timeout, _changed(report))
+    report.paragraphs_settled = target._settle(options.lock_timeout, _changed(report), run)
     return report
 
 
@@ -417,14 +422,15 @@ def _rebuild(target: SearchIndex, articles: Iterable[Article], report: IndexingR
     try:
         with target._engine.locked(options.lock_timeout):
             with _side(target, side_path) as side:
-                run = IndexingRun(target.model, side.fingerprints(), report, options, warn, on_progress, total)
+                known = side.fingerprints()
+                run = IndexingRun(target.model, known, report, options, warn, on_progress, total, gather=not known)
                 run.run(articles, lambda report, known: side._writing(report, options.lock_timeout, known))
                 stale = set(run.known) - run.seen  # left by a rebuild of other files cut short
                 if stale:
                     with side._writing(IndexingReport(), options.lock_timeout) as writer:
                         for article_id in stale:
                             writer.delete(article_id)
-                report.paragraphs_settled = side.settle(lock_timeout=options.lock_timeout)
+                report.paragraphs_settled = side._settle(options.lock_timeout, None, run)
                 target._engine.replace_with(side._engine)
             shutil.rmtree(side_path, ignore_errors=True)
     except IndexAccessError as error:

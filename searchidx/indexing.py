@@ -19,7 +19,7 @@ from .articles import MAX_PARAGRAPH_CHARS, SKIPPED, limit_paragraphs, split_bloc
 from .engine import ParagraphWriter
 from .errors import InputError
 from .models import Article, Entity
-from .ner.corpus import Decision, settled
+from .ner.corpus import Catalogue, Decision, settled
 from .reports import IndexingReport
 from .settings import IndexingOptions, default_workers
 
@@ -130,11 +130,15 @@ class IndexingRun:
 
     Commits come in batches, so that a run killed half-way keeps what it committed and the
     next run skips it (a rebuild runs into an index of its own, then swaps it in).
+
+    A run into an empty index (``gather``) counts the corpus step's evidence of what it
+    writes as it writes it (:attr:`evidence`), so that the step at the end decides without
+    reading every paragraph's mentions back and counting them with the other core idle.
     """
 
     def __init__(self, model: str, known: dict[str, str], report: IndexingReport, options: IndexingOptions,
                  warn: Warn, on_progress: Progress | None = None, total: int | None = None,
-) -> None:
+                 gather: bool = False) -> None:
         if options.commit_every < 1:
             raise InputError(f"commit_every must be at least 1, not {options.commit_every}")
         self.model = model
@@ -147,6 +151,10 @@ class IndexingRun:
         self._pending: dict[str, tuple[str, bool]] = {}  # article id -> (fingerprint, replaces an older one)
         self._seen: set[str] = set()
         self._done = 0
+        #: the corpus step's evidence of every paragraph written (a run into an empty index)
+        self.evidence: Catalogue | None = Catalogue() if gather else None
+        #: the ids of the articles written
+        self.written: set[str] = set()
 
     def run(self, articles: Iterable[Article], open_writer: OpenWriter) -> IndexingReport:
         """Analyse and write ``articles`` through writers from ``open_writer``; the report."""
@@ -165,6 +173,7 @@ class IndexingRun:
                     for article, found in zip(chunk, mentions):
                         digest, replacing = self._pending.pop(article.id)
                         writer.put(article, digest, found, replacing)
+                        self._observe(article, found)
                         self._progress()
                     batch += len(chunk)
                     if batch >= self.options.commit_every or writer.full:
@@ -175,6 +184,13 @@ class IndexingRun:
                 self.report.commits += 1
                 log.info("committed %d articles", batch)
         return self.report
+
+    def _observe(self, article: Article, mentions: Sequence[Sequence[Entity]]) -> None:
+        self.written.add(article.id)
+        if self.evidence is not None:
+            for paragraph, found in zip(article.paragraphs, mentions):
+                if found:
+                    self.evidence.observe(paragraph, found, article.id)
 
     @property
     def seen(self) -> set[str]:

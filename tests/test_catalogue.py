@@ -444,3 +444,43 @@ def test_any_stored_mentions_are_decided_without_error_and_keep_their_places(par
         remaining = iter(places)  # (the settled mentions are some of the stored ones, in order, where they were)
         assert all((m.start, m.end, m.text) in remaining for m in settled)
         assert all(m.field in corpus.NAME_FIELDS or m.field == "date" for m in settled)
+
+
+def test_a_run_into_an_empty_index_decides_from_what_it_counted_as_it_wrote(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """The run counts the evidence of what it writes; the corpus step at the end decides
+    from that count, not from the mentions read back, and decides as reading would (a
+    forced settle, which reads the index, then writes nothing)."""
+    from searchidx import analysis
+    from searchidx.engine import catalogue
+
+    people = [f"Mr Kingsley Hall said {n} things." for n in range(8)]
+    clubs = [f"Kingsley Hall won {n} games." for n in range(4)]
+
+    def found(text: str) -> list[tuple[str, str, int, int]]:
+        start = text.index("Kingsley Hall")
+        return [("Kingsley Hall", "person" if text in people else "org", start, start + 13)]
+
+    monkeypatch.setattr(analysis, "extract", lambda model, texts: [found(t) for t in texts])
+    given = []
+    settle = catalogue.settle
+    monkeypatch.setattr(catalogue, "settle", lambda writer, *args: given.append(args[0]) or settle(writer, *args))
+    articles = [Article(id=f"a{n:02}", paragraphs=(text,)) for n, text in enumerate(people + clubs)]
+    with SearchIndex.create(tmp_path / "index") as idx:
+        report = idx.add_articles(articles, commit_every=4, workers=1)
+        assert report.paragraphs_settled == 4  # the clubs, written as their articles found them
+        assert paragraphs(idx, 'person:"Kingsley Hall"') == {f"a{n:02}" for n in range(12)}
+        assert len(given) == 1 and given[0] is not None and given[0].evidence["kingsley hall"].mentions == 12
+        assert idx.settle() == 0
+    with SearchIndex.create(tmp_path / "other") as idx:  # (an article in already: the step reads the index)
+        idx.add_articles(articles[:1], workers=1)
+        report = idx.add_articles(articles[1:], commit_every=4, workers=1)
+        assert given[-1] is None and report.paragraphs_settled == 4
+        assert paragraphs(idx, 'person:"Kingsley Hall"') == {f"a{n:02}" for n in range(12)}
+
+
+def test_evidence_of_other_articles_than_the_index_holds_is_not_taken(index: SearchIndex):
+    """Another process may write between a run's commits: evidence that does not cover
+    exactly the index's articles is set aside and the index is read."""
+    settled = index._engine.settle_entities(5.0, None, Catalogue(), {"a1", "a2"})
+    assert settled is not None and settled.rewritten == 4

@@ -22,7 +22,7 @@ import functools
 import logging
 import os
 import threading
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -48,7 +48,7 @@ from .writing import ParagraphWriter, discard, fingerprints, merge_all, merge_ti
 if TYPE_CHECKING:
     from ..entities import EntityCount, EntityPage
     from ..explanations import Explanation
-    from ..ner.corpus import Decision
+    from ..ner.corpus import Catalogue, Decision
     from ..reports import IndexCheck
     from . import spelling
 
@@ -208,16 +208,18 @@ class Engine:
             discard(writer, self._ix)
             raise
 
-    def settle_entities(self, timeout: float = 5.0, changed: int | None = None) -> catalogue.Settled | None:
+    def settle_entities(self, timeout: float = 5.0, changed: int | None = None, evidence: Catalogue | None = None,
+                        articles: Collection[str] = ()) -> catalogue.Settled | None:
         """Decide the fields and names of the index's entities from the whole corpus and
         write again the paragraphs that changes (see :mod:`.catalogue`). With ``changed``
         (the paragraphs an indexing run wrote or deleted), only when
-        :func:`.catalogue.needs_settling` says so; None when it did not settle."""
+        :func:`.catalogue.needs_settling` says so; None when it did not settle. ``evidence``
+        and ``articles``: see :func:`.catalogue.settle`."""
         if changed is not None and not catalogue.needs_settling(
                 self.path, self._ix.latest_generation(), changed, self._ix.doc_count()):
             return None
         with self.writer(timeout) as paragraphs:
-            settled = catalogue.settle(paragraphs)
+            settled = catalogue.settle(paragraphs, evidence, articles)
         try:
             catalogue.record(self.path, self._ix.latest_generation(), settled)
         except OSError as error:

@@ -18,6 +18,7 @@ decisions for the names they share with the corpus before they are written.
 from __future__ import annotations
 
 import json
+from collections.abc import Collection
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -27,7 +28,7 @@ from .schema import CATALOGUE_FILE, JOINED_FILE
 from .writing import ParagraphWriter, fingerprints
 
 if TYPE_CHECKING:
-    from ..ner.corpus import Decision
+    from ..ner.corpus import Catalogue, Decision
 
 
 class Settled(NamedTuple):
@@ -108,29 +109,36 @@ def _joined(aliases: Any) -> dict[str, list[str]]:
     return names
 
 
-def settle(writer: ParagraphWriter) -> Settled:
+def settle(writer: ParagraphWriter, evidence: Catalogue | None = None,
+           articles: Collection[str] = ()) -> Settled:
     """Decide every name of the index ``writer`` writes to, and write again through it the
-    paragraphs whose mentions the decisions change."""
+    paragraphs whose mentions the decisions change. ``evidence``: that of every paragraph
+    of the index, gathered as ``articles`` were written (see
+    :class:`~searchidx.indexing.IndexingRun`), taken instead of reading the mentions again
+    when the index holds those articles and nothing else."""
     with writer.reader() as reader:
-        return _settle(reader, writer)
+        return _settle(reader, writer, evidence, articles)
 
 
-def _settle(reader: Any, writer: ParagraphWriter) -> Settled:
+def _settle(reader: Any, writer: ParagraphWriter, evidence: Catalogue | None, articles: Collection[str]) -> Settled:
     from ..ner import corpus  # (not on the query path: searches only read the record)
 
+    prints = fingerprints(reader)
+    if evidence is not None and (reader.has_deletions() or prints.keys() != set(articles)):
+        evidence = None  # (another writer changed the index between the run's commits)
+    catalogue = corpus.Catalogue() if evidence is None else evidence
     paragraphs = []
-    catalogue = corpus.Catalogue()
     for docnum, stored in reader.iter_docs():
         mentions = [Entity.from_stored(item) for item in stored.get("entities", ())]
         if mentions:
             paragraphs.append((docnum, mentions))
-            catalogue.observe(stored["text"], mentions, stored.get("article", ""))
+            if evidence is None:
+                catalogue.observe(stored["text"], mentions, stored.get("article", ""))
     decisions = catalogue.decide()
     named: dict[str, list[str]] = {}
     for d in decisions.values():  # (names decided alike are one entity: "Cable" and "Wireless Plc")
         if d.aliases:
             named[d.name] = sorted({*named.get(d.name, ()), *d.aliases})
-    prints = fingerprints(reader)
     rewritten = 0
     for docnum, mentions in paragraphs:
         decided = corpus.settle_mentions(mentions, decisions)

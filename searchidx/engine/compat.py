@@ -534,7 +534,7 @@ def buffer_share(writer: Any) -> float:
     writes the sorted postings to temporary files, pickling them one by one, and reads them
     back at the commit (with batches of 5,000 Reuters articles, a fifth of the writing
     process's time); 0 for a writer without one."""
-    pool = getattr(writer, "pool", None)
+    pool: Any = getattr(writer, "pool", None)
     limit = getattr(pool, "limit", 0)
     return pool.currentsize / limit if limit else 0.0
 
