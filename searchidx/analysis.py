@@ -26,7 +26,7 @@ from .workers import Found, Worker, Workers, extract
 
 Mentions = list[list[Entity]]  # per paragraph, the entities found in it
 
-#: Characters of text sent to each worker ahead of its answers: about 10 s of the small
+#: Characters of text sent to each worker ahead of its answers: about 10 s of the default
 #: model (which takes about 16 microseconds a character, on BBC's long paragraphs and on
 #: Reuters' short ones alike), so that it stays busy while this process commits, and through
 #: most merges (all of Reuters commits with merges of 2.7-3.3 s eight times and of 9.4 and

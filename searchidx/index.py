@@ -261,7 +261,7 @@ class SearchIndex:
     def _settle(self, lock_timeout: float, changed: int | None, run: IndexingRun | None = None) -> int:
         """:meth:`settle` (with ``changed``, only when it is due), from ``run``'s evidence
         when it gathered the evidence of the whole index."""
-        evidence, articles = (run.evidence, run.written) if run else (None, set())
+        evidence, articles = (run.evidence, run.known.keys()) if run else (None, set())
         try:
             settled = self._engine.settle_entities(lock_timeout, changed, evidence, articles)
         except IndexAccessError as error:

@@ -151,10 +151,9 @@ class IndexingRun:
         self._pending: dict[str, tuple[str, bool]] = {}  # article id -> (fingerprint, replaces an older one)
         self._seen: set[str] = set()
         self._done = 0
-        #: the corpus step's evidence of every paragraph written (a run into an empty index)
+        #: the corpus step's evidence of every paragraph written (a run into an empty index,
+        #: whose articles are then those of ``known``)
         self.evidence: Catalogue | None = Catalogue() if gather else None
-        #: the ids of the articles written
-        self.written: set[str] = set()
 
     def run(self, articles: Iterable[Article], open_writer: OpenWriter) -> IndexingReport:
         """Analyse and write ``articles`` through writers from ``open_writer``; the report."""
@@ -173,7 +172,8 @@ class IndexingRun:
                     for article, found in zip(chunk, mentions):
                         digest, replacing = self._pending.pop(article.id)
                         writer.put(article, digest, found, replacing)
-                        self._observe(article, found)
+                        if self.evidence is not None:
+                            self._observe(self.evidence, article, found)
                         self._progress()
                     batch += len(chunk)
                     if batch >= self.options.commit_every or writer.full:
@@ -185,12 +185,11 @@ class IndexingRun:
                 log.info("committed %d articles", batch)
         return self.report
 
-    def _observe(self, article: Article, mentions: Sequence[Sequence[Entity]]) -> None:
-        self.written.add(article.id)
-        if self.evidence is not None:
-            for paragraph, found in zip(article.paragraphs, mentions):
-                if found:
-                    self.evidence.observe(paragraph, found, article.id)
+    @staticmethod
+    def _observe(evidence: Catalogue, article: Article, mentions: Sequence[Sequence[Entity]]) -> None:
+        for paragraph, found in zip(article.paragraphs, mentions):
+            if found:
+                evidence.observe(paragraph, found, article.id)
 
     @property
     def seen(self) -> set[str]:
