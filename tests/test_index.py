@@ -223,6 +223,23 @@ def test_reindexing_after_updates_skips_what_is_unchanged(tmp_path: Path):
         assert idx.search("porto").total == 6 and idx.search("lisbon").total == 0
 
 
+def test_deleted_and_replaced_articles_leave_no_fingerprint_while_their_segment_keeps_them(tmp_path: Path):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    for name in "abcdef":
+        (corpus / f"{name}.txt").write_text(f"Story {name} about Lisbon.\n", encoding="utf-8")
+    with SearchIndex.create(tmp_path / "ix") as idx:
+        idx.add_paths([corpus])
+        before = idx.fingerprints()
+        (corpus / "a.txt").write_text("Story a about Porto.\n", encoding="utf-8")
+        idx.add_paths([corpus / "a.txt"])
+        idx.delete([article for article in before if Path(article).name == "c"])
+        after = idx.fingerprints()
+        assert sorted(Path(article).name for article in after) == ["a", "b", "d", "e", "f"]
+        changed = [article for article in after if after[article] != before[article]]
+        assert [Path(article).name for article in changed] == ["a"]
+
+
 def test_dates_ranges_sorting_and_paging(tmp_path: Path):
     with SearchIndex.create(tmp_path) as idx:
         idx.add_paths([FIXTURES / "articles.jsonl"])

@@ -160,18 +160,19 @@ def discard(writer: Any, ix: Any) -> None:
 
 
 def fingerprints(reader: Any) -> dict[str, str]:
-    """Article id -> fingerprint of the text its live paragraphs were indexed from."""
-    found: dict[str, list[str]] = {}
-    for term in reader.lexicon("fingerprint"):
-        article, _, fingerprint = term.decode("utf-8").rpartition("\x1f")
-        found.setdefault(article, []).append(fingerprint)
-    out = {}
-    deletions = reader.has_deletions()
-    for article, prints in found.items():
-        if deletions:
-            # a replaced or deleted article's term stays in the lexicon until its
-            # segment is merged away; only a term with live (undeleted) documents counts
-            prints = [f for f in prints if reader.postings("fingerprint", f"{article}\x1f{f}").is_active()]
-        if prints:
-            out[article] = prints[0]
+    """Article id -> fingerprint of the text its live paragraphs were indexed from. Read a
+    segment at a time: a replaced or deleted article's term stays in its segment's lexicon
+    until the segment is merged away, so in a segment with deletions a term counts only
+    when one of its documents is live (looked up in that segment alone: through Whoosh's
+    reader of all segments it took four times as long on all of Reuters)."""
+    out: dict[str, str] = {}
+    for leaf, _ in reader.leaf_readers():
+        deletions = leaf.has_deletions()
+        for term in leaf.lexicon("fingerprint"):
+            if deletions:
+                ids, deleted = compat.posting_ids(leaf.postings("fingerprint", term))
+                if ids <= deleted:
+                    continue
+            article, _, fingerprint = term.decode("utf-8").rpartition("\x1f")
+            out.setdefault(article, fingerprint)
     return out
