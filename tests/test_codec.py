@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import string
+from itertools import accumulate
 from pathlib import Path
 from typing import Any
 
@@ -327,3 +328,35 @@ def test_damaged_blocks_raise_what_searchidx_takes_for_damage(tmp_path_factory: 
 def test_the_size_bench_says_in_one_line_that_there_is_no_index(tmp_path: Path, capsys: Any):
     assert _size_bench().main(["--index", str(tmp_path / "none")]) == 3
     assert capsys.readouterr().err.count("\n") == 1
+
+
+@settings(max_examples=60, deadline=None)
+@given(postings=st.lists(st.tuples(st.integers(1, 300), st.sampled_from([1.0, 2.0, 1.5, 1.1, 300.0, 70_000.0]),
+                                   st.sampled_from([b"", b"\x01", b"ab\x00"]), st.integers(0, 200_000)),
+                         min_size=1, max_size=128))
+def test_a_term_written_at_once_is_the_term_written_posting_by_posting(postings: list[tuple[int, float, bytes, int]]):
+    from io import BytesIO
+
+    from whoosh.filedb.structfile import StructFile
+    from whoosh.formats import Positions
+
+    from searchidx.engine.codec import CompactPostingsWriter, CompactTermInfo
+
+    ids = list(accumulate(gap for gap, *_ in postings))
+    weights, values, lengths = [w for _, w, _, _ in postings], [v for _, _, v, _ in postings], [n for *_, n in postings]
+    if any(values) and not all(values):  # (a term's postings have values for all or none)
+        values = [b"\x01"] * len(values)
+    written = []
+    for at_once in (True, False):
+        file = StructFile(BytesIO())
+        file.write(b"head")
+        writer = CompactPostingsWriter(file, blocklimit=128, compression=6, inlinelimit=1)
+        if at_once:
+            info = writer.write_term(Positions(), ids, weights, values, lengths)
+        else:
+            writer.start_postings(Positions(), CompactTermInfo())
+            writer.add_many(ids, weights, values, lengths)
+            info = writer.finish_postings()
+        assert writer.position == file.tell()
+        written.append((file.file.getvalue(), info.to_bytes(), vars(info)))
+    assert written[0] == written[1]

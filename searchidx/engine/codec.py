@@ -43,12 +43,15 @@ from whoosh.codec import whoosh3
 from whoosh.codec.base import OutOfOrderError
 from whoosh.filedb import filetables
 from whoosh.reading import TermNotFound
+from whoosh.system import pack_ushort
 from whoosh.util.numeric import byte_to_length, length_to_byte
 
 #: Block header: length of the rest of the block (negative for a term's last block),
 #: posting count, first and last document number, highest weight, shortest and longest
 #: field length (Whoosh's length bytes), kinds of ids/weights/values, compressed or not.
 _HEADER = struct.Struct("<iHIIfBBBB")
+#: A term dictionary entry's lengths of key and value (Whoosh's hash file's ``_lengths``).
+_KEY_LENGTHS = struct.Struct("!ii")
 #: The part of a block's header that copying it to another segment changes.
 _BLOCK_START = struct.Struct("<iHII")
 #: Typecodes of an unsigned array by kind, and the kind that holds a largest value.
@@ -110,12 +113,38 @@ def _view(file: Any, position: int, length: int) -> Any:
 
 
 class CompactPostingsWriter(whoosh3.W3PostingsWriter):  # type: ignore[misc]  # Whoosh has no type hints
-    """Writes a term's postings in blocks of :data:`_HEADER` and typed arrays."""
+    """Writes a term's postings in blocks of :data:`_HEADER` and typed arrays. It counts
+    the bytes it writes rather than asking the file where it is (Whoosh asks twice a term,
+    a system call each time: 5% of a flush)."""
 
     #: the statistics of the block being filled (Whoosh's ``_new_block`` resets them)
     _maxweight: float
     _minlength: int | None
     _maxlength: int
+    _terminfo: Any
+
+    def __init__(self, postfile: Any, *args: Any, **kwargs: Any) -> None:
+        super().__init__(postfile, *args, **kwargs)
+        self.position = postfile.tell()  #: where the next byte goes (one writer writes the file at a time)
+
+    def _put(self, data: bytes) -> None:
+        self._postfile.write(data)
+        self.position += len(data)
+
+    def start_postings(self, format_: Any, terminfo: Any) -> None:
+        if self._terminfo:
+            raise RuntimeError("start_postings in a term")
+        self._format, self._terminfo, self._blockcount = format_, terminfo, 0
+        self._new_block()
+        self._startoffset = self.position
+
+    def finish_postings(self) -> Any:
+        terminfo = self._terminfo
+        if self._ids:
+            self._write_block(last=True)
+        terminfo.set_extent(self._startoffset, self.position - self._startoffset)
+        self._terminfo = None
+        return terminfo
 
     def add_many(self, ids: list[int], weights: list[float], values: list[bytes], lengths: Sequence[int]) -> None:
         """A term's postings in order, as many calls of Whoosh's ``add_posting`` would add
@@ -141,7 +170,32 @@ class CompactPostingsWriter(whoosh3.W3PostingsWriter):  # type: ignore[misc]  # 
 
     def _write_block(self, last: bool = False) -> None:
         self._terminfo.add_block(self)
-        ids, weights, values = self._ids, self._weights, self._values
+        self._write(self._ids, self._weights, self._values, self._maxweight, self._minlength, self._maxlength, last)
+        self._blockcount += 1
+        self._new_block()
+
+    def write_term(self, format_: Any, ids: Sequence[int], weights: Sequence[float], values: Sequence[bytes | None],
+                   lengths: Sequence[int]) -> CompactTermInfo:
+        """A whole term's postings, no more than a block's worth (most terms), written as
+        one last block with none of the bookkeeping of ``start_postings``, :meth:`add_many`
+        and ``finish_postings``; returns the term's statistics. Writes what those would (a
+        falsy value or length counts as none)."""
+        self._format = format_
+        stored = array("f", weights)  # (a block keeps 32-bit weights, and the term's total sums those)
+        known = [length for length in lengths if length]
+        minlength, maxlength = (min(known), max(known)) if known else (None, 0)
+        maxweight = max(0, max(weights))
+        start = self.position
+        self._write(ids, stored, [value for value in values if value], maxweight, minlength, maxlength, True)
+        info = CompactTermInfo()
+        info._df, info._weight, info._minid, info._maxid = len(ids), sum(stored), ids[0], ids[-1]
+        info._minlength, info._maxlength, info._maxweight = minlength, maxlength, maxweight
+        info._offset, info._length = start, self.position - start
+        return info
+
+    def _write(self, ids: Sequence[int], weights: Sequence[float], values: Sequence[bytes], maxweight: float,
+               minlength: int | None, maxlength: int, last: bool) -> None:
+        """One block of postings: its header and payload, at the end of the postings file."""
         count = len(ids)
         deltas = [b - a for a, b in zip(ids, ids[1:])]
         id_kind = _kind_of(max(deltas, default=0))
@@ -168,9 +222,9 @@ class CompactPostingsWriter(whoosh3.W3PostingsWriter):  # type: ignore[misc]  # 
         else:
             if len(values) != count:
                 raise ValueError(f"{count} postings but {len(values)} values")
-            lengths = [len(v) for v in values]
-            v_kind = _V_BYTES + _kind_of(max(lengths))
-            parts.append(_packed(_UNSIGNED[v_kind - _V_BYTES], lengths))
+            sizes = [len(v) for v in values]
+            v_kind = _V_BYTES + _kind_of(max(sizes))
+            parts.append(_packed(_UNSIGNED[v_kind - _V_BYTES], sizes))
             parts.append(b"".join(values))
 
         payload = b"".join(parts)
@@ -181,13 +235,10 @@ class CompactPostingsWriter(whoosh3.W3PostingsWriter):  # type: ignore[misc]  # 
             if len(packed) < len(payload):
                 payload, compressed = packed, 1
         size = _HEADER.size - 4 + len(payload)
-        self._postfile.write(_HEADER.pack(
-            -size if last else size, count, ids[0], ids[-1], self._maxweight,
-            length_to_byte(self._minlength), length_to_byte(self._maxlength),
-            id_kind | w_kind << 2 | v_kind << 5, compressed))
-        self._postfile.write(payload)
-        self._blockcount += 1
-        self._new_block()
+        self._put(_HEADER.pack(
+            -size if last else size, count, ids[0], ids[-1], maxweight,
+            length_to_byte(minlength), length_to_byte(maxlength),
+            id_kind | w_kind << 2 | v_kind << 5, compressed) + payload)
 
     def add_blocks(self, data: Any, info: CompactTermInfo, shift: int) -> None:
         """Another segment's blocks of all a term's postings (``data``, whose statistics
@@ -198,7 +249,7 @@ class CompactPostingsWriter(whoosh3.W3PostingsWriter):  # type: ignore[misc]  # 
         grow by a third.)"""
         if self._ids or self._blockcount:
             raise RuntimeError("blocks copied into a term that has postings already")
-        position, end, write = 0, len(data), self._postfile.write
+        position, end, write = 0, len(data), self._put
         while position < end:
             length, count, first, final = _BLOCK_START.unpack_from(data, position)
             size = 4 + abs(length)
@@ -428,11 +479,37 @@ def _read_part(part: tuple[int, Any, Any, Any], fmt: Any) -> tuple[list[int], li
 
 class CompactFieldWriter(whoosh3.W3FieldWriter):  # type: ignore[misc]
     """Whoosh 3's term dictionary writer, with :class:`CompactTermInfo` entries; the
-    segments a commit merges give their postings to its flush (see :meth:`merge_later`)."""
+    segments a commit merges give their postings to its flush (see :meth:`merge_later`).
+    Like :class:`CompactPostingsWriter`, it counts what it writes to the term dictionary
+    instead of asking the file where it is (Whoosh's hash file asks twice a term)."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._merging: list[SegmentTerms] = []
+        self._terms_end = self._tindex.dbfile.tell()  # (after the header Whoosh's hash file wrote)
+
+    def _add_term(self, key: bytes, entry: bytes) -> None:
+        """Whoosh's ``OrderedHashWriter.add``: the term's key and entry at the end of the
+        dictionary, its position in the order and in the key's hash bucket."""
+        table = self._tindex
+        if key <= table.lastkey:
+            raise OutOfOrderError(f"{table.lastkey!r} .. {key!r}")
+        position = self._terms_end
+        table.dbfile.write(_KEY_LENGTHS.pack(len(key), len(entry)) + key + entry)
+        self._terms_end = position + _KEY_LENGTHS.size + len(key) + len(entry)
+        table.index.append(position)
+        hashed = table.hashfn(key)
+        table.buckets[hashed & 255].append((hashed, position))
+        table.lastkey = key
+
+    def finish_term(self) -> None:
+        info = self._postwriter.finish_postings()
+        self._add_term(pack_ushort(self._fieldid) + self._btext, info.to_bytes())
+
+    def finish_field(self) -> None:
+        if self._postwriter is not None and self._postwriter.position != self._postfile.tell():
+            raise RuntimeError("the postings file is not where its writer counted")  # (never: each byte is counted)
+        super().finish_field()
 
     def merge_later(self, source: SegmentTerms) -> None:
         """Flush ``source``'s postings, a term at a time, with this segment's own (Whoosh's
@@ -464,7 +541,17 @@ class CompactFieldWriter(whoosh3.W3FieldWriter):  # type: ignore[misc]
         field_length = lengths.doc_field_length if lengths else (lambda docnum, fieldname: 0)
         streams = [_grouped(items)] + [source.terms(schema) for source in self._merging]
         merged = heapq.merge(*streams, key=_KEY) if len(streams) > 1 else streams[0]  # (stable: in stream order)
-        field, last, table = None, None, None
+        field, last, table, scored = None, None, None, False
+        limit = self._codec._blocklimit
+
+        def lengths_in(ids: Sequence[int]) -> Sequence[int]:
+            """The field's length in each document (none for a field that keeps none)."""
+            if not scored:
+                return ()
+            if table is not None and ids[-1] < len(table):
+                return [table[docnum] for docnum in ids]
+            return [field_length(docnum, field) for docnum in ids]
+
         for key, group in groupby(merged, key=_KEY):
             if last is not None and key < last:
                 raise OutOfOrderError(f"{last!r} .. {key!r}")
@@ -477,6 +564,11 @@ class CompactFieldWriter(whoosh3.W3FieldWriter):  # type: ignore[misc]
                 table = table_of(field) if table_of else None
                 scored = schema[field].scorable  # (a field that keeps no lengths has none to look up)
             parts = [part for _, part in group]
+            if len(parts) == 1 and parts[0][0] == POSTINGS and len(parts[0][1]) <= limit:  # (most terms)
+                _, ids, weights, values = parts[0]
+                info = self._postwriter.write_term(self._format, ids, weights, values, lengths_in(ids))
+                self._add_term(pack_ushort(self._fieldid) + key[1], info.to_bytes())
+                continue
             self.start_term(key[1])
             if len(parts) == 1 and parts[0][0] == BLOCKS:
                 _, postfile, info, shift = parts[0]
@@ -485,13 +577,7 @@ class CompactFieldWriter(whoosh3.W3FieldWriter):  # type: ignore[misc]
                 continue
             for part in parts:
                 ids, weights, values = part[1:] if part[0] == POSTINGS else _read_part(part, self._fieldobj.format)
-                if not scored:
-                    known: Sequence[int] = ()
-                elif table is not None and ids[-1] < len(table):
-                    known = [table[docnum] for docnum in ids]
-                else:
-                    known = [field_length(docnum, field) for docnum in ids]
-                self._postwriter.add_many(ids, weights, values, known)
+                self._postwriter.add_many(ids, weights, values, lengths_in(ids))
             self.finish_term()
         if field is not None:
             self.finish_field()
