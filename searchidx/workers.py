@@ -14,7 +14,6 @@ the order they are written, and both finish together at the end of a run.
 
 from __future__ import annotations
 
-import functools
 import json
 import logging
 import os
@@ -38,39 +37,10 @@ BLAS_THREADS = ("OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "OMP_NUM_THREADS")
 
 
 def extract(model: str, texts: Sequence[str]) -> list[Found]:
-    """Entities of ``texts`` as plain tuples (cheap to send between processes), in a process
-    whose heap is kept (:func:`steady_heap`)."""
+    """Entities of ``texts`` as plain tuples (cheap to send between processes)."""
     from .ner.model import get_extractor
 
-    steady_heap()
     return [[(e.text, e.field, e.start, e.end) for e in found] for found in get_extractor(model).extract_many(texts)]
-
-
-#: glibc's ``mallopt`` parameters (``malloc.h``): the free memory at the heap's top that it
-#: keeps, and the size from which it maps an allocation apart.
-_M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3
-
-
-@functools.cache
-def steady_heap() -> None:
-    """Ask glibc's allocator, once per process, to keep what the model frees between batches
-    (allocations of up to 32 MB taken from the heap, up to 64 MB kept free at its top)
-    rather than hand it back to the kernel and fault it in again for the next batch. Since
-    the model's string table is not loaded (:data:`searchidx.ner.model.NOT_READ`), loading
-    leaves no free room in the heap, and the model took 340,000 page faults and 0.8 s of
-    system time (4%) for 8,228 Reuters paragraphs; with this, 6,500 and 0.02 s, as with the
-    table. Only processes that run the model for an indexing run call this (not the
-    library's :func:`~searchidx.extract_entities`); where the C library has no
-    ``mallopt`` (not glibc), nothing changes."""
-    import ctypes
-
-    try:
-        mallopt = getattr(ctypes.CDLL(None), "mallopt", None)
-    except (OSError, TypeError):  # (no C library to open this way: Windows)
-        return
-    if mallopt is not None:
-        mallopt(_M_MMAP_THRESHOLD, 32 << 20)
-        mallopt(_M_TRIM_THRESHOLD, 64 << 20)
 
 
 def single_threaded_blas() -> None:
