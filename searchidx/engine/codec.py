@@ -115,7 +115,7 @@ def _view(file: Any, position: int, length: int) -> Any:
 class CompactPostingsWriter(whoosh3.W3PostingsWriter):  # type: ignore[misc]  # Whoosh has no type hints
     """Writes a term's postings in blocks of :data:`_HEADER` and typed arrays. It counts
     the bytes it writes rather than asking the file where it is (Whoosh asks twice a term,
-    a system call each time: 5% of a flush)."""
+    a system call each time)."""
 
     #: the statistics of the block being filled (Whoosh's ``_new_block`` resets them)
     _maxweight: float
