@@ -208,11 +208,17 @@ def test_ner_in_worker_processes_gives_the_same_index(tmp_path: Path):
             assert [h.to_dict() for h in one.search(query)] == [h.to_dict() for h in two.search(query)]
 
 
-def test_reindexing_after_updates_skips_what_is_unchanged(tmp_path: Path):
+def _six_stories(tmp_path: Path) -> Path:
+    """A folder of six one-line articles, a.txt to f.txt, about Lisbon."""
     corpus = tmp_path / "corpus"
     corpus.mkdir()
     for name in "abcdef":
         (corpus / f"{name}.txt").write_text(f"Story {name} about Lisbon.\n", encoding="utf-8")
+    return corpus
+
+
+def test_reindexing_after_updates_skips_what_is_unchanged(tmp_path: Path):
+    corpus = _six_stories(tmp_path)
     with SearchIndex.create(tmp_path / "ix") as idx:
         idx.add_paths([corpus])
         for name in "abcdef":  # every article changes once: old fingerprints linger on disk
@@ -224,10 +230,7 @@ def test_reindexing_after_updates_skips_what_is_unchanged(tmp_path: Path):
 
 
 def test_deleted_and_replaced_articles_leave_no_fingerprint_while_their_segment_keeps_them(tmp_path: Path):
-    corpus = tmp_path / "corpus"
-    corpus.mkdir()
-    for name in "abcdef":
-        (corpus / f"{name}.txt").write_text(f"Story {name} about Lisbon.\n", encoding="utf-8")
+    corpus = _six_stories(tmp_path)
     with SearchIndex.create(tmp_path / "ix") as idx:
         idx.add_paths([corpus])
         before = idx.fingerprints()
