@@ -7,15 +7,17 @@ Whoosh writer, over the same paragraphs, in one run.
     python bench/indexing.py --cluster 2          # also on a local Dask cluster of 2 worker processes
 
 Prints paragraphs per second for each (median of --repeat runs) and the ratios to the
-bare model as spaCy runs it in a user's process (where numpy's BLAS starts a pool of
-threads), and also in a process of one thread, as searchidx runs it (see
-``searchidx.workers.single_threaded_blas``): the pipeline in one process and in --workers
-processes (each in a new process, as ``searchidx index`` runs it: Python's start, the
-imports and the model's loading count), and on a local Dask cluster (--cluster N: a
-scheduler and N worker processes on this machine), with the CPU the indexing process and
-its workers used in the parallel run (when the cores are all busy, less CPU, not more
-overlap, is what makes it faster). Then where the time of one process goes: reading, the
-model, the rules and names, writing and committing.
+bare model as spaCy runs it in a user's process (its matrix products in blis, thinc's
+default; numpy's BLAS starts a pool of threads), and also as searchidx runs it, in a process
+of one thread (its matrix products in numpy's BLAS, see ``searchidx.ner.model``, which starts
+no threads, see ``searchidx.workers.single_threaded_blas``): the first ratio is the issue's,
+the second the pipeline's own, with the model made equally fast. Then the pipeline in one
+process and in --workers processes (each in a new process, as ``searchidx index`` runs it:
+Python's start, the imports and the model's loading count), and on a local Dask cluster
+(--cluster N: a scheduler and N worker processes on this machine), with the CPU the indexing
+process and its workers used in the parallel run (when the cores are all busy, less CPU, not
+more overlap, is what makes it faster). Then where the time of one process goes: reading,
+the model, the rules and names, writing and committing.
 The machines this runs on are noisy: each round runs every row once, in turn (each round
 is printed), so that a machine that slows down weighs on every row alike; compare the
 ratios of the medians.
@@ -24,6 +26,7 @@ ratios of the medians.
 from __future__ import annotations
 
 import argparse
+import functools
 import os
 import resource
 import statistics
@@ -47,6 +50,15 @@ def get_extractor() -> Any:
     return loaded()
 
 
+@functools.lru_cache(maxsize=1)
+def spacy_default() -> Any:
+    """The default model with its matrix products in blis, as spaCy runs it (and with
+    searchidx's rules, as the other rows)."""
+    from searchidx.ner.model import EntityExtractor
+
+    return EntityExtractor(blis=True)
+
+
 def shared_default() -> Path:
     return Path(os.environ.get("SEARCHIDX_SHARED", "../shared")) / "corpus" / "bbc"
 
@@ -61,9 +73,8 @@ def time_it(run: Callable[[], object], repeat: int) -> float:
     return statistics.median(seconds)
 
 
-def ner_only(articles: list[Article]) -> None:
-    extractor = get_extractor()
-    for _ in extractor.extract_many(p for a in articles for p in a.paragraphs):
+def ner_only(articles: list[Article], extractor: Any = None) -> None:
+    for _ in (extractor or get_extractor()).extract_many(p for a in articles for p in a.paragraphs):
         pass
 
 
@@ -195,12 +206,12 @@ def main() -> int:
         get_extractor()  # load the model before timing
         print(time_it(lambda: ner_only(articles), args.repeat))
         return 0
-    get_extractor()  # load the model before timing
+    spacy_default()  # load the model before timing
     print(f"corpus: {args.path} ({len(articles):,} articles, {paragraphs:,} paragraphs, {words:,} words); "
           f"median of {args.repeat} runs, the rows taken in turn in each round")
     runs: list[tuple[str, Callable[[], float]]] = [
-        ("NER model alone", lambda: time_it(lambda: ner_only(articles), 1)),
-        ("NER model alone, in a process of one thread", lambda: model_in_one_thread(args)),
+        ("NER model alone, as spaCy runs it (blis)", lambda: time_it(lambda: ner_only(articles, spacy_default()), 1)),
+        ("NER model alone, as searchidx runs it", lambda: model_in_one_thread(args)),
         (f"searchidx pipeline, NER in {args.workers} processes", lambda: pipeline_in_new_process(args, args.workers)),
     ]
     if not args.parallel_only:
@@ -223,11 +234,12 @@ def main() -> int:
             pipeline(articles[:20], 1, cluster.scheduler_address)  # the workers load the model first
             rows.append((f"searchidx on a local Dask cluster, {args.cluster} workers",
                          time_it(lambda: pipeline(articles, 1, cluster.scheduler_address), args.repeat)))
-    ner_seconds = rows[0][1] if rows else 0.0
+    spacy_seconds, own_seconds = (rows[0][1], rows[1][1]) if len(rows) > 1 else (0.0, 0.0)
     if rows:
-        print(f"{'':50} {'seconds':>8} {'paragraphs/s':>13} {'vs NER alone':>13}")
+        print(f"{'':50} {'seconds':>8} {'paragraphs/s':>13} {'vs spaCy':>9} {'vs searchidx':>13}")
     for name, seconds in rows:
-        print(f"{name:50} {seconds:8.1f} {paragraphs / seconds:13.0f} {ner_seconds / seconds:12.2f}x")
+        print(f"{name:50} {seconds:8.1f} {paragraphs / seconds:13.0f} {spacy_seconds / seconds:8.2f}x "
+              f"{own_seconds / seconds:12.2f}x")
     if args.workers in CPU and args.workers > 1:
         wall, writing, ner = CPU[args.workers]
         print(f"  (NER in {args.workers} processes, last run: the indexing process used {writing:.1f} s of CPU, "

@@ -7,6 +7,13 @@ asks for the bare model (for measuring). The text is given to the model with str
 quotes in place of curly ones (same length, so offsets hold). spaCy's warning that a model
 was trained with another spaCy version is silenced here: the model is chosen by
 measurement (``bench/entities.py``) and that warning says nothing a user can act on.
+
+The model is built to multiply its matrices with numpy (its BLAS, OpenBLAS in numpy's
+wheels, picks kernels for the CPU it runs on) rather than with thinc's default, blis,
+whose wheels fall back to a generic, unvectorised kernel on CPUs they do not know (AMD's
+Zen 4, for one): there the matrix products took a quarter of the model's time, and the
+model ran about a third faster with numpy's, giving the same entities (docs/scaling.md,
+"The model's matrix products").
 """
 
 from __future__ import annotations
@@ -17,6 +24,7 @@ from collections import deque
 from collections.abc import Iterable, Iterator
 
 import spacy
+from thinc.api import use_ops
 
 from ..errors import ModelError
 from ..models import Entity
@@ -53,10 +61,11 @@ MAX_TEXT_CHARS = 100_000
 class EntityExtractor:
     """A loaded NER pipeline; load it once per process and reuse it."""
 
-    def __init__(self, model: str | None = None, *, rules: bool = True) -> None:
+    def __init__(self, model: str | None = None, *, rules: bool = True, blis: bool = False) -> None:
+        """``rules=False`` and ``blis=True`` ask for the model as spaCy runs it (for measuring)."""
         self.model = model or default_model()
         try:
-            with warnings.catch_warnings():
+            with warnings.catch_warnings(), use_ops("numpy", use_blis=blis):
                 # W095: a model trained with another spaCy 3.x; measured in bench/entities.py instead
                 warnings.filterwarnings("ignore", message=r"\[W095\]")
                 nlp = spacy.load(self.model, exclude=EXCLUDE + NOT_READ)  # (passed on to the vocabulary)
