@@ -329,3 +329,47 @@ def test_countries_come_from_country_lines_and_a_users_own_line_wins(own_gazette
     before = corpus.signature()
     own_gazetteer("place\tFreedonia\nplace\tWales\nBOGUS\tNothing\n")
     assert corpus.signature() != before and "nothing" not in gazetteer.own_names()
+
+
+BLAS_DURING_THE_MODEL = """
+import json
+from threadpoolctl import threadpool_info
+from searchidx.ner.model import get_extractor
+
+def blas_threads():
+    return [lib["num_threads"] for lib in threadpool_info() if lib["user_api"] == "blas"]
+
+extractor = get_extractor()
+seen = []
+real_pipe = extractor.nlp.pipe
+
+def pipe(*args, **kwargs):
+    seen.append(blas_threads())
+    return real_pipe(*args, **kwargs)
+
+extractor.nlp.pipe = pipe
+found = list(extractor.extract_many(["Haluk Gorgun visited Dhaka."] * 3, batch_size=2))
+print(json.dumps({"found": len(found), "during": seen, "after": blas_threads()}))
+"""
+
+
+def test_the_model_multiplies_matrices_with_numpy_on_the_calling_thread_only():
+    """numpy's BLAS (which the model uses in place of blis) keeps its pool of threads for a
+    user's other work, and shares none of the model's products with it: a pool on these
+    small matrices spent a second core's time waiting and made the model no faster."""
+    import json
+    import os
+    import subprocess
+
+    from searchidx.workers import BLAS_THREADS
+
+    env = {name: value for name, value in os.environ.items() if name not in BLAS_THREADS}
+    env["OPENBLAS_NUM_THREADS"] = "2"  # a user's process with a pool (whatever this machine's cores)
+    done = subprocess.run([sys.executable, "-c", BLAS_DURING_THE_MODEL], env=env, capture_output=True, text=True,
+                          timeout=120, check=True)
+    seen = json.loads(done.stdout)
+    assert seen["found"] == 3
+    assert seen["during"] == [[1], [1]]  # each of the two batches, on this thread
+    assert seen["after"] == [2]  # the user's setting given back
+    extractor = get_extractor()
+    assert all(not layer.ops.use_blis for layer in extractor.nlp.get_pipe("ner").model.get_ref("tok2vec").walk())

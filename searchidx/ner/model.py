@@ -13,15 +13,19 @@ wheels, picks kernels for the CPU it runs on) rather than with thinc's default, 
 whose wheels fall back to a generic, unvectorised kernel on CPUs they do not know (AMD's
 Zen 4, for one): there the matrix products took a quarter of the model's time, and the
 model ran about a third faster with numpy's, giving the same entities (docs/scaling.md,
-"The model's matrix products").
+"The model's matrix products"). They run on the calling thread: numpy's BLAS would
+otherwise share each product with a pool of threads, which on these small matrices made
+the model no faster and spent a second core's time waiting.
 """
 
 from __future__ import annotations
 
 import functools
+import itertools
 import warnings
 from collections import deque
 from collections.abc import Iterable, Iterator
+from typing import Any
 
 import spacy
 from thinc.api import use_ops
@@ -100,7 +104,7 @@ class EntityExtractor:
                 for piece in pieces:
                     yield straighten_quotes(piece)
 
-        docs = iter(self.nlp.pipe(straightened(), batch_size=batch_size))
+        docs = self._docs(straightened(), batch_size)
         for doc in docs:
             original, lengths = originals.popleft()
             found: list[Entity] = []
@@ -112,6 +116,23 @@ class EntityExtractor:
                              for ent in doc.ents if ent.label_ in LABEL_FIELDS)
                 offset += length
             yield found
+
+    def _docs(self, texts: Iterable[str], batch_size: int) -> Iterator[Any]:
+        """The model's docs of ``texts``, a batch at a time, with numpy's BLAS on this thread
+        only while the model runs (a process-wide setting, given back between batches)."""
+        source = iter(texts)
+        while batch := list(itertools.islice(source, batch_size)):
+            with _blas_controller().limit(limits=1, user_api="blas"):
+                docs = list(self.nlp.pipe(batch, batch_size=batch_size))
+            yield from docs
+
+
+@functools.cache
+def _blas_controller() -> Any:
+    """threadpoolctl's handle on the BLAS libraries loaded (numpy's is, once spaCy is)."""
+    from threadpoolctl import ThreadpoolController
+
+    return ThreadpoolController()
 
 
 def get_extractor(model: str | None = None) -> EntityExtractor:
