@@ -53,17 +53,35 @@ def single_threaded_blas() -> None:
         os.environ.setdefault(name, "1")
 
 
-class Worker:
-    """One NER process, given chunks of texts by number and answering them in that order."""
+def start_method() -> str:
+    """How worker processes start: forked on Linux from a process of one thread, where they
+    share the model this process loaded (no import or load of their own: about 1 s of CPU
+    each); else spawned (forking a process that runs other threads, the console's, may
+    leave a lock held forever in the child)."""
+    import sys
 
-    def __init__(self, model: str, folder: Path) -> None:
+    if not sys.platform.startswith("linux"):
+        return "spawn"
+    try:
+        return "fork" if len(os.listdir("/proc/self/task")) == 1 else "spawn"
+    except OSError:
+        return "spawn"
+
+
+class Worker:
+    """One NER process, given chunks of texts by number and answering them in that order.
+    ``others`` are the workers started before it (a forked worker closes its copies of their
+    pipes, so that each sees its pipe close when this process closes it)."""
+
+    def __init__(self, model: str, folder: Path, method: str = "spawn", others: Sequence[Worker] = ()) -> None:
         import multiprocessing
 
-        context = multiprocessing.get_context("spawn")  # not fork: the parent may run threads (the console's)
+        context = multiprocessing.get_context("fork") if method == "fork" else multiprocessing.get_context("spawn")
         self._folder = folder
         self._connection, theirs = context.Pipe()
-        self._process = context.Process(target=serve, args=(model, theirs, str(folder)), name="searchidx-ner",
-                                        daemon=True)
+        inherited = [*(other.connection for other in others), self._connection] if method == "fork" else []
+        self._process = context.Process(target=serve, args=(model, theirs, str(folder), inherited),
+                                        name="searchidx-ner", daemon=True)
         self._process.start()
         theirs.close()
         self.waiting: list[int] = []  #: the numbers sent and not answered, in the order sent
@@ -142,16 +160,22 @@ FOLDER_PREFIX = "searchidx-ner-"
 
 class Workers:
     """``count`` worker processes sharing a private folder (removed when they end; the
-    folder of a run that was killed is removed by the next run)."""
+    folder of a run that was killed is removed by the next run). Forked workers (see
+    :func:`start_method`) share the model, loaded here first."""
 
     def __init__(self, model: str, count: int) -> None:
         remove_abandoned()
+        method = start_method() if count else "spawn"
+        if method == "fork":
+            from .ner.model import get_extractor
+
+            get_extractor(model)
         #: where the chunks' files pass
         self.folder = Path(tempfile.mkdtemp(prefix=f"{FOLDER_PREFIX}{os.getpid()}-"))
         self.all: list[Worker] = []
         try:
             for _ in range(count):
-                self.all.append(Worker(model, self.folder))
+                self.all.append(Worker(model, self.folder, method, self.all))
         except BaseException:
             self.__exit__(None, None, None)
             raise
@@ -195,9 +219,13 @@ def remove_abandoned(where: Path | None = None) -> None:
             continue
 
 
-def serve(model: str, connection: Connection, folder: str) -> None:
-    """A worker's life: load the model, then answer chunks until the pipe closes. A failure
-    (the model cannot load, a chunk fails) is the answer, raised again in the parent."""
+def serve(model: str, connection: Connection, folder: str, inherited: Sequence[Connection] = ()) -> None:
+    """A worker's life: load the model (a forked worker has it already), then answer chunks
+    until the pipe closes. A failure (the model cannot load, a chunk fails) is the answer,
+    raised again in the parent. ``inherited``: the parent's ends of pipes, copied by a fork,
+    closed here."""
+    for theirs in inherited:
+        theirs.close()
     failure: BaseException | None = None
     try:
         start(model)

@@ -10,6 +10,9 @@ import pytest
 
 from searchidx import SearchIndex
 from searchidx.cli import Env, main
+from searchidx.workers import single_threaded_blas
+
+single_threaded_blas()  # as `searchidx index` does, before numpy loads: no BLAS pool, so workers are forked
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"

@@ -94,8 +94,12 @@ def as_plain(analysed: Iterable[tuple[Sequence[Article], list[analysis.Mentions]
     return [([a.id for a in chunk], per_article) for chunk, per_article in analysed]
 
 
-def test_this_process_and_a_worker_share_the_chunks_and_agree_with_one_process(monkeypatch: pytest.MonkeyPatch
-                                                                               ) -> None:
+@pytest.mark.parametrize("method", ["fork", "spawn"])
+def test_this_process_and_a_worker_share_the_chunks_and_agree_with_one_process(monkeypatch: pytest.MonkeyPatch,
+                                                                               method: str) -> None:
+    if method not in multiprocessing.get_all_start_methods():
+        pytest.skip(f"no {method} here")
+    monkeypatch.setattr(workers, "start_method", lambda: method)
     chunks = one_article_chunks()
     model = default_model()
     alone = as_plain(analysis.analyse(chunks, model, 1))
@@ -142,7 +146,8 @@ def test_a_worker_that_ends_has_its_chunks_run_here(caplog: pytest.LogCaptureFix
     assert "an NER worker process ended (exit code -9)" in caplog.text
 
 
-def test_a_chunk_a_worker_has_not_begun_can_be_taken_back() -> None:
+def test_a_chunk_a_worker_has_not_begun_can_be_taken_back(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(workers, "start_method", lambda: "spawn")  # (a forked worker has no model to load)
     with workers.Workers(default_model(), 1) as crew:
         [worker] = crew.all
         for number, text in enumerate(["Haluk Gorgun visited Dhaka.", "Erna Solberg", "Lisbon"]):
@@ -165,6 +170,32 @@ def test_a_model_that_cannot_load_is_one_error_whoever_loads_it(tmp_path: Path) 
                            "--workers", "2", "--quiet"], env=env, capture_output=True, text=True, timeout=120)
     assert done.returncode == 1
     assert done.stderr.count("\n") == 1 and "cannot load the spaCy model" in done.stderr, done.stderr
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="forks on Linux only")
+def test_workers_are_forked_from_a_process_of_one_thread_and_each_ends_when_its_pipe_closes() -> None:
+    """Forked workers share the model loaded here; each has copies of the pipes made before
+    it, which it must close, or the first would never see its own pipe close (it would be
+    killed after a wait instead of ending: exit code -9, not 0)."""
+    import threading
+
+    assert workers.start_method() == "fork"
+    stop = threading.Event()
+    thread = threading.Thread(target=stop.wait)
+    thread.start()
+    try:
+        assert workers.start_method() == "spawn"  # a fork would copy a process whose other thread may hold a lock
+    finally:
+        stop.set()
+        thread.join()
+    with workers.Workers(default_model(), 2) as crew:
+        for number, worker in enumerate(crew.all):
+            worker.send(number, ["Haluk Gorgun visited Dhaka."])
+            while not worker.answers():
+                crew.wait()
+        started = time.monotonic()
+    assert [worker._process.exitcode for worker in crew.all] == [0, 0]
+    assert time.monotonic() - started < 4  # (a worker that does not see its pipe close is killed after 5 s)
 
 
 @pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="counts threads in Linux's /proc")
