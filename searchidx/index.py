@@ -11,7 +11,7 @@ import enum
 import logging
 import os
 import shutil
-from collections.abc import Callable, Iterable, Iterator, Sequence, Sized
+from collections.abc import Callable, Iterable, Iterator, MutableMapping, Sequence, Sized
 from contextlib import contextmanager
 from pathlib import Path
 from types import TracebackType
@@ -222,7 +222,7 @@ class SearchIndex:
 
     @contextmanager
     def _write(self, report: IndexingReport, lock_timeout: float,
-               known: dict[str, str] | None = None) -> Iterator[IndexWriter]:
+               known: MutableMapping[str, str] | None = None) -> Iterator[IndexWriter]:
         try:
             with self._writing(report, lock_timeout, known) as writer:
                 yield writer
@@ -231,12 +231,12 @@ class SearchIndex:
 
     @contextmanager
     def _writing(self, report: IndexingReport, lock_timeout: float,
-                 known: dict[str, str] | None = None) -> Iterator[IndexWriter]:
-        from .indexing import IndexWriter
+                 known: MutableMapping[str, str] | None = None) -> Iterator[IndexWriter]:
+        from .indexing import Fingerprints, IndexWriter
 
         with self._engine.writer(timeout=lock_timeout) as paragraphs:
             if known is None:
-                known = self._engine.fingerprints()
+                known = Fingerprints(self._engine.fingerprints)
             yield IndexWriter(self.model, paragraphs, known, report, self._engine.entity_decisions())
 
     def delete(self, article_ids: Iterable[str], *, lock_timeout: float = LOCK_TIMEOUT) -> IndexingReport:
@@ -399,12 +399,13 @@ class SearchIndex:
 def _run(target: SearchIndex, articles: Iterable[Article], report: IndexingReport, total: int | None, rebuild: bool,
          on_progress: Progress | None, warn: Warn, options: IndexingOptions) -> IndexingReport:
     """An indexing run into ``target``: in place, or a rebuild beside it."""
-    from .indexing import IndexingRun
+    from .indexing import Fingerprints, IndexingRun
 
     if rebuild:
         return _rebuild(target, articles, report, total, on_progress, warn, options)
-    known = target._engine.fingerprints()
-    run = IndexingRun(target.model, known, report, options, warn, on_progress, total, gather=not known)
+    empty = target._engine.empty()
+    known = Fingerprints(target._engine.fingerprints, empty)
+    run = IndexingRun(target.model, known, report, options, warn, on_progress, total, gather=empty)
     run.run(articles, lambda report, known: target._write(report, options.lock_timeout, known))
     report.paragraphs_settled = target._settle(options.lock_timeout, _changed(report), run)
     return report
@@ -415,15 +416,16 @@ def _rebuild(target: SearchIndex, articles: Iterable[Article], report: IndexingR
     """Build the index anew beside the old one (in its ``rebuild`` folder, committed in
     batches, so that a rebuild cut short resumes where it stopped), then swap it in with
     one commit. The old index serves searches until then; no other writer runs meanwhile."""
-    from .indexing import IndexingRun
+    from .indexing import Fingerprints, IndexingRun
     from .reports import IndexingReport
 
     side_path = target.path / REBUILD_FOLDER
     try:
         with target._engine.locked(options.lock_timeout):
             with _side(target, side_path) as side:
-                known = side.fingerprints()
-                run = IndexingRun(target.model, known, report, options, warn, on_progress, total, gather=not known)
+                empty = side._engine.empty()
+                known = Fingerprints(side._engine.fingerprints, empty)
+                run = IndexingRun(target.model, known, report, options, warn, on_progress, total, gather=empty)
                 run.run(articles, lambda report, known: side._writing(report, options.lock_timeout, known))
                 stale = set(run.known) - run.seen  # left by a rebuild of other files cut short
                 if stale:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import logging
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMapping, Sequence
 from contextlib import AbstractContextManager
 from itertools import islice
 
@@ -31,7 +31,10 @@ PIPELINE_VERSION = 3
 Progress = Callable[[int, "int | None"], None]
 Warn = Callable[[str], None]
 #: Opens a writer: (report, known fingerprints) -> context manager of an IndexWriter.
-OpenWriter = Callable[[IndexingReport, "dict[str, str]"], AbstractContextManager["IndexWriter"]]
+OpenWriter = Callable[[IndexingReport, "MutableMapping[str, str]"], AbstractContextManager["IndexWriter"]]
+#: Articles whose fingerprints a run asks of the index by id before it reads them all at
+#: once: an id took about 0.1 ms in an index of all of Reuters, reading all 19,043 0.44 s.
+LOOKUPS = 2_000
 
 
 def fingerprint(article: Article, model: str) -> str:
@@ -43,6 +46,64 @@ def fingerprint(article: Article, model: str) -> str:
     return digest.hexdigest()
 
 
+class Fingerprints(MutableMapping[str, str]):
+    """Article id -> fingerprint of what the index holds (see :func:`fingerprint`), as a
+    writing run sees it: the run's own writes and deletions over what the index held. The
+    index is asked only about the articles the run meets (:meth:`ask`), so that adding a few
+    articles to a large index reads no more of it than their own; after :data:`LOOKUPS`
+    articles, or to list them all, it reads every fingerprint at once. An index ``empty``
+    when the run began is never asked."""
+
+    def __init__(self, read: Callable[[Iterable[str] | None], dict[str, str]], empty: bool = False) -> None:
+        self._read = read  #: the index's fingerprints of some articles (None: of all)
+        self._held: dict[str, str] = {}  # what the index held of the articles asked
+        self._asked: set[str] = set()
+        self._whole = empty  # every article asked
+        self._changes: dict[str, str | None] = {}  # the run's own (None: deleted)
+
+    def ask(self, article_ids: Iterable[str]) -> None:
+        """Ask the index about ``article_ids`` at once (one reader for them all)."""
+        if self._whole:
+            return
+        new = {i for i in article_ids if i not in self._asked and i not in self._changes}
+        if not new:
+            return
+        if len(self._asked) + len(new) > LOOKUPS:
+            self._read_whole()
+            return
+        self._held.update(self._read(new))
+        self._asked |= new
+
+    def _read_whole(self) -> None:
+        if not self._whole:
+            self._held, self._whole = self._read(None), True
+
+    def __getitem__(self, article_id: str) -> str:
+        if article_id in self._changes:
+            digest = self._changes[article_id]
+            if digest is None:
+                raise KeyError(article_id)
+            return digest
+        self.ask([article_id])
+        return self._held[article_id]
+
+    def __setitem__(self, article_id: str, digest: str) -> None:
+        self._changes[article_id] = digest
+
+    def __delitem__(self, article_id: str) -> None:
+        if article_id not in self:
+            raise KeyError(article_id)
+        self._changes[article_id] = None
+
+    def __iter__(self) -> Iterator[str]:
+        self._read_whole()
+        ids = self._held.keys() | self._changes.keys()
+        return iter([i for i in ids if self._changes.get(i, self._held.get(i)) is not None])
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
+
+
 class IndexWriter:
     """Adds, replaces and deletes articles inside one commit (from :meth:`SearchIndex.writer`).
 
@@ -52,7 +113,7 @@ class IndexWriter:
     ``report`` counts what the writer did.
     """
 
-    def __init__(self, model: str, paragraphs: ParagraphWriter, known: dict[str, str],
+    def __init__(self, model: str, paragraphs: ParagraphWriter, known: MutableMapping[str, str],
                  report: IndexingReport, decisions: Mapping[str, Decision] | None = None) -> None:
         self._model = model
         self._paragraphs = paragraphs
@@ -136,7 +197,7 @@ class IndexingRun:
     reading every paragraph's mentions back and counting them with the other core idle.
     """
 
-    def __init__(self, model: str, known: dict[str, str], report: IndexingReport, options: IndexingOptions,
+    def __init__(self, model: str, known: Fingerprints, report: IndexingReport, options: IndexingOptions,
                  warn: Warn, on_progress: Progress | None = None, total: int | None = None,
                  gather: bool = False) -> None:
         if options.commit_every < 1:
@@ -160,7 +221,7 @@ class IndexingRun:
         from .analysis import analyse
 
         size = min(self.options.chunk_articles, self.options.commit_every)  # a batch ends with a chunk
-        changed = self._changed(articles)
+        changed = self._changed(articles, size)
         chunks = iter(lambda: list(islice(changed, size)), [])
         workers = self.options.workers or default_workers(self.total)
         analysed = analyse(chunks, self.model, workers, self.options.cluster)
@@ -196,8 +257,15 @@ class IndexingRun:
         """The ids of the articles the run has read so far."""
         return self._seen
 
-    def _changed(self, articles: Iterable[Article]) -> Iterator[Article]:
-        """The articles to analyse: new or changed, each id once."""
+    def _changed(self, articles: Iterable[Article], together: int) -> Iterator[Article]:
+        """The articles to analyse: new or changed, each id once. The index is asked about
+        ``together`` articles at a time (a chunk: read ahead no further than the chunks are)."""
+        source = iter(articles)
+        while group := list(islice(source, together)):
+            self.known.ask(article.id for article in group)
+            yield from self._fresh(group)
+
+    def _fresh(self, articles: Iterable[Article]) -> Iterator[Article]:
         for article in articles:
             if article.id in self._seen:
                 self._warn(f"{article.source or article.id}: article id {article.id!r} "

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 
 import pytest
@@ -241,6 +242,63 @@ def test_deleted_and_replaced_articles_leave_no_fingerprint_while_their_segment_
         assert sorted(Path(article).name for article in after) == ["a", "b", "d", "e", "f"]
         changed = [article for article in after if after[article] != before[article]]
         assert [Path(article).name for article in changed] == ["a"]
+
+
+def test_a_small_run_asks_the_index_about_its_own_articles_only(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """Adding a few articles to a large index reads no more of it than their fingerprints
+    (every run read all of them before); the same answers as reading them all."""
+    from searchidx import engine
+
+    corpus = _six_stories(tmp_path)
+    asked: list[list[str] | None] = []
+    real = engine.Engine.fingerprints
+
+    def recorded(self: engine.Engine, articles: Iterable[str] | None = None) -> dict[str, str]:
+        asked.append(None if articles is None else sorted(Path(a).name for a in articles))
+        return real(self, articles)
+
+    with SearchIndex.create(tmp_path / "ix") as idx:
+        idx.add_paths([corpus / f"{name}.txt" for name in "abcd"])
+        monkeypatch.setattr(engine.Engine, "fingerprints", recorded)
+        (corpus / "b.txt").write_text("Story b about Porto.\n", encoding="utf-8")
+        report = idx.add_paths([corpus / f"{name}.txt" for name in "abe"])
+        assert (report.articles_unchanged, report.articles_updated, report.articles_added) == (1, 1, 1)
+        assert asked == [["a", "b", "e"]]
+        with idx.writer() as writer:  # (an API writer asks as it goes)
+            assert writer.delete("c") and not writer.delete("z")
+        assert asked[1:] == [["c"], ["z"]]
+        monkeypatch.setattr(engine.Engine, "fingerprints", real)
+        assert sorted(Path(article).name for article in idx.fingerprints()) == ["a", "b", "d", "e"]
+
+
+def test_fingerprints_are_asked_by_article_until_there_are_many_then_read_whole(monkeypatch: pytest.MonkeyPatch):
+    from searchidx import indexing
+
+    held = {f"a{n}": f"print{n}" for n in range(10)}
+    reads: list[int | None] = []
+
+    def read(articles: Iterable[str] | None) -> dict[str, str]:
+        wanted = None if articles is None else list(articles)
+        reads.append(None if wanted is None else len(wanted))
+        return dict(held) if wanted is None else {a: held[a] for a in wanted if a in held}
+
+    monkeypatch.setattr(indexing, "LOOKUPS", 5)
+    known = indexing.Fingerprints(read)
+    known.ask(["a1", "a2", "new"])
+    assert (known.get("a1"), known.get("new"), reads) == ("print1", None, [3])  # asked once each
+    known["new"], known["a3"] = "mine", "changed"  # the run's own writes, over the index's
+    del known["a2"]
+    assert (known["new"], known["a3"], "a2" in known, reads) == ("mine", "changed", False, [3])
+    known.ask(["a4", "a5", "a6"])  # past LOOKUPS: every fingerprint at once, and no more asking
+    known.ask(["a7"])
+    assert reads == [3, None] and known["a7"] == "print7"
+    assert sorted(known) == sorted([*(f"a{n}" for n in range(10) if n != 2), "new"]) and len(known) == 10
+    with pytest.raises(KeyError):
+        del known["a2"]
+    fresh = indexing.Fingerprints(read, empty=True)  # (a run into an empty index never asks it)
+    fresh.ask(["a1"])
+    fresh["b"] = "mine"
+    assert (fresh.get("a1"), list(fresh), reads) == (None, ["b"], [3, None])
 
 
 def test_dates_ranges_sorting_and_paging(tmp_path: Path):

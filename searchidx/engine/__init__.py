@@ -22,7 +22,7 @@ import functools
 import logging
 import os
 import threading
-from collections.abc import Collection, Iterator
+from collections.abc import Collection, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -254,12 +254,22 @@ class Engine:
         except OSError as error:
             raise os_error(error, self.path, "write to the index at") from error
 
-    def fingerprints(self) -> dict[str, str]:
-        """Article id -> fingerprint of the text its live paragraphs were indexed from."""
+    def fingerprints(self, articles: Iterable[str] | None = None) -> dict[str, str]:
+        """Article id -> fingerprint of the text its live paragraphs were indexed from, for
+        ``articles`` (None: every article)."""
         with self._lock:
             try:
                 with self._snapshot() as reader:
-                    return fingerprints(reader)
+                    return fingerprints(reader, articles)
+            except storage.READ_ERRORS as error:
+                raise storage.damaged(self.path, error) from error
+
+    def empty(self) -> bool:
+        """True when the index holds no paragraph."""
+        with self._lock:
+            try:
+                with self._snapshot() as reader:
+                    return bool(reader.doc_count() == 0)
             except storage.READ_ERRORS as error:
                 raise storage.damaged(self.path, error) from error
 

@@ -159,16 +159,20 @@ def discard(writer: Any, ix: Any) -> None:
     compat.cancel_writer(writer, ix)
 
 
-def fingerprints(reader: Any) -> dict[str, str]:
-    """Article id -> fingerprint of the text its live paragraphs were indexed from. Read a
-    segment at a time: a replaced or deleted article's term stays in its segment's lexicon
-    until the segment is merged away, so in a segment with deletions a term counts only
-    when one of its documents is live (looked up in that segment alone: through Whoosh's
-    reader of all segments it took four times as long on all of Reuters)."""
+def fingerprints(reader: Any, articles: Iterable[str] | None = None) -> dict[str, str]:
+    """Article id -> fingerprint of the text its live paragraphs were indexed from, for
+    ``articles`` (None: every article). Read a segment at a time: a replaced or deleted
+    article's term stays in its segment's lexicon until the segment is merged away, so in
+    a segment with deletions a term counts only when one of its documents is live (looked
+    up in that segment alone: through Whoosh's reader of all segments it took four times as
+    long on all of Reuters)."""
     out: dict[str, str] = {}
+    wanted = None if articles is None else [f"{article}\x1f" for article in articles]
     for leaf, _ in reader.leaf_readers():
         deletions = leaf.has_deletions()
-        for term in leaf.lexicon("fingerprint"):
+        terms = leaf.lexicon("fingerprint") if wanted is None else (
+            term for prefix in wanted for term in leaf.expand_prefix("fingerprint", prefix))
+        for term in terms:
             if deletions:
                 ids, deleted = compat.posting_ids(leaf.postings("fingerprint", term))
                 if ids <= deleted:
