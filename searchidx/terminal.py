@@ -79,6 +79,7 @@ class ProgressBar:
         if enabled and env.stderr_isatty:
             from tqdm import tqdm
 
+            tqdm.monitor_interval = 0  # no monitor thread: one would slow the model and stop workers being forked
             self.bar = tqdm(total=None, unit=" articles", file=env.stderr, dynamic_ncols=True, leave=False)
 
     def __enter__(self) -> ProgressBar:

@@ -202,3 +202,18 @@ def test_did_you_mean_on_stderr(seed_index_path: Path):
     code, out, err = run("search", "bangladsh", "--index", str(seed_index_path), "-f", "json")
     assert code == 0 and json.loads(out)["suggestion"] == "bangladesh"
     assert "did you mean: bangladesh" in err
+
+
+def test_the_indexing_progress_bar_starts_no_thread():
+    """tqdm starts a monitor thread with its first bar; a second thread would slow the model
+    and keep the NER workers from being forked (searchidx.workers.start_method)."""
+    import threading
+
+    from searchidx.terminal import Env, ProgressBar
+
+    before = threading.active_count()
+    err = io.StringIO()
+    with ProgressBar(Env(stdin=io.StringIO(), stdout=io.StringIO(), stderr=err, stderr_isatty=True)) as bar:
+        bar.update(3, 10)
+        assert threading.active_count() == before
+    assert "3/10" in err.getvalue()
