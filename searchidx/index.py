@@ -403,9 +403,8 @@ def _run(target: SearchIndex, articles: Iterable[Article], report: IndexingRepor
 
     if rebuild:
         return _rebuild(target, articles, report, total, on_progress, warn, options)
-    empty = target._engine.empty()
-    known = Fingerprints(target._engine.fingerprints, empty)
-    run = IndexingRun(target.model, known, report, options, warn, on_progress, total, gather=empty)
+    known = Fingerprints(target._engine.fingerprints, target._engine.empty())
+    run = IndexingRun(target.model, known, report, options, warn, on_progress, total)
     run.run(articles, lambda report, known: target._write(report, options.lock_timeout, known))
     report.paragraphs_settled = target._settle(options.lock_timeout, _changed(report), run)
     return report
@@ -423,9 +422,8 @@ def _rebuild(target: SearchIndex, articles: Iterable[Article], report: IndexingR
     try:
         with target._engine.locked(options.lock_timeout):
             with _side(target, side_path) as side:
-                empty = side._engine.empty()
-                known = Fingerprints(side._engine.fingerprints, empty)
-                run = IndexingRun(target.model, known, report, options, warn, on_progress, total, gather=empty)
+                known = Fingerprints(side._engine.fingerprints, side._engine.empty())
+                run = IndexingRun(target.model, known, report, options, warn, on_progress, total)
                 run.run(articles, lambda report, known: side._writing(report, options.lock_timeout, known))
                 stale = set(run.known) - run.seen  # left by a rebuild of other files cut short
                 if stale:

@@ -57,6 +57,7 @@ class Fingerprints(MutableMapping[str, str]):
 
     def __init__(self, read: Callable[[Iterable[str] | None], dict[str, str]], empty: bool = False) -> None:
         self._read = read  #: the index's fingerprints of some articles (None: of all)
+        self.began_empty = empty
         self._held: dict[str, str] = {}  # what the index held of the articles asked
         self._asked: set[str] = set()
         self._whole = empty  # every article asked
@@ -193,14 +194,14 @@ class IndexingRun:
     Commits come in batches, so that a run killed half-way keeps what it committed and the
     next run skips it (a rebuild runs into an index of its own, then swaps it in).
 
-    A run into an empty index (``gather``) counts the corpus step's evidence of what it
-    writes as it writes it (:attr:`evidence`), so that the step at the end decides without
-    reading every paragraph's mentions back and counting them with the other core idle.
+    A run into an index that was empty (``known.began_empty``) counts the corpus step's
+    evidence of what it writes as it writes it (:attr:`evidence`), so that the step at the
+    end decides without reading every paragraph's mentions back and counting them with the
+    other core idle.
     """
 
     def __init__(self, model: str, known: Fingerprints, report: IndexingReport, options: IndexingOptions,
-                 warn: Warn, on_progress: Progress | None = None, total: int | None = None,
-                 gather: bool = False) -> None:
+                 warn: Warn, on_progress: Progress | None = None, total: int | None = None) -> None:
         if options.commit_every < 1:
             raise InputError(f"commit_every must be at least 1, not {options.commit_every}")
         self.model = model
@@ -215,7 +216,7 @@ class IndexingRun:
         self._done = 0
         #: the corpus step's evidence of every paragraph written (a run into an empty index,
         #: whose articles are then those of ``known``)
-        self.evidence: Catalogue | None = Catalogue() if gather else None
+        self.evidence: Catalogue | None = Catalogue() if known.began_empty else None
 
     def run(self, articles: Iterable[Article], open_writer: OpenWriter) -> IndexingReport:
         """Analyse and write ``articles`` through writers from ``open_writer``; the report."""

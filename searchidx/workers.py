@@ -73,7 +73,7 @@ class Worker:
     ``others`` are the workers started before it (a forked worker closes its copies of their
     pipes, so that each sees its pipe close when this process closes it)."""
 
-    def __init__(self, model: str, folder: Path, method: str = "spawn", others: Sequence[Worker] = ()) -> None:
+    def __init__(self, model: str, folder: Path, method: str, others: Sequence[Worker]) -> None:
         import multiprocessing
 
         context = multiprocessing.get_context("fork") if method == "fork" else multiprocessing.get_context("spawn")
@@ -165,7 +165,7 @@ class Workers:
 
     def __init__(self, model: str, count: int) -> None:
         remove_abandoned()
-        method = start_method() if count else "spawn"
+        method = start_method()
         if method == "fork":
             from .ner.model import get_extractor
 
