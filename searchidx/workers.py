@@ -14,6 +14,7 @@ the order they are written, and both finish together at the end of a run.
 
 from __future__ import annotations
 
+import gc
 import json
 import logging
 import os
@@ -170,6 +171,13 @@ class Workers:
             from .ner.model import get_extractor
 
             get_extractor(model)
+        # The objects of this process (the loaded model above all) kept out of the garbage
+        # collector's passes until the run ends, as Python's docs advise before a fork: the
+        # collector then neither rescans the model in this process nor writes to its pages
+        # in the workers (which would copy them). Not when the host froze objects itself.
+        self._frozen = method == "fork" and gc.get_freeze_count() == 0
+        if self._frozen:
+            gc.freeze()
         #: where the chunks' files pass
         self.folder = Path(tempfile.mkdtemp(prefix=f"{FOLDER_PREFIX}{os.getpid()}-"))
         self.all: list[Worker] = []
@@ -200,6 +208,8 @@ class Workers:
                 worker.close(at_once=kind is not None or bool(worker.waiting))
         finally:
             shutil.rmtree(self.folder, ignore_errors=True)
+            if self._frozen:
+                gc.unfreeze()
 
 
 def remove_abandoned(where: Path | None = None) -> None:

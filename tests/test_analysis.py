@@ -3,6 +3,7 @@ and the answers are those the model gives each paragraph on its own."""
 
 from __future__ import annotations
 
+import gc
 import logging
 import multiprocessing
 import os
@@ -188,7 +189,9 @@ def test_workers_are_forked_from_a_process_of_one_thread_and_each_ends_when_its_
     finally:
         stop.set()
         thread.join()
+    assert gc.get_freeze_count() == 0
     with workers.Workers(default_model(), 2) as crew:
+        assert gc.get_freeze_count() > 0  # (the model out of the collector's passes, here and in the workers)
         for number, worker in enumerate(crew.all):
             worker.send(number, ["Haluk Gorgun visited Dhaka."])
             while not worker.answers():
@@ -196,6 +199,15 @@ def test_workers_are_forked_from_a_process_of_one_thread_and_each_ends_when_its_
         started = time.monotonic()
     assert [worker._process.exitcode for worker in crew.all] == [0, 0]
     assert time.monotonic() - started < 4  # (a worker that does not see its pipe close is killed after 5 s)
+    assert gc.get_freeze_count() == 0  # given back at the end of the run
+    gc.freeze()  # a host that froze its objects itself keeps them frozen
+    frozen = gc.get_freeze_count()
+    try:
+        with workers.Workers(default_model(), 1):
+            pass
+        assert gc.get_freeze_count() == frozen
+    finally:
+        gc.unfreeze()
 
 
 @pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="counts threads in Linux's /proc")
