@@ -181,14 +181,6 @@ def test_workers_are_forked_from_a_process_of_one_thread_and_each_ends_when_its_
     import threading
 
     assert workers.start_method() == "fork"
-    stop = threading.Event()
-    thread = threading.Thread(target=stop.wait)
-    thread.start()
-    try:
-        assert workers.start_method() == "spawn"  # a fork would copy a process whose other thread may hold a lock
-    finally:
-        stop.set()
-        thread.join()
     assert gc.get_freeze_count() == 0
     with workers.Workers(default_model(), 2) as crew:
         assert gc.get_freeze_count() > 0  # (the model out of the collector's passes, here and in the workers)
@@ -208,6 +200,14 @@ def test_workers_are_forked_from_a_process_of_one_thread_and_each_ends_when_its_
         assert gc.get_freeze_count() == frozen
     finally:
         gc.unfreeze()
+    stop = threading.Event()
+    thread = threading.Thread(target=stop.wait)
+    thread.start()
+    try:
+        assert workers.start_method() == "spawn"  # a fork would copy a process whose other thread may hold a lock
+    finally:  # (last: a thread joined may stay in /proc/self/task a moment longer)
+        stop.set()
+        thread.join()
 
 
 @pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="counts threads in Linux's /proc")

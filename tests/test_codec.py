@@ -360,3 +360,31 @@ def test_a_term_written_at_once_is_the_term_written_posting_by_posting(postings:
         assert writer.position == file.tell()
         written.append((file.file.getvalue(), info.to_bytes(), vars(info)))
     assert written[0] == written[1]
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(batch=st.lists(DOCUMENT, min_size=1, max_size=40), limit=st.sampled_from([256, 0.002]))
+def test_the_writers_pool_flushes_the_segment_whooshs_pool_flushes(
+        tmp_path_factory: Any, batch: list[dict[str, Any]], limit: float):
+    """searchidx's pool (:class:`.pool.FlushPool`, two stable sorts) against Whoosh's (one
+    sort of whole tuples), also past its memory (0.002 MB: a few documents' postings),
+    when both spill to temporary runs: the same segment files, byte for byte."""
+    from whoosh.writing import PostingPool
+
+    from searchidx.engine.pool import FlushPool
+
+    base = tmp_path_factory.mktemp("pool")
+    written = []
+    for name, pool in (("whoosh", PostingPool), ("searchidx", FlushPool)):
+        (base / name).mkdir()
+        ix = whoosh.index.create_in(str(base / name), schema())
+        writer = ix.writer(codec=CompactCodec(), compound=False)
+        writer.pool = pool(writer._tempstorage, writer.newsegment, limitmb=limit)
+        for document in batch:
+            writer.add_document(**{k: v for k, v in document.items() if v != ""})
+        spilled = bool(writer.pool.runs)
+        writer.commit()
+        files = {path.name.split(".", 1)[-1]: path.read_bytes() for path in (base / name).iterdir()
+                 if ".toc" not in path.name}  # (by what follows the segment's random name)
+        written.append((files, spilled))
+    assert written[0] == written[1]

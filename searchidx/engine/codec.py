@@ -409,10 +409,15 @@ def _grouped(items: Any) -> Any:
     """Sorted postings as ``((field, term bytes), part)``, a term's postings in one part
     (Whoosh's spelling words, numbered -1, left out)."""
     for key, group in groupby(items, key=_FIELD_TERM):
-        postings = [posting for posting in group if posting[2] != -1]
-        if postings:
-            yield key, (POSTINGS, [posting[2] for posting in postings], [posting[3] for posting in postings],
-                        [posting[4] or b"" for posting in postings])
+        _, _, ids, weights, values = zip(*group)
+        if -1 in ids:
+            kept = [i for i, docnum in enumerate(ids) if docnum != -1]
+            if not kept:
+                continue
+            ids, weights, values = (tuple(column[i] for i in kept) for column in (ids, weights, values))
+        if None in values:
+            values = tuple(value or b"" for value in values)
+        yield key, (POSTINGS, ids, weights, values)
 
 
 class SegmentTerms:

@@ -310,6 +310,8 @@ def open_writer(ix: Any, timeout: float, limitmb: int) -> Any:
     the files left by writers that failed or were killed are removed. Whoosh takes the
     lock inside the writer and keeps it when the writer then fails to start (a full
     disk): this takes it first, so that a failed start releases it."""
+    from .pool import FlushPool  # (not on the query path)
+
     lock = acquire_lock(ix, timeout)
     try:
         remove_leftovers(ix)
@@ -318,6 +320,7 @@ def open_writer(ix: Any, timeout: float, limitmb: int) -> Any:
         lock.release()
         raise
     writer.writelock = lock
+    writer.pool = FlushPool(writer._tempstorage, writer.newsegment, limitmb=limitmb)
     writer.per_document_reader = functools.partial(_flushing_lengths, writer)
     _cache_stems(writer.schema)
     _fuse_analyzers(writer)
