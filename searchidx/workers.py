@@ -171,17 +171,17 @@ class Workers:
             from .ner.model import get_extractor
 
             get_extractor(model)
+        #: where the chunks' files pass
+        self.folder = Path(tempfile.mkdtemp(prefix=f"{FOLDER_PREFIX}{os.getpid()}-"))
+        self.all: list[Worker] = []
         # The objects of this process (the loaded model above all) kept out of the garbage
         # collector's passes until the run ends, as Python's docs advise before a fork: the
         # collector then neither rescans the model in this process nor writes to its pages
         # in the workers (which would copy them). Not when the host froze objects itself.
         self._frozen = method == "fork" and gc.get_freeze_count() == 0
-        if self._frozen:
-            gc.freeze()
-        #: where the chunks' files pass
-        self.folder = Path(tempfile.mkdtemp(prefix=f"{FOLDER_PREFIX}{os.getpid()}-"))
-        self.all: list[Worker] = []
         try:
+            if self._frozen:
+                gc.freeze()
             for _ in range(count):
                 self.all.append(Worker(model, self.folder, method, self.all))
         except BaseException:
