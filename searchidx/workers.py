@@ -174,9 +174,9 @@ class Workers:
         #: where the chunks' files pass
         self.folder = Path(tempfile.mkdtemp(prefix=f"{FOLDER_PREFIX}{os.getpid()}-"))
         self.all: list[Worker] = []
-        # The objects of this process (the loaded model above all) kept out of the garbage
-        # collector's passes until the run ends, as Python's docs advise before a fork: the
-        # collector then neither rescans the model in this process nor writes to its pages
+        # The objects of this process (spaCy's and the model's, some 87,000) kept out of the
+        # garbage collector's passes until the run ends, as Python's docs advise before a
+        # fork: the collector then neither walks them again here nor writes to their pages
         # in the workers (which would copy them). Not when the host froze objects itself.
         self._frozen = method == "fork" and gc.get_freeze_count() == 0
         try:
