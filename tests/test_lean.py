@@ -1,5 +1,6 @@
-"""Whoosh imported without urllib.request and asyncio (searchidx.engine.lean): each test
-runs in a new interpreter, where nothing has imported them yet."""
+"""Whoosh imported without urllib.request and asyncio (searchidx.engine.lean), spaCy without
+its command line (searchidx.ner.lean): each test runs in a new interpreter, where nothing
+has imported them yet."""
 
 from __future__ import annotations
 
@@ -66,3 +67,26 @@ def test_nothing_stands_in_for_a_module_imported_before():
               (sys.modules["urllib.request"], sys.modules["asyncio"]) == real)
     """)
     assert out == "True True True"
+
+
+def test_spacy_is_imported_without_its_command_line_which_stays_importable():
+    out = run("""
+        import sys
+        import searchidx.ner.model
+        print(sorted(m for m in ("spacy.cli", "spacy.cli.info", "typer", "weasel", "requests") if m in sys.modules))
+        import spacy
+        print("spacy_version" in spacy.info(), "__file__" in vars(sys.modules["spacy.cli.info"]))
+        import spacy.cli
+        print(callable(spacy.cli.setup_cli))
+    """)
+    assert out.splitlines() == ["[]", "True True", "True"]
+
+
+def test_a_spacy_imported_before_is_left_as_it_is():
+    out = run("""
+        import sys, spacy
+        info = spacy.info
+        import searchidx.ner.model
+        print(spacy.info is info is sys.modules["spacy.cli.info"].info)
+    """)
+    assert out == "True"

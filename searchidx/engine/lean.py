@@ -16,51 +16,20 @@ does it; :mod:`searchidx.engine` imports it before anything else of Whoosh.
 
 from __future__ import annotations
 
-import importlib
 import inspect
 import sys
-import types
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from typing import Any
+
+from ..standins import standing_in
 
 
 def import_whoosh() -> None:
     """Import the Whoosh modules that import urllib.request and asyncio, with stand-ins
     for those two (a no-op when they, or Whoosh, are imported already)."""
-    with _standing_in("urllib.request", urlretrieve=_urlretrieve):
+    with standing_in("urllib.request", urlretrieve=_urlretrieve):
         import whoosh.compat  # noqa: F401
-    with _standing_in("asyncio", iscoroutinefunction=_iscoroutinefunction):
+    with standing_in("asyncio", iscoroutinefunction=_iscoroutinefunction):
         import whoosh.reading  # noqa: F401  # (which imports cached_property)
-
-
-@contextmanager
-def _standing_in(name: str, **functions: Callable[..., Any]) -> Iterator[None]:
-    """A stand-in for module ``name`` while the block runs, holding ``functions`` and
-    fetching any other attribute from the real module."""
-    if name in sys.modules:
-        yield
-        return
-    stand_in = types.ModuleType(name, f"A stand-in for {name}, imported when used (see searchidx.engine.lean).")
-
-    def fetch(attribute: str) -> Any:
-        if attribute.startswith("__"):  # (the import system asks for __path__ and the like)
-            raise AttributeError(attribute)
-        return getattr(_real(name, stand_in), attribute)
-
-    vars(stand_in).update(functions, __getattr__=fetch)
-    sys.modules[name] = stand_in
-    try:
-        yield
-    finally:
-        if sys.modules.get(name) is stand_in:
-            del sys.modules[name]
-
-
-def _real(name: str, stand_in: types.ModuleType) -> types.ModuleType:
-    if sys.modules.get(name) is stand_in:  # (asked for while the stand-in still stands in)
-        del sys.modules[name]
-    return importlib.import_module(name)
 
 
 def _urlretrieve(*args: Any, **kwargs: Any) -> Any:

@@ -16,6 +16,10 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
 
+from . import lean  # noqa: F401  # (first: spaCy without its command line)
+
+# isort: split
+
 from spacy.lang.en.stop_words import STOP_WORDS
 
 from ..models import Entity

@@ -27,6 +27,10 @@ from collections import deque
 from collections.abc import Iterable, Iterator
 from typing import Any
 
+from . import lean  # noqa: F401  # (first: spaCy without its command line)
+
+# isort: split
+
 import spacy
 from thinc.api import use_ops
 

@@ -13,6 +13,10 @@ import bisect
 import re
 from collections.abc import Callable
 
+from . import lean  # noqa: F401  # (first: spaCy without its command line)
+
+# isort: split
+
 from spacy.language import Language
 from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc, Span
