@@ -6,7 +6,7 @@ by rewriting the package. Its modules, one job each:
 - :mod:`.compat`: every use of Whoosh internals (reading segments in place, posting blocks);
 - :mod:`.schema`: the paragraph schema and the index's :class:`~.schema.Meta` record;
 - :mod:`.storage`: the index folder: opening it while others commit, damage, digests;
-- :mod:`.writing`: paragraphs in, by whole articles;
+- :mod:`.writing`: paragraphs in, by whole articles (:mod:`.pool`: their postings sorted for the commit);
 - :mod:`.catalogue`: paragraphs settled to the entity decisions of the whole corpus;
 - :mod:`.parsing`: query text to a Whoosh query (repairs, kinds, variants, bounds);
 - :mod:`.matching`: matches as sets of paragraphs (totals, facets, ranges, wildcards);
