@@ -404,6 +404,8 @@ def settled(mention: Entity, decisions: Mapping[str, Decision]) -> Entity | None
     if key(new_name) == key(name) and (name.isupper() or not new_name.isupper()):
         new_name = name
     found_as = (field, name) if (new_field, new_name) != (field, name) else ()
+    if (new_field, new_name, found_as) == (mention.field, mention.name, mention.found_as):
+        return mention  # (most mentions: a copy would be equal, and dearer than the whole test)
     return replace(mention, field=new_field, name=new_name, found_as=found_as)
 
 
