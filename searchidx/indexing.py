@@ -14,6 +14,7 @@ import logging
 from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMapping, Sequence
 from contextlib import AbstractContextManager
 from itertools import islice
+from typing import TYPE_CHECKING
 
 from .articles import MAX_PARAGRAPH_CHARS, SKIPPED, limit_paragraphs, split_blocks
 from .engine import ParagraphWriter
@@ -22,6 +23,9 @@ from .models import Article, Entity
 from .ner.corpus import Catalogue, Decision, settled
 from .reports import IndexingReport
 from .settings import IndexingOptions, default_workers
+
+if TYPE_CHECKING:
+    from .engine.evidence import Journal
 
 log = logging.getLogger("searchidx")
 
@@ -134,6 +138,11 @@ class IndexWriter:
         """True once what this writer holds for its commit fills most of its memory."""
         return self._paragraphs.full
 
+    @property
+    def journal(self) -> Journal | None:
+        """What this writer's commit adds to and takes from the corpus step's evidence."""
+        return self._paragraphs.journal
+
     def add(self, article: Article) -> bool:
         """Add or replace ``article``; False when the index already holds it unchanged."""
         from .analysis import analyse
@@ -194,10 +203,10 @@ class IndexingRun:
     Commits come in batches, so that a run killed half-way keeps what it committed and the
     next run skips it (a rebuild runs into an index of its own, then swaps it in).
 
-    A run into an index that was empty (``known.began_empty``) counts the corpus step's
-    evidence of what it writes as it writes it (:attr:`evidence`), so that the step at the
-    end decides without reading every paragraph's mentions back and counting them with the
-    other core idle.
+    A run into an index that was empty (``known.began_empty``) adds up the corpus step's
+    evidence of what its writers wrote (their journals: :mod:`searchidx.engine.evidence`) in
+    :attr:`evidence`, so that the step at the end decides without reading every paragraph's
+    mentions back, or the journals' files.
     """
 
     def __init__(self, model: str, known: Fingerprints, report: IndexingReport, options: IndexingOptions,
@@ -235,8 +244,6 @@ class IndexingRun:
                     for article, found in zip(chunk, mentions):
                         digest, replacing = self._pending.pop(article.id)
                         writer.put(article, digest, found, replacing)
-                        if self.evidence is not None:
-                            self._observe(self.evidence, article, found)
                         self._progress()
                     batch += len(chunk)
                     if batch >= self.options.commit_every or writer.full:
@@ -246,13 +253,17 @@ class IndexingRun:
             if batch:  # (a writer that wrote nothing did not commit)
                 self.report.commits += 1
                 log.info("committed %d articles", batch)
+                if self.evidence is not None and writer.journal is not None:
+                    self._take(writer.journal)
         return self.report
 
-    @staticmethod
-    def _observe(evidence: Catalogue, article: Article, mentions: Sequence[Sequence[Entity]]) -> None:
-        for paragraph, found in zip(article.paragraphs, mentions):
-            if found:
-                evidence.observe(paragraph, found, article.id)
+    def _take(self, journal: Journal) -> None:
+        """Add a commit's journal to :attr:`evidence` (the first as it is: no copy)."""
+        assert self.evidence is not None
+        if not self.evidence.evidence and not self.evidence.articles and not journal.removed.articles:
+            self.evidence = journal.added
+        else:
+            journal.apply(self.evidence)
 
     @property
     def seen(self) -> set[str]:

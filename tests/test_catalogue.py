@@ -391,6 +391,10 @@ def test_a_rebuild_swapped_in_brings_its_catalogue(index: SearchIndex, tmp_path:
     record = json.loads((index.path / CATALOGUE_FILE).read_text())
     assert record["generation"] == index._engine._ix.latest_generation()
     assert index._settle(5.0, changed=0) == 0 and paragraphs(index, "person:bundesliga") == {"x1"}
+    from searchidx.engine import evidence
+
+    kept = evidence.load(index.path, index._engine._ix.latest_generation())  # (its evidence came too)
+    assert kept is not None and kept.to_json() == counted(index).to_json() and kept.evidence
 
 
 def test_a_damaged_catalogue_record_is_read_as_no_decisions(index: SearchIndex):
@@ -484,3 +488,122 @@ def test_evidence_of_other_articles_than_the_index_holds_is_not_taken(index: Sea
     exactly the index's articles is set aside and the index is read."""
     settled = index._engine.settle_entities(5.0, None, Catalogue(), {"a1", "a2"})
     assert settled is not None and settled.rewritten == 4
+
+
+# -- the evidence kept with the index -------------------------------------------------------
+
+
+@st.composite
+def articles_drawn(draw: st.DrawFn) -> list[tuple[str, list[tuple[str, list[Entity]]]]]:
+    count = draw(st.integers(1, 6))
+    return [(f"x{n}", draw(st.lists(paragraph(), min_size=1, max_size=3))) for n in range(count)]
+
+
+def observed(articles: list[tuple[str, list[tuple[str, list[Entity]]]]]) -> Catalogue:
+    catalogue = Catalogue()
+    for article, texts in articles:
+        for text, mentions in texts:
+            if mentions:
+                catalogue.observe(text, mentions, article)
+    return catalogue
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(articles_drawn(), st.data())
+def test_evidence_added_and_taken_away_is_that_of_what_is_left(articles, data):
+    """Taking away the evidence of deleted articles, or adding that of new ones, gives what
+    counting the articles left would, and the JSON kept on disk gives it back whole."""
+    gone = data.draw(st.sets(st.sampled_from([article for article, _ in articles])))
+    whole = observed(articles)
+    assert Catalogue.from_json(json.loads(json.dumps(whole.to_json()))).to_json() == whole.to_json()
+    whole.absorb(observed([a for a in articles if a[0] in gone]), -1)
+    left = observed([a for a in articles if a[0] not in gone])
+    assert whole.to_json() == left.to_json()
+    left.absorb(observed([a for a in articles if a[0] in gone]))
+    assert left.to_json() == observed(articles).to_json()
+
+
+def counted(index: SearchIndex) -> Catalogue:
+    """The evidence of an index's paragraphs, counted from their stored mentions."""
+    catalogue = Catalogue()
+    with index._engine._snapshot() as reader:
+        for _, stored in reader.iter_docs():
+            mentions = [Entity.from_stored(item) for item in stored.get("entities", ())]
+            if mentions:
+                catalogue.observe(stored["text"], mentions, stored["article"])
+    return catalogue
+
+
+def change(index: SearchIndex) -> None:
+    """Commits after a settle: an article added, one replaced, one deleted."""
+    put(index, "c1", "The Kingsley said so in Vienna.", ("Kingsley", "person"), ("Vienna", "place"))
+    put(index, "c2", "The Kingsley went home.", ("Kingsley", "person"))
+    put(index, "c3", "Kingsley rose.", ("Kingsley", "org"))
+    text = "OPEC output fell in Vienna."
+    article = Article(id="b2", paragraphs=(text,))
+    with index.writer() as writer:
+        writer.put(article, fingerprint(article, index.model),
+                   [mentions_of(text, ("OPEC", "org"), ("Vienna", "place"))], replacing=True)
+    index.delete(["a3"])
+
+
+def test_the_evidence_kept_with_the_index_is_what_its_paragraphs_show(index: SearchIndex):
+    from searchidx.engine import evidence
+
+    index.settle()
+    change(index)
+    generation = index._engine._ix.latest_generation()
+    kept = evidence.load(index.path, generation)
+    assert kept is not None and kept.to_json() == counted(index).to_json()
+    assert len(list(index.path.glob("evidence-*.json"))) == 6  # the settle's commit and five since
+
+
+def test_a_settle_decides_from_the_kept_evidence_and_as_counting_would(index: SearchIndex, tmp_path: Path,
+                                                                        monkeypatch: pytest.MonkeyPatch):
+    """It counts nothing again, and decides and writes as a settle that counts (on a copy
+    whose kept evidence is gone)."""
+    import shutil
+
+    index.settle()
+    change(index)
+    copy = tmp_path / "copy"
+    shutil.copytree(index.path, copy)
+    (copy / "evidence.json").unlink()
+    observing = []
+    observe = Catalogue.observe
+    monkeypatch.setattr(Catalogue, "observe", lambda self, *args: observing.append(1) or observe(self, *args))
+    with SearchIndex.open(copy) as other:
+        rewritten = other.settle()  # (among them, the new name after "the" is no person's)
+        assert rewritten > 0 and observing
+    observing.clear()
+    assert index.settle() == rewritten and not observing
+    with SearchIndex.open(copy) as other:
+        ours = sorted((h.article, h.paragraph, sorted(h.entities.items()))
+                      for h in index.search("vienna OR kingsley OR opec", limit=None))
+        theirs = sorted((h.article, h.paragraph, sorted(h.entities.items()))
+                        for h in other.search("vienna OR kingsley OR opec", limit=None))
+        assert ours == theirs and len(ours) == 7
+
+
+@pytest.mark.parametrize("damage", ["journal lost", "record damaged", "other rules", "commit without a journal"])
+def test_evidence_kept_incompletely_is_counted_again(index: SearchIndex, damage: str, monkeypatch):
+    from searchidx.engine import evidence
+
+    index.settle()
+    change(index)
+    generation = index._engine._ix.latest_generation()
+    if damage == "journal lost":
+        (index.path / f"evidence-{generation - 1}.json").unlink()
+    elif damage == "record damaged":
+        (index.path / "evidence.json").write_text('{"generation": 1, "catalogue": [', encoding="utf-8")
+    elif damage == "other rules":
+        monkeypatch.setattr(corpus, "signature", lambda: "another")
+    else:  # (another program, or an older searchidx, wrote to the index)
+        from whoosh import index as whoosh_index
+
+        with whoosh_index.open_dir(str(index.path)).writer() as writer:
+            writer.delete_by_term("article", "b3")
+        generation += 1
+    assert evidence.load(index.path, generation) is None
+    assert index.settle() >= 0  # (counted from the paragraphs)
+    assert evidence.load(index.path, index._engine._ix.latest_generation()).to_json() == counted(index).to_json()

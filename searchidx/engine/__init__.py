@@ -36,7 +36,7 @@ from whoosh.index import LockError
 from ..errors import IndexLockedError, os_error
 from ..models import ENTITY_FIELDS, Hit
 from ..settings import SearchOptions
-from . import bm25, catalogue, compat, ranking, storage
+from . import bm25, catalogue, compat, evidence, ranking, storage
 from .facets import FacetCounter
 from .highlight import HitMaker, stored_hit
 from .matching import Budget, live_terms
@@ -172,21 +172,25 @@ class Engine:
         """
         with self._claiming(timeout):
             writer = compat.open_writer(self._ix, timeout, WRITER_MB)
-        paragraphs = ParagraphWriter(writer)
+        paragraphs = ParagraphWriter(writer, evidence.Journal())
         try:
             yield paragraphs
+            paragraphs.close()
             if not paragraphs.changed:
                 discard(writer, self._ix)
                 return
             writer.commit(mergetype=merge_tiers)
         except OSError as error:  # a full disk, an I/O error: the commit before stands
+            paragraphs.close()
             discard(writer, self._ix)
             if error.filename and not os.path.abspath(error.filename).startswith(os.path.abspath(self.path)):
                 raise os_error(error, error.filename, "read") from error  # (a file being indexed, the model)
             raise os_error(error, self.path, "write to the index at") from error
         except BaseException:
+            paragraphs.close()
             discard(writer, self._ix)
             raise
+        evidence.record_journal(self.path, writer.generation, paragraphs.journal)
         self.close()
         try:
             if self._ix.doc_count_all() > MERGE_DELETED_RATIO * self._ix.doc_count() + 1000:
@@ -207,19 +211,20 @@ class Engine:
         except BaseException:
             discard(writer, self._ix)
             raise
+        evidence.record_journal(self.path, writer.generation, None)
 
-    def settle_entities(self, timeout: float = 5.0, changed: int | None = None, evidence: Catalogue | None = None,
+    def settle_entities(self, timeout: float = 5.0, changed: int | None = None, counted: Catalogue | None = None,
                         articles: Collection[str] = ()) -> catalogue.Settled | None:
         """Decide the fields and names of the index's entities from the whole corpus and
         write again the paragraphs that changes (see :mod:`.catalogue`). With ``changed``
         (the paragraphs an indexing run wrote or deleted), only when
-        :func:`.catalogue.needs_settling` says so; None when it did not settle. ``evidence``
-        and ``articles``: see :func:`.catalogue.settle`."""
+        :func:`.catalogue.needs_settling` says so; None when it did not settle. ``counted``
+        (a run's evidence) and ``articles``: see :func:`.catalogue.settle`."""
         if changed is not None and not catalogue.needs_settling(
                 self.path, self._ix.latest_generation(), changed, self._ix.doc_count()):
             return None
         with self.writer(timeout) as paragraphs:
-            settled = catalogue.settle(paragraphs, evidence, articles)
+            settled = catalogue.settle(paragraphs, counted, articles, self.path)
         try:
             catalogue.record(self.path, self._ix.latest_generation(), settled)
         except OSError as error:
@@ -251,6 +256,7 @@ class Engine:
             compat.remove_leftovers(self._ix)
             storage.record_sums(self.path, self._ix)
             catalogue.carry(other.path, self.path, self._ix.latest_generation())
+            evidence.carry(other.path, other._ix.latest_generation(), self.path, self._ix.latest_generation())
         except OSError as error:
             raise os_error(error, self.path, "write to the index at") from error
 

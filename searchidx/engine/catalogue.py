@@ -1,9 +1,10 @@
 """The entity catalogue of an index: the corpus's decisions on its names' fields and
 canonical names (:mod:`searchidx.ner.corpus`), applied to the paragraphs they change.
 
-After an indexing run, :func:`settle` reads every live paragraph's stored mentions (no NER:
-each mention keeps the field and name its article gave it), decides per name, and writes
-again only the paragraphs whose mentions the decisions change, with the decided field and
+After an indexing run, :func:`settle` takes the evidence of every live paragraph's stored
+mentions (no NER: each mention keeps the field and name its article gave it), as kept with
+the index since the last settle (:mod:`.evidence`) or else counted again from them, decides
+per name, and writes again only the paragraphs whose mentions the decisions change, with the decided field and
 name (the other names of a joined entity widen fielded queries: :class:`Joined`). Lists, facets, entity
 pages, completion and fielded queries all read the index, so they agree, and a search sees
 the current decisions with no work at query time. The decisions are recorded in
@@ -24,6 +25,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from ..models import Entity
 from ..ner.forms import key
+from . import evidence as kept_evidence
 from .schema import CATALOGUE_FILE, JOINED_FILE
 from .writing import ParagraphWriter, fingerprints
 
@@ -39,6 +41,9 @@ class Settled(NamedTuple):
     aliases: dict[str, list[str]]
     #: folded name -> [field ("" where each mention keeps its own), entity name]
     decided: dict[str, list[str]]
+    #: the evidence decided from, that of the index at commit ``generation``
+    evidence: Catalogue
+    generation: int
 
 
 #: Paragraphs written or deleted since the last settle, as a share of the index, from which an
@@ -110,22 +115,27 @@ def _joined(aliases: Any) -> dict[str, list[str]]:
 
 
 def settle(writer: ParagraphWriter, evidence: Catalogue | None = None,
-           articles: Collection[str] = ()) -> Settled:
+           articles: Collection[str] = (), path: Path | None = None) -> Settled:
     """Decide every name of the index ``writer`` writes to, and write again through it the
     paragraphs whose mentions the decisions change. ``evidence``: that of every paragraph
     of the index, gathered as ``articles`` were written (see
     :class:`~searchidx.indexing.IndexingRun`), taken instead of reading the mentions again
-    when the index holds those articles and nothing else."""
+    when the index holds those articles and nothing else; else the evidence kept with the
+    index at ``path`` (:mod:`.evidence`) when it is complete; else what the stored mentions
+    show, counted again."""
     with writer.reader() as reader:
-        return _settle(reader, writer, evidence, articles)
+        return _settle(reader, writer, evidence, articles, path)
 
 
-def _settle(reader: Any, writer: ParagraphWriter, evidence: Catalogue | None, articles: Collection[str]) -> Settled:
+def _settle(reader: Any, writer: ParagraphWriter, evidence: Catalogue | None, articles: Collection[str],
+            path: Path | None) -> Settled:
     from ..ner import corpus  # (not on the query path: searches only read the record)
 
     prints = fingerprints(reader)
     if evidence is not None and (reader.has_deletions() or prints.keys() != set(articles)):
         evidence = None  # (another writer changed the index between the run's commits)
+    if evidence is None and path is not None:
+        evidence = kept_evidence.load(path, writer.generation)
     catalogue = corpus.Catalogue() if evidence is None else evidence
     paragraphs = []
     for docnum, stored in reader.iter_docs():
@@ -146,12 +156,15 @@ def _settle(reader: Any, writer: ParagraphWriter, evidence: Catalogue | None, ar
             stored = reader.stored_fields(docnum)
             writer.rewrite(docnum, stored, prints.get(stored["article"], ""), decided)
             rewritten += 1
-    return Settled(len(decisions), rewritten, named, {k: [d.field, d.name] for k, d in decisions.items()})
+    return Settled(len(decisions), rewritten, named, {k: [d.field, d.name] for k, d in decisions.items()},
+                   catalogue, writer.generation)
 
 
 def record(path: Path, generation: int, settled: Settled) -> None:
-    """Write the catalogue's record beside the index (atomically)."""
+    """Write the catalogue's record beside the index (atomically), and the evidence decided from."""
     from ..ner import corpus
+
+    kept_evidence.record(path, settled.generation, settled.evidence)
 
     _write(path, {"generation": generation, "names": _joined(settled.aliases)}, JOINED_FILE)
     _write(path, {"generation": generation, "signature": corpus.signature(), "pending": 0, "names": settled.names,

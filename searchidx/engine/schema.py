@@ -37,6 +37,10 @@ META_FILE = "searchidx.json"
 CATALOGUE_FILE = "catalogue.json"
 #: The names of the entities it joined, for queries (see :class:`.catalogue.Joined`).
 JOINED_FILE = "joined.json"
+#: The corpus step's evidence at its last settle, and the journal of each commit since
+#: (``evidence-N.json``): see :mod:`.evidence`.
+EVIDENCE_FILE = "evidence.json"
+JOURNAL_PREFIX = "evidence-"
 
 #: The field a query searches when it names none: the catch-all of :data:`DEFAULT_FIELDS`.
 CATCH_ALL = "content"

@@ -25,7 +25,16 @@ from whoosh.index import FileIndex
 
 from ..errors import IndexCorruptError, IndexNotFoundError, IndexVersionError, SearchidxError, access_error
 from . import compat
-from .schema import CATALOGUE_FILE, JOINED_FILE, META_FILE, SCHEMA_VERSION, Meta, build_schema
+from .schema import (
+    CATALOGUE_FILE,
+    EVIDENCE_FILE,
+    JOINED_FILE,
+    JOURNAL_PREFIX,
+    META_FILE,
+    SCHEMA_VERSION,
+    Meta,
+    build_schema,
+)
 
 #: Digests of the files of the last commit, so that ``check`` can tell damage from a change.
 SUMS_FILE = "searchidx-sums.json"
@@ -110,7 +119,8 @@ def exists(path: Path) -> bool:
 
 def owns_file(name: str) -> bool:
     """True for the names of files an index keeps in its folder."""
-    return name in (META_FILE, SUMS_FILE, CATALOGUE_FILE, JOINED_FILE) or name.startswith(("_MAIN_", "MAIN_"))
+    return name in (META_FILE, SUMS_FILE, CATALOGUE_FILE, JOINED_FILE, EVIDENCE_FILE) \
+        or name.startswith(("_MAIN_", "MAIN_", JOURNAL_PREFIX))
 
 
 def latest_generation(path: Path) -> int:

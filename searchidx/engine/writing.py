@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
 from ..dates import parse_date
 from ..models import ENTITY_FIELDS, Article, Entity
@@ -14,6 +14,9 @@ from ..variants import fold
 from . import compat
 from .codec import CompactCodec
 from .schema import CATCH_ALL, DEFAULT_FIELDS
+
+if TYPE_CHECKING:
+    from .evidence import Journal
 
 _WORD = re.compile(r"\w+")
 #: The merge policy's tiers: segments of up to BASE paragraphs are tier 0, each tier FANOUT
@@ -28,12 +31,21 @@ FULL_BUFFER = 0.75
 
 
 class ParagraphWriter:
-    """Adds and removes the paragraphs of whole articles inside one Whoosh write."""
+    """Adds and removes the paragraphs of whole articles inside one Whoosh write, keeping
+    their evidence for the corpus step in :attr:`journal` when given one."""
 
-    def __init__(self, writer: Any) -> None:
+    def __init__(self, writer: Any, journal: Journal | None = None) -> None:
         self._writer = writer
+        #: what this write adds to and takes from the corpus's evidence (see :mod:`.evidence`)
+        self.journal = journal
+        self._base: Any = None  # a reader of the commit this write started from (deleted paragraphs)
         #: True once anything was added or deleted
         self.changed = False
+
+    @property
+    def generation(self) -> int:
+        """The number of the commit this write started from."""
+        return int(self._writer.generation) - 1
 
     @property
     def full(self) -> bool:
@@ -43,6 +55,9 @@ class ParagraphWriter:
 
     def delete_article(self, article_id: str) -> None:
         """Remove every paragraph of an article."""
+        if self.journal is not None:
+            for text, mentions in self._stored(article_id):
+                self.journal.removed.observe(text, mentions, article_id)
         self._writer.delete_by_term("article", article_id)
         self.changed = True
 
@@ -51,8 +66,31 @@ class ParagraphWriter:
         written = 0
         for number, (paragraph, mentions) in enumerate(zip(article.paragraphs, entities), start=1):
             self._add(article.id, number, article.title, article.date, paragraph, fingerprint, mentions)
+            if self.journal is not None and mentions:
+                self.journal.added.observe(paragraph, mentions, article.id)
             written += 1
         return written
+
+    def _stored(self, article_id: str) -> Iterator[tuple[str, list[Entity]]]:
+        """The text and stored mentions of an article's live paragraphs with any, in the
+        commit this write started from."""
+        if self._base is None:
+            self._base = self._writer.reader()
+        reader = self._base
+        if ("article", article_id) not in reader:
+            return
+        for docnum in reader.postings("article", article_id).all_ids():
+            if not reader.is_deleted(docnum):
+                stored = reader.stored_fields(docnum)
+                mentions = [Entity.from_stored(item) for item in stored.get("entities", ())]
+                if mentions:
+                    yield stored["text"], mentions
+
+    def close(self) -> None:
+        """Close what this writer opened to read (before its commit)."""
+        if self._base is not None:
+            self._base.close()
+            self._base = None
 
     def reader(self) -> Any:
         """A reader of the commit this write started from (a context manager): its document
@@ -63,6 +101,8 @@ class ParagraphWriter:
         """Write paragraph ``docnum`` (of :meth:`reader`) again from its stored fields, with
         ``mentions`` for its entities (their fields or names decided anew; the NER model is
         not run again)."""
+        if self.journal is not None and len(mentions) != len(stored.get("entities", ())):
+            self.journal.exact = False  # (mentions that are no names dropped: see corpus.settled)
         self._writer.delete_document(docnum)  # (by number: deleting by term opens a searcher each time)
         self._add(stored["article"], stored["paragraph"], stored.get("title", ""), stored.get("date_text", ""),
                   stored["text"], fingerprint, mentions)

@@ -42,6 +42,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 from ..models import Entity
 from .forms import CORPORATE, is_name, key
@@ -151,6 +152,38 @@ class Evidence:
         """The spelling the corpus writes most (outside capitals, when it can)."""
         return _usual_spelling(self.written) or _usual_spelling(self.spellings)
 
+    def add(self, other: Evidence, sign: int = 1) -> None:
+        """Add (``sign`` 1) or take away (-1) what ``other`` counted."""
+        for name in _COUNTERS:
+            mine, theirs = getattr(self, name), getattr(other, name)
+            if sign > 0:
+                mine.update(theirs)
+            else:
+                mine.subtract(theirs)
+                setattr(self, name, +mine)  # (no zero or negative counts: as if never counted)
+        for name in _COUNTS:
+            setattr(self, name, getattr(self, name) + sign * getattr(other, name))
+
+    def to_json(self) -> list[Any]:
+        return [*(dict(getattr(self, name)) for name in _COUNTERS), *(getattr(self, name) for name in _COUNTS)]
+
+    @classmethod
+    def from_json(cls, data: list[Any]) -> Evidence:
+        counters, counts = data[:len(_COUNTERS)], data[len(_COUNTERS):]
+        if len(counts) != len(_COUNTS) or not all(isinstance(c, dict) for c in counters) \
+                or not all(type(c) is int for c in counts):
+            raise ValueError("not an Evidence")
+        evidence = cls()
+        for name, counted in zip(_COUNTERS, counters):
+            setattr(evidence, name, Counter(counted))
+        for name, count in zip(_COUNTS, counts):
+            setattr(evidence, name, count)
+        return evidence
+
+
+_COUNTERS = ("fields", "capitals", "written", "spellings", "paired")
+_COUNTS = ("determined", "titled", "teamed", "opposed", "listed", "worked")
+
 
 class Catalogue:
     """The evidence of a corpus's mentions, gathered paragraph by paragraph with
@@ -202,6 +235,48 @@ class Catalogue:
                 defined = _DEFINED.match(text, mention.end)
                 if defined and is_abbreviation(defined.group(1), name):
                     self.definitions.setdefault(key(defined.group(1)), Counter())[key(name)] += 1
+
+    def absorb(self, other: Catalogue, sign: int = 1) -> None:
+        """Add (``sign`` 1) or take away (-1) the evidence of ``other``, which must have been
+        observed (or absorbed) here before when taken away: of paragraphs deleted from a
+        corpus. Either way the catalogue is then the one of observing what it now holds."""
+        for name_key, evidence in other.evidence.items():
+            mine = self._evidence(name_key)
+            mine.add(evidence, sign)
+            if not mine.spellings:  # (every mention counted spells the name)
+                del self.evidence[name_key]
+        for abbreviation, names in other.definitions.items():
+            counts = self.definitions.setdefault(abbreviation, Counter())
+            if sign > 0:
+                counts.update(names)
+            else:
+                counts.subtract(names)
+                counts = self.definitions[abbreviation] = +counts
+            if not counts:
+                del self.definitions[abbreviation]
+        for article, named in other.articles.items():  # (an article is deleted or written whole)
+            if sign > 0:
+                self.articles.setdefault(article, set()).update(named)
+            else:
+                self.articles.pop(article, None)
+
+    def to_json(self) -> dict[str, Any]:
+        """The catalogue as JSON's types (see :meth:`from_json`)."""
+        return {"evidence": {k: e.to_json() for k, e in self.evidence.items()},
+                "definitions": {k: dict(names) for k, names in self.definitions.items()},
+                "articles": {article: sorted(named) for article, named in self.articles.items()}}
+
+    @classmethod
+    def from_json(cls, data: Any) -> Catalogue:
+        """A catalogue from :meth:`to_json`; ValueError when ``data`` is not one."""
+        try:
+            catalogue = cls()
+            catalogue.evidence = {k: Evidence.from_json(e) for k, e in data["evidence"].items()}
+            catalogue.definitions = {k: Counter(names) for k, names in data["definitions"].items()}
+            catalogue.articles = {article: set(named) for article, named in data["articles"].items()}
+        except (KeyError, TypeError, AttributeError) as error:
+            raise ValueError(f"not a catalogue: {error}") from None
+        return catalogue
 
     def _evidence(self, name_key: str) -> Evidence:
         """The evidence of a name, new when there is none yet (made only then: an Evidence
