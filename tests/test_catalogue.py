@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from whoosh.reading import IndexReader
 
 from searchidx import SearchIndex
 from searchidx.engine.schema import CATALOGUE_FILE, JOINED_FILE
@@ -394,7 +395,7 @@ def test_a_rebuild_swapped_in_brings_its_catalogue(index: SearchIndex, tmp_path:
     from searchidx.engine import evidence
 
     kept = evidence.load(index.path, index._engine._ix.latest_generation())  # (its evidence came too)
-    assert kept is not None and kept.to_json() == counted(index).to_json() and kept.evidence
+    assert kept is not None and kept.catalogue.to_json() == counted(index).to_json() and kept.catalogue.evidence
 
 
 def test_a_damaged_catalogue_record_is_read_as_no_decisions(index: SearchIndex):
@@ -554,8 +555,9 @@ def test_the_evidence_kept_with_the_index_is_what_its_paragraphs_show(index: Sea
     change(index)
     generation = index._engine._ix.latest_generation()
     kept = evidence.load(index.path, generation)
-    assert kept is not None and kept.to_json() == counted(index).to_json()
-    assert len(list(index.path.glob("evidence-*.json"))) == 6  # the settle's commit and five since
+    assert kept is not None and kept.catalogue.to_json() == counted(index).to_json()
+    assert kept.written == {"c1", "c2", "c3", "b2"} and kept.decided and kept.decided["opec"] == ["org", "OPEC"]
+    assert len(list(index.path.glob("evidence-*.json"))) == 5  # (the settle's own commit is in the record)
 
 
 def test_a_settle_decides_from_the_kept_evidence_and_as_counting_would(index: SearchIndex, tmp_path: Path,
@@ -576,7 +578,10 @@ def test_a_settle_decides_from_the_kept_evidence_and_as_counting_would(index: Se
         rewritten = other.settle()  # (among them, the new name after "the" is no person's)
         assert rewritten > 0 and observing
     observing.clear()
-    assert index.settle() == rewritten and not observing
+    reading = []
+    iter_docs = IndexReader.iter_docs
+    monkeypatch.setattr(IndexReader, "iter_docs", lambda self: reading.append(1) or iter_docs(self))
+    assert index.settle() == rewritten and not observing and not reading  # (only the paragraphs concerned read)
     with SearchIndex.open(copy) as other:
         ours = sorted((h.article, h.paragraph, sorted(h.entities.items()))
                       for h in index.search("vienna OR kingsley OR opec", limit=None))
@@ -606,4 +611,46 @@ def test_evidence_kept_incompletely_is_counted_again(index: SearchIndex, damage:
         generation += 1
     assert evidence.load(index.path, generation) is None
     assert index.settle() >= 0  # (counted from the paragraphs)
-    assert evidence.load(index.path, index._engine._ix.latest_generation()).to_json() == counted(index).to_json()
+    kept = evidence.load(index.path, index._engine._ix.latest_generation())
+    assert kept is not None and kept.catalogue.to_json() == counted(index).to_json()
+
+
+def test_a_settle_from_kept_evidence_writes_again_old_paragraphs_whose_names_it_decides_anew(
+        index: SearchIndex, tmp_path: Path):
+    """"Vienna" is a place where the index was settled; articles written since make it a
+    club's name: the settle finds the old paragraph by its name and writes it again, as a
+    settle that reads every paragraph does."""
+    import shutil
+
+    index.settle()
+    assert paragraphs(index, "place:vienna") == {"b1"}
+    for n in range(4):
+        put(index, f"v{n}", f"Vienna striker {n} scored twice.", ("Vienna", "place"))
+    copy = tmp_path / "copy"
+    shutil.copytree(index.path, copy)
+    (copy / "evidence.json").unlink()
+    with SearchIndex.open(copy) as other:
+        rewritten = other.settle()
+        theirs = {h.article: h.entities for h in other.search("vienna", limit=None)}
+    assert index.settle() == rewritten == 5
+    assert paragraphs(index, "org:vienna") == {"b1", "v0", "v1", "v2", "v3"}
+    assert paragraphs(index, "place:vienna") == set()
+    assert {h.article: h.entities for h in index.search("vienna", limit=None)} == theirs
+
+
+def test_a_settle_whose_record_was_lost_makes_the_next_one_read_every_paragraph(
+        index: SearchIndex, monkeypatch: pytest.MonkeyPatch):
+    """Which paragraphs agree with which decisions is known only from a settle's record: when
+    a settle's was lost (a crash after its commit), the next takes the evidence but reads
+    every paragraph's mentions to find those to write again."""
+    from searchidx.engine import evidence
+
+    index.settle()
+    change(index)
+    with monkeypatch.context() as patched:
+        patched.setattr(evidence, "record", lambda *args: None)
+        assert index.settle() > 0
+    kept = evidence.load(index.path, index._engine._ix.latest_generation())
+    assert kept is not None and kept.decided is None
+    assert kept.catalogue.to_json() == counted(index).to_json()
+    assert index.settle() == 0

@@ -227,6 +227,9 @@ class Engine:
             settled = catalogue.settle(paragraphs, counted, articles, self.path)
         try:
             catalogue.record(self.path, self._ix.latest_generation(), settled)
+            if paragraphs.journal is None or paragraphs.journal.exact:  # (else the next settle counts)
+                evidence.record(self.path, paragraphs.generation + paragraphs.changed, settled.evidence,
+                                settled.decided)
         except OSError as error:
             raise os_error(error, self.path, "write to the index at") from error
         log.info("entities settled: %d names, %d paragraphs written again", settled.names, settled.rewritten)

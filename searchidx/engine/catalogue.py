@@ -41,9 +41,8 @@ class Settled(NamedTuple):
     aliases: dict[str, list[str]]
     #: folded name -> [field ("" where each mention keeps its own), entity name]
     decided: dict[str, list[str]]
-    #: the evidence decided from, that of the index at commit ``generation``
+    #: the evidence decided from
     evidence: Catalogue
-    generation: int
 
 
 #: Paragraphs written or deleted since the last settle, as a share of the index, from which an
@@ -131,40 +130,72 @@ def _settle(reader: Any, writer: ParagraphWriter, evidence: Catalogue | None, ar
             path: Path | None) -> Settled:
     from ..ner import corpus  # (not on the query path: searches only read the record)
 
-    prints = fingerprints(reader)
-    if evidence is not None and (reader.has_deletions() or prints.keys() != set(articles)):
+    if evidence is not None and (reader.has_deletions() or fingerprints(reader).keys() != set(articles)):
         evidence = None  # (another writer changed the index between the run's commits)
-    if evidence is None and path is not None:
-        evidence = kept_evidence.load(path, writer.generation)
-    catalogue = corpus.Catalogue() if evidence is None else evidence
+    kept = kept_evidence.load(path, writer.generation) if evidence is None and path is not None else None
+    catalogue = evidence if evidence is not None else kept.catalogue if kept is not None else corpus.Catalogue()
     paragraphs = []
-    for docnum, stored in reader.iter_docs():
-        mentions = [Entity.from_stored(item) for item in stored.get("entities", ())]
-        if mentions:
-            paragraphs.append((docnum, mentions))
-            if evidence is None:
-                catalogue.observe(stored["text"], mentions, stored.get("article", ""))
+    if kept is None or kept.decided is None:  # (every paragraph's mentions, counted unless given)
+        for docnum, stored in reader.iter_docs():
+            mentions = [Entity.from_stored(item) for item in stored.get("entities", ())]
+            if mentions:
+                paragraphs.append((docnum, mentions))
+                if evidence is None and kept is None:
+                    catalogue.observe(stored["text"], mentions, stored.get("article", ""))
     decisions = catalogue.decide()
+    if kept is not None and kept.decided is not None:
+        for docnum in sorted(_candidates(reader, kept.decided, kept.written, catalogue, decisions)):
+            mentions = [Entity.from_stored(item) for item in reader.stored_fields(docnum).get("entities", ())]
+            paragraphs.append((docnum, mentions))
     named: dict[str, list[str]] = {}
     for d in decisions.values():  # (names decided alike are one entity: "Cable" and "Wireless Plc")
         if d.aliases:
             named[d.name] = sorted({*named.get(d.name, ()), *d.aliases})
-    rewritten = 0
-    for docnum, mentions in paragraphs:
-        decided = corpus.settle_mentions(mentions, decisions)
-        if decided != mentions:
-            stored = reader.stored_fields(docnum)
-            writer.rewrite(docnum, stored, prints.get(stored["article"], ""), decided)
-            rewritten += 1
-    return Settled(len(decisions), rewritten, named, {k: [d.field, d.name] for k, d in decisions.items()},
-                   catalogue, writer.generation)
+    changed = [(docnum, decided) for docnum, mentions in paragraphs
+               if (decided := corpus.settle_mentions(mentions, decisions)) != mentions]
+    prints = fingerprints(reader, {reader.stored_fields(docnum)["article"] for docnum, _ in changed}) \
+        if changed else {}
+    for docnum, decided in changed:
+        stored = reader.stored_fields(docnum)
+        writer.rewrite(docnum, stored, prints.get(stored["article"], ""), decided)
+    return Settled(len(decisions), len(changed), named, {k: [d.field, d.name] for k, d in decisions.items()},
+                   catalogue)
+
+
+def _candidates(reader: Any, before: dict[str, list[str]], written: set[str], catalogue: Catalogue,
+                decisions: dict[str, Decision]) -> set[int]:
+    """The paragraphs whose mentions may disagree with ``decisions``, when every paragraph
+    agreed with ``before`` (the last settle's) except those of the ``written`` articles:
+    theirs, and those that name a name decided otherwise now, as ``before`` named it or as
+    any article wrote it (its whole names are terms of the entity fields' ``_exact`` twins:
+    a lookup each, rather than reading every paragraph)."""
+    from ..ner.corpus import NAME_FIELDS
+
+    found: set[int] = set()
+    for article in written:
+        found.update(_live(reader, "article", article))
+    for name_key, decision in decisions.items():
+        was = before.get(name_key)
+        if was == [decision.field, decision.name]:
+            continue
+        names = set(catalogue.evidence[name_key].spellings) | ({was[1]} if was else set())
+        for name in names:
+            term = name.replace(",", " ").strip()
+            for field in NAME_FIELDS:
+                found.update(_live(reader, f"{field}_exact", term))
+    return found
+
+
+def _live(reader: Any, field: str, term: str) -> list[int]:
+    """The live documents with ``term`` in ``field``."""
+    if (field, term) not in reader:
+        return []
+    return [docnum for docnum in reader.postings(field, term).all_ids() if not reader.is_deleted(docnum)]
 
 
 def record(path: Path, generation: int, settled: Settled) -> None:
-    """Write the catalogue's record beside the index (atomically), and the evidence decided from."""
+    """Write the catalogue's record beside the index (atomically)."""
     from ..ner import corpus
-
-    kept_evidence.record(path, settled.generation, settled.evidence)
 
     _write(path, {"generation": generation, "names": _joined(settled.aliases)}, JOINED_FILE)
     _write(path, {"generation": generation, "signature": corpus.signature(), "pending": 0, "names": settled.names,

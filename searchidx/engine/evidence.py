@@ -19,7 +19,7 @@ import logging
 import os
 import re
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from .schema import EVIDENCE_FILE, JOURNAL_PREFIX
 
@@ -44,6 +44,8 @@ class Journal:
         #: False when the write changed the evidence in a way this cannot say (a rewritten
         #: paragraph that lost mentions): the next settle counts from the paragraphs
         self.exact = True
+        #: True when the write wrote paragraphs again with other decisions (a settle's)
+        self.settled = False
 
     def apply(self, catalogue: Catalogue) -> None:
         """Bring ``catalogue`` (the evidence before this commit) to after it."""
@@ -53,7 +55,20 @@ class Journal:
     def to_json(self) -> dict[str, Any]:
         if not self.exact:
             return {"exact": False}
-        return {"added": self.added.to_json(), "removed": self.removed.to_json()}
+        return {"added": self.added.to_json(), "removed": self.removed.to_json(), "settled": self.settled}
+
+
+class Kept(NamedTuple):
+    """The evidence kept with an index (see :func:`load`)."""
+
+    #: the evidence of the index at the commit asked for
+    catalogue: Catalogue
+    #: the decisions of the settle that recorded it (folded name -> [field, name]), which
+    #: every paragraph then written agreed with; None when a commit since settled again
+    #: (its record lost in a crash), so that which paragraphs agree is not known
+    decided: dict[str, list[str]] | None
+    #: the articles written since that record (with mentions)
+    written: set[str]
 
 
 def record_journal(path: Path, generation: int, journal: Journal | None) -> None:
@@ -69,14 +84,14 @@ def record_journal(path: Path, generation: int, journal: Journal | None) -> None
         log.info("the evidence of commit %d was not recorded (%s): the next settle counts it again", generation, error)
 
 
-def record(path: Path, generation: int, catalogue: Catalogue) -> None:
-    """Record ``catalogue`` as the evidence of the index at commit ``generation`` (a settle's),
-    removing the journals it includes."""
+def record(path: Path, generation: int, catalogue: Catalogue, decided: dict[str, list[str]]) -> None:
+    """Record ``catalogue`` as the evidence of the index at commit ``generation``, just settled
+    with ``decided``, removing the journals it includes."""
     from ..ner.corpus import signature
 
     try:
-        _write(path / EVIDENCE_FILE,
-               {"generation": generation, "signature": signature(), "catalogue": catalogue.to_json()})
+        _write(path / EVIDENCE_FILE, {"generation": generation, "signature": signature(),
+                                      "catalogue": catalogue.to_json(), "decided": decided})
     except OSError as error:
         log.info("the evidence was not recorded (%s): the next settle counts it again", error)
         return
@@ -85,7 +100,7 @@ def record(path: Path, generation: int, catalogue: Catalogue) -> None:
             journal.unlink(missing_ok=True)
 
 
-def load(path: Path, generation: int) -> Catalogue | None:
+def load(path: Path, generation: int) -> Kept | None:
     """The evidence of the index at commit ``generation``, from the last record and the
     journals of every commit since; None when one is missing or unreadable, or was counted
     by other rules."""
@@ -97,6 +112,10 @@ def load(path: Path, generation: int) -> Catalogue | None:
             or record["generation"] > generation:
         return None
     journals = dict(_journals(path))
+    decided = record.get("decided")
+    if not isinstance(decided, dict) or not all(isinstance(v, list) and len(v) == 2 for v in decided.values()):
+        decided = None
+    written: set[str] = set()
     try:
         catalogue = Catalogue.from_json(record.get("catalogue"))
         for number in range(record["generation"] + 1, generation + 1):
@@ -108,20 +127,24 @@ def load(path: Path, generation: int) -> Catalogue | None:
                 journal.added = Catalogue.from_json(entry["added"])
                 journal.removed = Catalogue.from_json(entry["removed"])
                 journal.apply(catalogue)
+                written.update(journal.added.articles)
+                if entry.get("settled") is not False:
+                    decided = None
     except ValueError as error:
         log.info("the recorded evidence is unreadable (%s): counting it again", error)
         return None
-    return catalogue
+    return Kept(catalogue, decided, written)
 
 
 def carry(source: Path, source_generation: int, target: Path, generation: int) -> None:
     """Give the index at ``target`` the evidence of the one at ``source`` at its commit
     ``source_generation`` (a rebuild, swapped in as commit ``generation``)."""
-    catalogue = load(source, source_generation)
+    kept = load(source, source_generation)
     for _, journal in _journals(target):
         journal.unlink(missing_ok=True)
-    if catalogue is not None:
-        record(target, generation, catalogue)
+    (target / EVIDENCE_FILE).unlink(missing_ok=True)
+    if kept is not None and kept.decided is not None and not kept.written:
+        record(target, generation, kept.catalogue, kept.decided)
 
 
 def _journals(path: Path) -> list[tuple[int, Path]]:

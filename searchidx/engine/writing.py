@@ -101,8 +101,10 @@ class ParagraphWriter:
         """Write paragraph ``docnum`` (of :meth:`reader`) again from its stored fields, with
         ``mentions`` for its entities (their fields or names decided anew; the NER model is
         not run again)."""
-        if self.journal is not None and len(mentions) != len(stored.get("entities", ())):
-            self.journal.exact = False  # (mentions that are no names dropped: see corpus.settled)
+        if self.journal is not None:
+            self.journal.settled = True
+            if len(mentions) != len(stored.get("entities", ())):
+                self.journal.exact = False  # (mentions that are no names dropped: see corpus.settled)
         self._writer.delete_document(docnum)  # (by number: deleting by term opens a searcher each time)
         self._add(stored["article"], stored["paragraph"], stored.get("title", ""), stored.get("date_text", ""),
                   stored["text"], fingerprint, mentions)
