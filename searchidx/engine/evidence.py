@@ -73,9 +73,13 @@ class Kept(NamedTuple):
 
 def record_journal(path: Path, generation: int, journal: Journal | None) -> None:
     """Record the journal of commit ``generation`` (None: a commit that changed no paragraph's
-    evidence, a merge). A journal that cannot be written is left out (the next settle counts
-    from the paragraphs) rather than failing a commit that is made."""
+    evidence, a merge), unless no evidence is recorded to add it to (an index's first run,
+    whose end records it). A journal that cannot be written is left out (the next settle
+    counts from the paragraphs) rather than failing a commit that is made."""
     from ..ner.corpus import signature
+
+    if not (path / EVIDENCE_FILE).exists():
+        return
 
     data = {"generation": generation, "signature": signature(), **(journal.to_json() if journal else {})}
     try:
