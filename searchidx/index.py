@@ -398,16 +398,19 @@ class SearchIndex:
 
 def _run(target: SearchIndex, articles: Iterable[Article], report: IndexingReport, total: int | None, rebuild: bool,
          on_progress: Progress | None, warn: Warn, options: IndexingOptions) -> IndexingReport:
-    """An indexing run into ``target``: in place, or a rebuild beside it."""
+    """An indexing run into ``target``: in place, or a rebuild beside it (the model's objects
+    kept out of the garbage collector's passes until its corpus step is done)."""
     from .indexing import Fingerprints, IndexingRun
+    from .workers import frozen_until_done
 
-    if rebuild:
-        return _rebuild(target, articles, report, total, on_progress, warn, options)
-    known = Fingerprints(target._engine.fingerprints, target._engine.empty())
-    run = IndexingRun(target.model, known, report, options, warn, on_progress, total)
-    run.run(articles, lambda report, known: target._write(report, options.lock_timeout, known))
-    report.paragraphs_settled = target._settle(options.lock_timeout, _changed(report), run)
-    return report
+    with frozen_until_done():
+        if rebuild:
+            return _rebuild(target, articles, report, total, on_progress, warn, options)
+        known = Fingerprints(target._engine.fingerprints, target._engine.empty())
+        run = IndexingRun(target.model, known, report, options, warn, on_progress, total)
+        run.run(articles, lambda report, known: target._write(report, options.lock_timeout, known))
+        report.paragraphs_settled = target._settle(options.lock_timeout, _changed(report), run)
+        return report
 
 
 def _rebuild(target: SearchIndex, articles: Iterable[Article], report: IndexingReport, total: int | None,

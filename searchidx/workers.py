@@ -20,7 +20,8 @@ import logging
 import os
 import shutil
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
@@ -158,6 +159,24 @@ class Worker:
 #: The start of the private folders' names, followed by the indexing process's id.
 FOLDER_PREFIX = "searchidx-ner-"
 
+#: Per :func:`frozen_until_done` block (innermost last): whether workers started inside it
+#: froze objects that it is to give back.
+_held: list[bool] = []
+
+
+@contextmanager
+def frozen_until_done() -> Iterator[None]:
+    """Keep the objects that :class:`Workers` started inside this block froze out of the
+    garbage collector's passes until the block ends, then give them back: an indexing run's
+    last commit and corpus step come after its workers end, and a full pass among them walked
+    the model's objects again (0.08 s of a 300-article run's tail)."""
+    _held.append(False)
+    try:
+        yield
+    finally:
+        if _held.pop():
+            gc.unfreeze()
+
 
 class Workers:
     """``count`` worker processes sharing a private folder (removed when they end; the
@@ -208,7 +227,9 @@ class Workers:
                 worker.close(at_once=kind is not None or bool(worker.waiting))
         finally:
             shutil.rmtree(self.folder, ignore_errors=True)
-            if self._frozen:
+            if self._frozen and _held:
+                _held[-1] = True  # (given back at the end of the block)
+            elif self._frozen:
                 gc.unfreeze()
 
 

@@ -192,6 +192,11 @@ def test_workers_are_forked_from_a_process_of_one_thread_and_each_ends_when_its_
     assert [worker._process.exitcode for worker in crew.all] == [0, 0]
     assert time.monotonic() - started < 4  # (a worker that does not see its pipe close is killed after 5 s)
     assert gc.get_freeze_count() == 0  # given back at the end of the run
+    with workers.frozen_until_done():  # ... or of the block that holds them (a run's commits and corpus step)
+        with workers.Workers(default_model(), 1):
+            pass
+        assert gc.get_freeze_count() > 0
+    assert gc.get_freeze_count() == 0
     gc.freeze()  # a host that froze its objects itself keeps them frozen
     frozen = gc.get_freeze_count()
     try:

@@ -590,7 +590,8 @@ def test_a_settle_decides_from_the_kept_evidence_and_as_counting_would(index: Se
         assert ours == theirs and len(ours) == 7
 
 
-@pytest.mark.parametrize("damage", ["journal lost", "record damaged", "other rules", "commit without a journal"])
+@pytest.mark.parametrize("damage", ["journal lost", "record damaged", "counts not numbers", "other rules",
+                                    "commit without a journal"])
 def test_evidence_kept_incompletely_is_counted_again(index: SearchIndex, damage: str, monkeypatch):
     from searchidx.engine import evidence
 
@@ -601,6 +602,10 @@ def test_evidence_kept_incompletely_is_counted_again(index: SearchIndex, damage:
         (index.path / f"evidence-{generation - 1}.json").unlink()
     elif damage == "record damaged":
         (index.path / "evidence.json").write_text('{"generation": 1, "catalogue": [', encoding="utf-8")
+    elif damage == "counts not numbers":
+        record = json.loads((index.path / "evidence.json").read_text(encoding="utf-8"))
+        record["catalogue"]["evidence"]["opec"][0] = {"org": "many"}
+        (index.path / "evidence.json").write_text(json.dumps(record), encoding="utf-8")
     elif damage == "other rules":
         monkeypatch.setattr(corpus, "signature", lambda: "another")
     else:  # (another program, or an older searchidx, wrote to the index)

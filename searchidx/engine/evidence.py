@@ -53,6 +53,7 @@ class Journal:
         catalogue.absorb(self.added)
 
     def to_json(self) -> dict[str, Any]:
+        """The journal as JSON's types (what :func:`load` reads back)."""
         if not self.exact:
             return {"exact": False}
         return {"added": self.added.to_json(), "removed": self.removed.to_json(), "settled": self.settled}
@@ -158,7 +159,7 @@ def _journals(path: Path) -> list[tuple[int, Path]]:
 
 def _write(file: Path, data: dict[str, Any]) -> None:
     tmp = file.with_name(file.name + ".tmp")
-    tmp.write_text(json.dumps(data, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
+    tmp.write_text(json.dumps(data, separators=(",", ":")), encoding="ascii")  # (any text, even lone surrogates)
     os.replace(tmp, file)
 
 

@@ -170,7 +170,7 @@ class Evidence:
     @classmethod
     def from_json(cls, data: list[Any]) -> Evidence:
         counters, counts = data[:len(_COUNTERS)], data[len(_COUNTERS):]
-        if len(counts) != len(_COUNTS) or not all(isinstance(c, dict) for c in counters) \
+        if len(counts) != len(_COUNTS) or not all(_counts(c) for c in counters) \
                 or not all(type(c) is int for c in counts):
             raise ValueError("not an Evidence")
         evidence = cls()
@@ -179,6 +179,11 @@ class Evidence:
         for name, count in zip(_COUNTS, counts):
             setattr(evidence, name, count)
         return evidence
+
+
+def _counts(data: Any) -> bool:
+    """True for a dict of counts (as a Counter's JSON)."""
+    return isinstance(data, dict) and all(type(count) is int for count in data.values())
 
 
 _COUNTERS = ("fields", "capitals", "written", "spellings", "paired")
@@ -272,8 +277,11 @@ class Catalogue:
         try:
             catalogue = cls()
             catalogue.evidence = {k: Evidence.from_json(e) for k, e in data["evidence"].items()}
-            catalogue.definitions = {k: Counter(names) for k, names in data["definitions"].items()}
+            catalogue.definitions = {k: Counter(names) for k, names in data["definitions"].items() if _counts(names)}
             catalogue.articles = {article: set(named) for article, named in data["articles"].items()}
+            if len(catalogue.definitions) != len(data["definitions"]) or not all(
+                    isinstance(name, str) for named in catalogue.articles.values() for name in named):
+                raise TypeError("not counts and names")
         except (KeyError, TypeError, AttributeError) as error:
             raise ValueError(f"not a catalogue: {error}") from None
         return catalogue
