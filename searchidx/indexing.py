@@ -260,7 +260,8 @@ class IndexingRun:
     def _take(self, journal: Journal) -> None:
         """Add a commit's journal to :attr:`evidence` (the first as it is: no copy)."""
         assert self.evidence is not None
-        if not self.evidence.evidence and not self.evidence.articles and not journal.removed.articles:
+        if not (self.evidence.evidence or self.evidence.articles or journal.removed.evidence
+                or journal.removed.articles):
             self.evidence = journal.added
         else:
             journal.apply(self.evidence)
