@@ -659,3 +659,54 @@ def test_a_settle_whose_record_was_lost_makes_the_next_one_read_every_paragraph(
     assert kept is not None and kept.decided is None
     assert kept.catalogue.to_json() == counted(index).to_json()
     assert index.settle() == 0
+
+
+TEMPLATES = [("The {} said so.", "person"), ("{} striker scored twice.", "place"), ("Mr {} said.", "person"),
+             ("{} rose.", "org"), ("The {} title race.", "misc"), ("{} beat Leeds.", "person")]
+NAMES = ["Kingsley", "Vienna"]
+
+
+@st.composite
+def operations(draw: st.DrawFn) -> list[tuple[str, str, int, int]]:
+    ops = []
+    for _ in range(draw(st.integers(4, 16))):
+        kind = draw(st.sampled_from(["put", "put", "put", "put", "delete", "settle"]))
+        ops.append((kind, f"a{draw(st.integers(0, 9))}", draw(st.integers(0, len(TEMPLATES) - 1)),
+                    draw(st.integers(0, len(NAMES) - 1))))
+    ops.append(("settle", "", 0, 0))
+    return ops
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow,
+                                                                  HealthCheck.function_scoped_fixture])
+@given(operations())
+def test_settles_from_kept_evidence_write_what_counting_settles_write(tmp_path_factory, ops):
+    """Any writes and settles: an index whose settles take the kept evidence holds the same
+    paragraphs and entities as one whose settles count every paragraph again."""
+    import shutil
+
+    folder = tmp_path_factory.mktemp("kept")
+    kept, counting = SearchIndex.create(folder / "kept"), SearchIndex.create(folder / "counting")
+    for kind, article_id, template, name in ops:
+        for index in (kept, counting):
+            if kind == "settle":
+                if index is counting:
+                    for file in [index.path / "evidence.json", *index.path.glob("evidence-*.json")]:
+                        file.unlink(missing_ok=True)
+                index.settle()
+            elif kind == "delete":
+                index.delete([article_id])
+            else:
+                text, field = TEMPLATES[template]
+                text = text.format(NAMES[name])
+                article = Article(id=article_id, paragraphs=(text,))
+                with index.writer() as writer:
+                    writer.put(article, fingerprint(article, index.model), [mentions_of(text, (NAMES[name], field))],
+                               replacing=article_id in index.fingerprints())
+        def held(index: SearchIndex) -> list[tuple[str, int, tuple[tuple[str, list[str]], ...]]]:
+            return sorted((h.article, h.paragraph, tuple(sorted(h.entities.items())))
+                          for h in index.search(" OR ".join(NAMES), limit=None))
+        assert held(kept) == held(counting)
+    kept.close()
+    counting.close()
+    shutil.rmtree(folder)
