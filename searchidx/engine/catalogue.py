@@ -26,8 +26,9 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from ..models import Entity
 from ..ner.forms import key
 from . import evidence as kept_evidence
+from .browse import docs_of
 from .schema import CATALOGUE_FILE, JOINED_FILE
-from .writing import ParagraphWriter, fingerprints
+from .writing import ParagraphWriter, fingerprints, paragraphs_of
 
 if TYPE_CHECKING:
     from ..ner.corpus import Catalogue, Decision
@@ -130,7 +131,8 @@ def _settle(reader: Any, writer: ParagraphWriter, evidence: Catalogue | None, ar
             path: Path | None) -> Settled:
     from ..ner import corpus  # (not on the query path: searches only read the record)
 
-    if evidence is not None and (reader.has_deletions() or fingerprints(reader).keys() != set(articles)):
+    prints = fingerprints(reader) if evidence is not None else None
+    if prints is not None and (reader.has_deletions() or prints.keys() != set(articles)):
         evidence = None  # (another writer changed the index between the run's commits)
     kept = kept_evidence.load(path, writer.generation) if evidence is None and path is not None else None
     catalogue = evidence if evidence is not None else kept.catalogue if kept is not None else corpus.Catalogue()
@@ -151,12 +153,11 @@ def _settle(reader: Any, writer: ParagraphWriter, evidence: Catalogue | None, ar
     for d in decisions.values():  # (names decided alike are one entity: "Cable" and "Wireless Plc")
         if d.aliases:
             named[d.name] = sorted({*named.get(d.name, ()), *d.aliases})
-    changed = [(docnum, decided) for docnum, mentions in paragraphs
+    changed = [(docnum, reader.stored_fields(docnum), decided) for docnum, mentions in paragraphs
                if (decided := corpus.settle_mentions(mentions, decisions)) != mentions]
-    prints = fingerprints(reader, {reader.stored_fields(docnum)["article"] for docnum, _ in changed}) \
-        if changed else {}
-    for docnum, decided in changed:
-        stored = reader.stored_fields(docnum)
+    if prints is None:
+        prints = fingerprints(reader, {stored["article"] for _, stored, _ in changed}) if changed else {}
+    for docnum, stored, decided in changed:
         writer.rewrite(docnum, stored, prints.get(stored["article"], ""), decided)
     return Settled(len(decisions), len(changed), named, {k: [d.field, d.name] for k, d in decisions.items()},
                    catalogue)
@@ -173,24 +174,16 @@ def _candidates(reader: Any, before: dict[str, list[str]], written: set[str], ca
 
     found: set[int] = set()
     for article in written:
-        found.update(_live(reader, "article", article))
+        found.update(paragraphs_of(reader, article))
     for name_key, decision in decisions.items():
         was = before.get(name_key)
         if was == [decision.field, decision.name]:
             continue
         names = set(catalogue.evidence[name_key].spellings) | ({was[1]} if was else set())
-        for name in names:
-            term = name.replace(",", " ").strip()
-            for field in NAME_FIELDS:
-                found.update(_live(reader, f"{field}_exact", term))
+        terms = {name.replace(",", " ").strip() for name in names}
+        for field in NAME_FIELDS:
+            found |= docs_of(reader, field, terms)
     return found
-
-
-def _live(reader: Any, field: str, term: str) -> list[int]:
-    """The live documents with ``term`` in ``field``."""
-    if (field, term) not in reader:
-        return []
-    return [docnum for docnum in reader.postings(field, term).all_ids() if not reader.is_deleted(docnum)]
 
 
 def record(path: Path, generation: int, settled: Settled) -> None:

@@ -77,14 +77,11 @@ class ParagraphWriter:
         if self._base is None:
             self._base = self._writer.reader()
         reader = self._base
-        if ("article", article_id) not in reader:
-            return
-        for docnum in reader.postings("article", article_id).all_ids():
-            if not reader.is_deleted(docnum):
-                stored = reader.stored_fields(docnum)
-                mentions = [Entity.from_stored(item) for item in stored.get("entities", ())]
-                if mentions:
-                    yield stored["text"], mentions
+        for docnum in paragraphs_of(reader, article_id):
+            stored = reader.stored_fields(docnum)
+            mentions = [Entity.from_stored(item) for item in stored.get("entities", ())]
+            if mentions:
+                yield stored["text"], mentions
 
     def close(self) -> None:
         """Close what this writer opened to read (before its commit)."""
@@ -201,13 +198,31 @@ def discard(writer: Any, ix: Any) -> None:
     compat.cancel_writer(writer, ix)
 
 
+#: Asked for more articles than the index's paragraphs over this, :func:`fingerprints` reads
+#: every article's (an article has five or six paragraphs in BBC and Reuters).
+WHOLE_FINGERPRINTS = 20
+
+
+def paragraphs_of(reader: Any, article_id: str) -> list[int]:
+    """The live paragraphs of an article (Whoosh's postings leave out deleted documents)."""
+    if ("article", article_id) not in reader:
+        return []
+    return list(reader.postings("article", article_id).all_ids())
+
+
 def fingerprints(reader: Any, articles: Iterable[str] | None = None) -> dict[str, str]:
     """Article id -> fingerprint of the text its live paragraphs were indexed from, for
     ``articles`` (None: every article). Read a segment at a time: a replaced or deleted
     article's term stays in its segment's lexicon until the segment is merged away, so in
     a segment with deletions a term counts only when one of its documents is live (looked
     up in that segment alone: through Whoosh's reader of all segments it took four times as
-    long on all of Reuters)."""
+    long on all of Reuters). Many articles are read as every one is: each asked for costs
+    about as much as reading five or six others (all of Reuters: 8,000 asked for 1.1 s, all
+    21,268 read 0.53 s)."""
+    if articles is not None:
+        articles = set(articles)
+        if len(articles) > reader.doc_count() // WHOLE_FINGERPRINTS:
+            return {article: print_ for article, print_ in fingerprints(reader).items() if article in articles}
     out: dict[str, str] = {}
     wanted = None if articles is None else [f"{article}\x1f" for article in articles]
     for leaf, _ in reader.leaf_readers():
